@@ -1,0 +1,86 @@
+"""Input normalisation shared by every mapping: dtype, axis, shape checks.
+
+Every public mapping works on the last axis of a C-contiguous array in its
+*working dtype* and moves the result back; this module does that bookkeeping
+once so the mappings hold only their mathematics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .errors import SoftmaxInputError
+
+
+def as_float_array(x: Any) -> np.ndarray:
+    """Return ``x`` as a floating-point array; integers and booleans become float64."""
+    a = np.asarray(x)
+    kind = a.dtype.kind
+    if kind == "f":
+        return a
+    if kind in "biu":
+        return a.astype(np.float64)
+    if kind == "O":
+        try:
+            return a.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    raise SoftmaxInputError(f"expected real numbers, got an array of dtype {a.dtype}")
+
+
+def working_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype computations run in: float64 for float16/32/64, longdouble for longdouble."""
+    if np.dtype(dtype).itemsize > 8:
+        return np.dtype(np.longdouble)
+    return np.dtype(np.float64)
+
+
+def normalize_axis(axis: int, ndim: int) -> int:
+    """Return ``axis`` as a non-negative index, or raise :class:`SoftmaxInputError`."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise SoftmaxInputError(f"axis must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise SoftmaxInputError(
+            f"axis {axis} is out of range for an array of {ndim} dimension(s)"
+        )
+    return int(axis) % ndim
+
+
+def to_last_axis(x: Any, axis: int) -> tuple[np.ndarray, np.dtype, Callable]:
+    """Validate ``x`` and move ``axis`` last.
+
+    Returns the array (C-contiguous, in its working dtype, ``axis`` last), the
+    output dtype, and a function that turns a result computed on that layout
+    back into the caller's layout and dtype.  Reductions are given ``keepdims``
+    results (last axis of length 1).
+    """
+    a = as_float_array(x)
+    if a.ndim == 0:
+        raise SoftmaxInputError("cannot map a 0-d (scalar) input: give a vector of logits")
+    ax = normalize_axis(axis, a.ndim)
+    if a.shape[ax] == 0:
+        raise SoftmaxInputError(f"cannot map an empty vector (axis {axis} has length 0)")
+    out_dtype = a.dtype
+    work = np.ascontiguousarray(np.moveaxis(a, ax, -1), dtype=working_dtype(out_dtype))
+
+    def restore(result: np.ndarray, keepdims: bool = True) -> np.ndarray:
+        res = np.moveaxis(result, -1, ax)
+        if not keepdims:
+            res = np.squeeze(res, axis=ax)
+        return np.asarray(res, dtype=out_dtype)
+
+    return work, out_dtype, restore
+
+
+def check_temperature(temperature: float) -> float:
+    """Return ``temperature`` as a float if it is finite and positive, else raise."""
+    try:
+        tau = float(temperature)
+    except (TypeError, ValueError):
+        raise SoftmaxInputError(f"temperature must be a number, got {temperature!r}") from None
+    if not (np.isfinite(tau) and tau > 0):
+        raise SoftmaxInputError(f"temperature must be finite and > 0, got {temperature!r}")
+    return tau

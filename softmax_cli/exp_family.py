@@ -1,0 +1,430 @@
+"""The exponential family: softmax, log-softmax, logsumexp, soft max, sigmoid, hard max.
+
+Accurate by construction, at little cost:
+
+1. shift by the row maximum ``m`` and keep the rounding error of ``x - m``
+   (TwoSum), and of the division by the temperature (TwoProduct), so the
+   exponent is known to about twice the working precision;
+2. correct ``exp(q)`` to first order by that error: ``exp(q + e) ≈ exp(q)(1 + e)``;
+3. sum everything but the (first) maximum, whose term is exactly 1, and take
+   ``log1p`` of that sum instead of ``log`` of a sum near 1;
+4. float16 and float32 inputs are computed in float64 and rounded once.
+
+Special values, for every function here: a vector holding ``nan`` maps to
+``nan``. When the row maximum is infinite (some ``+inf``, or every entry
+``-inf``) the entries equal to it share the mass equally, which is the limit
+of the finite case: ``softmax([inf, 0]) == [1, 0]``; ``softmax([-inf, -inf])``
+is uniform and ``logsumexp([-inf, -inf]) == -inf``. A ``-inf`` among finite
+entries gets probability 0.
+
+The ``*_naive`` and ``*_shifted`` twins are the textbook formula and the usual
+"subtract the max" formula, computed in the input dtype without any of the
+above; they exist for ``softmax compare`` and for teaching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._arrays import check_temperature, to_last_axis
+from .errors import SoftmaxInputError
+from .floats import two_prod, two_sum
+
+__all__ = [
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "soft_max",
+    "sigmoid",
+    "hardmax",
+    "softmax_naive",
+    "log_softmax_naive",
+    "logsumexp_naive",
+    "softmax_shifted",
+    "log_softmax_shifted",
+    "logsumexp_shifted",
+]
+
+
+@dataclass
+class _Terms:
+    """The pieces every exp-family function is built from, for rows along the last axis.
+
+    For rows with a finite maximum ``m``: ``(x - m)/tau == q + qe`` (to about
+    twice the working precision), ``t = exp(q)(1 + qe)``, and
+    ``rest = sum(t) - 1`` computed without cancellation (the first maximum's
+    term 1 is left out of it). ``special`` marks rows with an infinite maximum
+    and ``share`` holds their limit distribution; ``nan_rows`` marks rows
+    holding a nan.
+    """
+
+    m: np.ndarray
+    q: np.ndarray
+    qe: np.ndarray
+    t: np.ndarray
+    rest: np.ndarray
+    special: np.ndarray
+    share: np.ndarray | None
+    nan_rows: np.ndarray
+
+
+def _terms(a: np.ndarray, tau: float, b: np.ndarray | None = None) -> _Terms:
+    """Compute :class:`_Terms` for ``a`` (working dtype, reduce over last axis)."""
+    nan_rows = np.isnan(a).any(axis=-1, keepdims=True)
+    has_nan = bool(nan_rows.any())
+    if b is not None:
+        # zero weights drop their entry entirely, whatever its value
+        a = np.where(b == 0, -np.inf, a)
+    if has_nan:
+        a = np.where(np.isnan(a), -np.inf, a)
+    m = a.max(axis=-1, keepdims=True)
+    special = ~np.isfinite(m)
+    share = None
+    if special.any():
+        hit = a == m
+        share = hit / hit.sum(axis=-1, keepdims=True)
+        m = np.where(special, 0, m)
+    with np.errstate(invalid="ignore", over="ignore"):
+        d, e = two_sum(a, -m)
+        if tau != 1.0:
+            q = d / tau
+            p, pe = two_prod(q, tau)
+            qe = ((d - p) - pe + e) / tau
+            qe = np.where(np.isfinite(qe), qe, 0)
+        else:
+            q, qe = d, e
+        t = np.exp(q)
+        t += t * qe
+    k = np.argmax(q, axis=-1)[..., None]
+    if b is None:
+        lead = np.take_along_axis(qe, k, axis=-1)
+        rest_terms = t.copy()
+        np.put_along_axis(rest_terms, k, lead, axis=-1)
+    else:
+        t *= b
+        bk = np.take_along_axis(b, k, axis=-1)
+        lead = (bk - 1) + bk * np.take_along_axis(qe, k, axis=-1)
+        rest_terms = t.copy()
+        np.put_along_axis(rest_terms, k, lead, axis=-1)
+    rest = rest_terms.sum(axis=-1, keepdims=True)
+    return _Terms(m, q, qe, t, rest, special, share, nan_rows)
+
+
+def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+    """Softmax ``exp(x/τ) / Σ exp(x/τ)`` along ``axis``, accurate to a few ULP.
+
+    Parameters
+    ----------
+    x : array_like
+        Logits, any real dtype; integers are taken as float64.
+    axis : int, optional
+        The axis holding each vector (default: the last).
+    temperature : float, optional
+        ``τ > 0``; the logits are divided by it (default 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, same shape and float dtype as ``x``.
+
+    Raises
+    ------
+    SoftmaxInputError
+        Empty vector, 0-d input, bad axis or temperature.
+
+    Examples
+    --------
+    >>> softmax([1.0, 2.0, 3.0])
+    array([0.09003057, 0.24472847, 0.66524096])
+    >>> softmax([1000.0, 2000.0, 3000.0])
+    array([0., 0., 1.])
+    >>> softmax([np.inf, 0.0, np.inf])
+    array([0.5, 0. , 0.5])
+    >>> softmax([1, 2], temperature=0.5).round(6)
+    array([0.119203, 0.880797])
+    """
+    a, _, restore = to_last_axis(x, axis)
+    tr = _terms(a, check_temperature(temperature))
+    p = tr.t / (1 + tr.rest)
+    if tr.share is not None:
+        p = np.where(tr.special, tr.share, p)
+    p = np.where(tr.nan_rows, np.nan, p)
+    return restore(p)
+
+
+def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+    """Logarithm of :func:`softmax`, computed as ``x/τ − LSE(x/τ)`` with ``log1p``.
+
+    Exact where peers lose everything: ``log_softmax([0, -40])[0]`` is
+    ``-4.248e-18``, not ``0``. A ``-inf`` logit gives ``-inf``.
+
+    Parameters
+    ----------
+    x : array_like
+        Logits, any real dtype.
+    axis : int, optional
+        The axis holding each vector (default: the last).
+    temperature : float, optional
+        ``τ > 0`` (default 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Log-probabilities, same shape and float dtype as ``x``.
+
+    Examples
+    --------
+    >>> log_softmax([0.0, -40.0])
+    array([-4.24835426e-18, -4.00000000e+01])
+    >>> log_softmax([1.0, 2.0, 3.0]).round(6)
+    array([-2.407606, -1.407606, -0.407606])
+    """
+    a, _, restore = to_last_axis(x, axis)
+    tr = _terms(a, check_temperature(temperature))
+    lse = np.log1p(tr.rest)
+    with np.errstate(invalid="ignore"):
+        hi, err = two_sum(tr.q, -lse)
+        out = hi + (err + tr.qe)
+    if tr.share is not None:
+        with np.errstate(divide="ignore"):
+            out = np.where(tr.special, np.log(tr.share), out)
+    out = np.where(tr.nan_rows, np.nan, out)
+    return restore(out)
+
+
+def logsumexp(
+    x: ArrayLike,
+    axis: int = -1,
+    *,
+    b: ArrayLike | None = None,
+    keepdims: bool = False,
+    temperature: float = 1.0,
+) -> np.ndarray:
+    """``log Σ b_j exp(x_j)`` along ``axis``; with a temperature, the smooth max ``τ·LSE(x/τ)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Logits, any real dtype.
+    axis : int, optional
+        The axis to reduce (default: the last).
+    b : array_like, optional
+        Non-negative weights, broadcast against ``x``; a zero weight drops its
+        entry, whatever its value.
+    keepdims : bool, optional
+        Keep the reduced axis with length 1.
+    temperature : float, optional
+        ``τ > 0``; returns ``τ·log Σ b_j exp(x_j/τ)``, which tends to
+        ``max x`` as ``τ → 0`` (default 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        The reduction, in the float dtype of ``x`` (a 0-d array for a vector).
+
+    Examples
+    --------
+    >>> float(logsumexp([1000.0, 1000.0]))
+    1000.6931471805599
+    >>> float(logsumexp([1.0, 2.0, 3.0, 4.0], temperature=0.1))
+    4.000045398899218
+    >>> float(logsumexp([0.0, 0.0], b=[2.0, 0.0]))
+    0.6931471805599453
+    """
+    a, _, restore = to_last_axis(x, axis)
+    tau = check_temperature(temperature)
+    w = None
+    if b is not None:
+        bw = np.asarray(b, dtype=a.dtype if np.asarray(b).dtype.kind != "f" else None)
+        try:
+            bw = np.broadcast_to(bw, np.shape(x))
+        except ValueError:
+            raise SoftmaxInputError(
+                f"weights b of shape {np.shape(b)} do not broadcast to x of shape {np.shape(x)}"
+            ) from None
+        w, _, _ = to_last_axis(bw, axis)
+        if np.isnan(w).any() or (w < 0).any():
+            raise SoftmaxInputError("weights b must be non-negative numbers")
+    tr = _terms(a, tau, w)
+    with np.errstate(divide="ignore"):
+        out = tr.m + tau * np.log1p(tr.rest)
+    if tr.share is not None:
+        a_inf = np.where(np.isnan(a), -np.inf, a)
+        if w is not None:
+            a_inf = np.where(w == 0, -np.inf, a_inf)
+        out = np.where(tr.special, a_inf.max(axis=-1, keepdims=True), out)
+    out = np.where(tr.nan_rows, np.nan, out)
+    return restore(out, keepdims=keepdims)
+
+
+def soft_max(
+    x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
+) -> np.ndarray:
+    """The "soft max" ``softmax(x/τ)ᵀx``: a smooth maximum that never exceeds ``max x``.
+
+    Examples
+    --------
+    >>> float(soft_max([1.0, 2.0, 3.0, 4.0])).__round__(6)
+    3.487856
+    >>> float(soft_max([1.0, 2.0, 3.0, 4.0], temperature=0.01))
+    4.0
+    """
+    a, _, restore = to_last_axis(x, axis)
+    p = softmax(a, temperature=temperature)
+    with np.errstate(invalid="ignore"):
+        prod = np.where(p == 0, 0, p * a)
+    out = prod.sum(axis=-1, keepdims=True)
+    return restore(out, keepdims=keepdims)
+
+
+def sigmoid(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-x/τ))``, elementwise; ``softmax([z, 0])[0]``.
+
+    ``axis`` is accepted for a uniform signature and checked, but the map is
+    elementwise. Never overflows: ``sigmoid(-1000) == 0``, ``sigmoid(inf) == 1``.
+
+    Examples
+    --------
+    >>> sigmoid([-1000.0, 0.0, 2.0]).round(6)
+    array([0.      , 0.5     , 0.880797])
+    """
+    a, _, restore = to_last_axis(np.atleast_1d(x), axis)
+    tau = check_temperature(temperature)
+    z = a / tau
+    with np.errstate(over="ignore"):
+        ez = np.exp(-np.abs(z))
+    pos = 1 / (1 + ez)
+    out = np.where(z >= 0, pos, ez * pos)
+    out = restore(out)
+    return out.reshape(np.shape(x)) if np.ndim(x) == 0 else out
+
+
+def hardmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+    """One-hot of the argmax; tied maxima share the mass equally (the ``τ → 0`` limit).
+
+    ``temperature`` is accepted for a uniform signature and checked; it does not
+    change the result.
+
+    Examples
+    --------
+    >>> hardmax([1.0, 3.0, 2.0])
+    array([0., 1., 0.])
+    >>> hardmax([3.0, 3.0, 2.0])
+    array([0.5, 0.5, 0. ])
+    """
+    a, _, restore = to_last_axis(x, axis)
+    check_temperature(temperature)
+    nan_rows = np.isnan(a).any(axis=-1, keepdims=True)
+    hit = a == np.nanmax(np.where(nan_rows, 0, a), axis=-1, keepdims=True)
+    out = hit / hit.sum(axis=-1, keepdims=True)
+    return restore(np.where(nan_rows, np.nan, out))
+
+
+# ---------------------------------------------------------------------------
+# Teaching twins: computed in the input dtype, exactly as textbooks write them.
+# ---------------------------------------------------------------------------
+
+
+def _plain(x: ArrayLike, axis: int, temperature: float) -> tuple[np.ndarray, int]:
+    a = np.asarray(x)
+    if a.dtype.kind != "f":
+        a = a.astype(np.float64)
+    tau = check_temperature(temperature)
+    if tau != 1.0:
+        a = a / a.dtype.type(tau)
+    return a, axis
+
+
+def softmax_naive(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+    """Textbook ``exp(x) / Σ exp(x)`` in the input dtype: overflows past ``log(finfo.max)``.
+
+    Examples
+    --------
+    >>> softmax_naive([1000.0, 2000.0])
+    array([nan, nan])
+    """
+    a, axis = _plain(x, axis, temperature)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(a)
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax_naive(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+    """Textbook ``log(softmax_naive(x))``: ``-inf`` or ``nan`` where that underflows or overflows.
+
+    Examples
+    --------
+    >>> log_softmax_naive([0.0, -800.0])
+    array([  0., -inf])
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(softmax_naive(x, axis, temperature=temperature))
+
+
+def logsumexp_naive(
+    x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
+) -> np.ndarray:
+    """Textbook ``τ·log Σ exp(x/τ)`` in the input dtype.
+
+    Examples
+    --------
+    >>> float(logsumexp_naive([1000.0, 1000.0]))
+    inf
+    """
+    a, axis = _plain(x, axis, temperature)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        out = np.log(np.exp(a).sum(axis=axis, keepdims=keepdims))
+    return out * out.dtype.type(temperature) if temperature != 1.0 else out
+
+
+def softmax_shifted(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+    """The usual stable form ``exp(x − max) / Σ exp(x − max)``, in the input dtype.
+
+    What numpy users, scipy and PyTorch compute; no overflow, but the rounding
+    of ``x − max`` is magnified by ``exp`` (tens of ULP on spread-out logits).
+
+    Examples
+    --------
+    >>> softmax_shifted([1000.0, 2000.0]).tolist()
+    [0.0, 1.0]
+    """
+    a, axis = _plain(x, axis, temperature)
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.exp(a - a.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax_shifted(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+    """The usual stable form ``(x − max) − log Σ exp(x − max)``, in the input dtype.
+
+    Examples
+    --------
+    >>> log_softmax_shifted([0.0, -40.0])[0]
+    np.float64(0.0)
+    """
+    a, axis = _plain(x, axis, temperature)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        d = a - a.max(axis=axis, keepdims=True)
+        return d - np.log(np.exp(d).sum(axis=axis, keepdims=True))
+
+
+def logsumexp_shifted(
+    x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
+) -> np.ndarray:
+    """The usual stable form ``max + log Σ exp(x − max)``, in the input dtype.
+
+    Examples
+    --------
+    >>> float(logsumexp_shifted([1000.0, 1000.0]))
+    1000.6931471805599
+    """
+    a, axis = _plain(x, axis, temperature)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        m = a.max(axis=axis, keepdims=True)
+        out = m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
+    if temperature != 1.0:
+        out = out * out.dtype.type(temperature)
+    return out if keepdims else np.squeeze(out, axis=axis)
