@@ -43,9 +43,7 @@ def normalize_axis(axis: int, ndim: int) -> int:
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise SoftmaxInputError(f"axis must be an integer, got {axis!r}")
     if not -ndim <= axis < ndim:
-        raise SoftmaxInputError(
-            f"axis {axis} is out of range for an array of {ndim} dimension(s)"
-        )
+        raise SoftmaxInputError(f"axis {axis} is out of range for an array of {ndim} dimension(s)")
     return int(axis) % ndim
 
 
@@ -70,7 +68,8 @@ def to_last_axis(x: Any, axis: int) -> tuple[np.ndarray, np.dtype, Callable]:
         res = np.moveaxis(result, -1, ax)
         if not keepdims:
             res = np.squeeze(res, axis=ax)
-        return np.asarray(res, dtype=out_dtype)
+        with np.errstate(over="ignore"):  # out of range for the output dtype rounds to ±inf
+            return np.asarray(res, dtype=out_dtype)
 
     return work, out_dtype, restore
 

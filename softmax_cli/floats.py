@@ -50,7 +50,7 @@ def exp_overflow_threshold(dtype) -> float:
 
 
 def exp_underflow_threshold(dtype) -> float:
-    """Most negative ``x`` with ``exp(x)`` nonzero in ``dtype`` (log of half the smallest subnormal).
+    """Most negative ``x`` with ``exp(x)`` nonzero in ``dtype``: log(smallest subnormal / 2).
 
     Examples
     --------

@@ -87,7 +87,9 @@ class Mapping:
             )
         return {name: p.check(given.get(name, p.default)) for name, p in known.items()}
 
-    def __call__(self, x: Any, *, axis: int = -1, temperature: float = 1.0, **kw: Any) -> np.ndarray:
+    def __call__(
+        self, x: Any, *, axis: int = -1, temperature: float = 1.0, **kw: Any
+    ) -> np.ndarray:
         """Run the library function with validated parameters."""
         return self.func(x, axis=axis, temperature=temperature, **self.validate(kw))
 
@@ -110,14 +112,26 @@ class Mapping:
         return [k for k, v in flags.items() if v]
 
 
-_ALPHA = Param("alpha", float, 1.5, "entmax α ≥ 1 (1 = softmax, 2 = sparsemax)", "--alpha", params.check_alpha)
+_ALPHA = Param(
+    "alpha", float, 1.5, "entmax α ≥ 1 (1 = softmax, 2 = sparsemax)", "--alpha", params.check_alpha
+)
 _TOP_K = Param("k", int, None, "keep the k largest logits", "--top-k", params.check_top_k)
-_TOP_P = Param("p", float, None, "keep the smallest set with softmax mass ≥ p", "--top-p", params.check_top_p)
+_TOP_P = Param(
+    "p", float, None, "keep the smallest set with softmax mass ≥ p", "--top-p", params.check_top_p
+)
 _ORDER = Param("order", int, 2, "even Taylor order k ≥ 2", "--order", params.check_order)
 _NOISE = Param(
-    "noise", str, "normal", "perturbation noise", "--noise", params.check_noise, choices=params.NOISES
+    "noise",
+    str,
+    "normal",
+    "perturbation noise",
+    "--noise",
+    params.check_noise,
+    choices=params.NOISES,
 )
-_SEED = Param("seed", int, None, "random seed (omit for fresh randomness)", "--seed", params.check_seed)
+_SEED = Param(
+    "seed", int, None, "random seed (omit for fresh randomness)", "--seed", params.check_seed
+)
 
 _EXP = "softmax_cli.oracle.exp_family"
 _SPARSE = "softmax_cli.oracle.sparse"

@@ -29,7 +29,15 @@ from .._arrays import as_float_array, normalize_axis
 DEFAULT_DPS = 50
 MAX_DPS = 10_000
 
-__all__ = ["DEFAULT_DPS", "MAX_DPS", "evaluate", "to_mpf", "ulp_error", "ulp", "abs_error_in_ulps_of_one"]
+__all__ = [
+    "DEFAULT_DPS",
+    "MAX_DPS",
+    "abs_error_in_ulps_of_one",
+    "evaluate",
+    "to_mpf",
+    "ulp",
+    "ulp_error",
+]
 
 
 def to_mpf(v: Any) -> mpmath.mpf:
@@ -53,7 +61,13 @@ def to_mpf(v: Any) -> mpmath.mpf:
 
 
 def evaluate(
-    name: str, x: Any, *, axis: int = -1, dps: int = DEFAULT_DPS, temperature: float = 1.0, **params: Any
+    name: str,
+    x: Any,
+    *,
+    axis: int = -1,
+    dps: int = DEFAULT_DPS,
+    temperature: float = 1.0,
+    **params: Any,
 ) -> Any:
     """The exact value of registry mapping ``name`` at ``x``, at ``dps`` significant digits.
 
@@ -75,7 +89,11 @@ def evaluate(
     twin = mapping.oracle_twin()
     a = as_float_array(x)
     with mpmath.workdps(int(dps)):
-        tau = to_mpf(np.float64(temperature)) if not isinstance(temperature, str) else mpmath.mpf(temperature)
+        tau = (
+            to_mpf(np.float64(temperature))
+            if not isinstance(temperature, str)
+            else mpmath.mpf(temperature)
+        )
         if a.ndim == 1:
             return twin([to_mpf(v) for v in a], temperature=tau, **params)
         ax = normalize_axis(axis, a.ndim)
@@ -89,7 +107,7 @@ def evaluate(
         obj = np.empty((rows.shape[0], width), dtype=object)
         for i, r in enumerate(outs):
             obj[i, :] = r
-        obj = obj.reshape(moved.shape[:-1] + (width,))
+        obj = obj.reshape((*moved.shape[:-1], width))
         return np.moveaxis(obj, -1, ax)
 
 
@@ -115,26 +133,35 @@ def ulp(exact: Any, dtype: Any) -> mpmath.mpf:
 def ulp_error(computed: Any, exact: Any, dtype: Any = None) -> np.ndarray:
     """``|computed − exact| / ulp(exact)`` elementwise, as float64.
 
-    ``dtype`` defaults to the dtype of ``computed``. Matching infinities and
-    nan-against-nan count 0; a finite result against an infinite truth (or the
-    reverse) and a nan against a number count ``inf``.
+    ``dtype`` defaults to the dtype of ``computed``. Matching infinities,
+    nan-against-nan, and an infinity where the exact value lies beyond the
+    dtype's range (correct rounding overflows) count 0; a finite result against
+    an infinite truth (or the reverse) and a nan against a number count ``inf``.
 
     Examples
     --------
-    >>> float(ulp_error(np.float64(0.1), mpmath.mpf("0.1")))
-    0.2
+    >>> float(ulp_error(np.float64(1.0) + 2.0**-52, mpmath.mpf(1)))
+    1.0
+    >>> float(ulp_error(np.float32(0.0), mpmath.mpf(0)))
+    0.0
     """
     c = np.asarray(computed)
-    dt = np.dtype(dtype) if dtype is not None else (c.dtype if c.dtype.kind == "f" else np.dtype(np.float64))
+    dt = (
+        np.dtype(dtype)
+        if dtype is not None
+        else (c.dtype if c.dtype.kind == "f" else np.dtype(np.float64))
+    )
     ex = np.asarray(exact, dtype=object)
     ex = np.broadcast_to(ex, c.shape) if ex.shape != c.shape else ex
     out = np.empty(c.shape, dtype=np.float64)
     with mpmath.workprec(max(mpmath.mp.prec, 200)):
+        big = to_mpf(np.finfo(dt).max)
+        overflow = big + ulp(big, dt) / 2  # from here on, round-to-nearest gives inf
         for idx in np.ndindex(c.shape):
             cv, ev = c[idx], mpmath.mpf(ex[idx])
             if mpmath.isnan(ev) or not np.isfinite(cv) or mpmath.isinf(ev):
                 same = (mpmath.isnan(ev) and np.isnan(cv)) or (
-                    mpmath.isinf(ev) and np.isinf(cv) and (ev > 0) == (cv > 0)
+                    np.isinf(cv) and (ev > 0) == (cv > 0) and abs(ev) >= overflow
                 )
                 out[idx] = 0.0 if same else np.inf
                 continue

@@ -38,10 +38,23 @@ def softmax(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> list[mpf]:
     return [v / s for v in e]
 
 
-def logsumexp(xs: Sequence[mpf], *, temperature: mpf = mpf(1), b: Sequence[mpf] | None = None) -> mpf:
+def _log_mass(xs: Sequence[mpf], m: mpf, temperature: mpf) -> mpf:
+    """``log Σ exp((x_j − m)/τ)`` as ``log1p`` of the mass beside one maximum.
+
+    Forming ``1 + tiny`` first would keep only ``dps − log10(1/tiny)`` digits
+    of the tiny part; ``log1p`` of the tiny sum keeps them all.
+    """
+    k = list(xs).index(m)
+    rest = mpmath.fsum(mpmath.exp((v - m) / temperature) for j, v in enumerate(xs) if j != k)
+    return mpmath.log1p(rest)
+
+
+def logsumexp(
+    xs: Sequence[mpf], *, temperature: mpf = mpf(1), b: Sequence[mpf] | None = None
+) -> mpf:
     """Exact ``τ·log Σ b_j exp(x_j/τ)``."""
     if b is not None:
-        pairs = [(v, w) for v, w in zip(xs, b) if w != 0]
+        pairs = [(v, w) for v, w in zip(xs, b, strict=True) if w != 0]
         xs, b = [v for v, _ in pairs], [w for _, w in pairs]
         if not xs:
             return mpf("-inf")
@@ -50,24 +63,28 @@ def logsumexp(xs: Sequence[mpf], *, temperature: mpf = mpf(1), b: Sequence[mpf] 
     m = max(xs)
     if mpmath.isinf(m):
         return m
-    ws = b if b is not None else [mpf(1)] * len(xs)
-    s = mpmath.fsum(w * mpmath.exp((v - m) / temperature) for v, w in zip(xs, ws))
+    if b is None:
+        return m + temperature * _log_mass(xs, m, temperature)
+    s = mpmath.fsum(w * mpmath.exp((v - m) / temperature) for v, w in zip(xs, b, strict=True))
     return m + temperature * mpmath.log(s)
 
 
 def log_softmax(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> list[mpf]:
-    """Exact log-softmax of ``xs / temperature``."""
+    """Exact log-softmax of ``xs / temperature``, free of the ``x − LSE`` cancellation."""
     share = limit_share(xs)
     if share is not None:
-        return [mpmath.log(v) if v > 0 else (NAN if mpmath.isnan(v) else mpf("-inf")) for v in share]
-    lse = logsumexp(xs, temperature=temperature)
-    return [(v - lse) / temperature for v in xs]
+        return [
+            mpmath.log(v) if v > 0 else (NAN if mpmath.isnan(v) else mpf("-inf")) for v in share
+        ]
+    m = max(xs)
+    lm = _log_mass(xs, m, temperature)
+    return [(v - m) / temperature - lm for v in xs]
 
 
 def soft_max(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> mpf:
     """Exact ``softmax(x/τ)ᵀx``."""
     p = softmax(xs, temperature=temperature)
-    return mpmath.fsum(pi * v for pi, v in zip(p, xs) if pi != 0)
+    return mpmath.fsum(pi * v for pi, v in zip(p, xs, strict=True) if pi != 0)
 
 
 def sigmoid(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> list[mpf]:
