@@ -4,14 +4,15 @@ A :class:`Mapping` record holds what the commands need to know of a method:
 its command-line name and aliases, a one-line summary, its parameters (with
 defaults, checks and CLI flags), the library function, the naive twin (or
 ``None``), the mpmath twin (named as ``"module:function"`` and imported only
-when asked for, so start-up never pays for mpmath) and its properties.
+when asked for, so start-up never pays for mpmath), the closed-form derivative
+(a form from :mod:`softmax_cli.derivatives`, or ``None``) and its properties.
 No command has an if/elif per method: add a record here and every command
 knows the new mapping.
 
 Examples
 --------
 >>> from softmax_cli.registry import get
->>> get("sparsemax")([1.0, 2.0, 3.5]).tolist()
+>>> get("sparsemax")([1.0, 2.0, 2.5]).tolist()
 [0.0, 0.25, 0.75]
 >>> get("entmax").validate({"alpha": 1.3})
 {'alpha': 1.3}
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import exp_family, params, sparse, variants
+from . import derivatives, exp_family, params, sparse, variants
 from .errors import SoftmaxInputError
 
 #: Kinds of output a mapping produces.
@@ -72,6 +73,10 @@ class Mapping:
     shift_invariant: bool = True
     stochastic: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Closed-form derivative: ``derivative(a, tau, **params)`` on logits ``a`` in the
+    #: working dtype (vectors on the last axis) returns a structured Jacobian; used by
+    #: :mod:`softmax_cli.derivatives`. ``None``: no deterministic derivative.
+    derivative: Callable[..., Any] | None = None
 
     def validate(self, given: dict[str, Any]) -> dict[str, Any]:
         """Check ``given`` parameters against this mapping's; return them converted.
@@ -145,6 +150,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         naive=exp_family.softmax_naive,
         shifted=exp_family.softmax_shifted,
         oracle=f"{_EXP}:softmax",
+        derivative=derivatives.softmax_form,
     ),
     Mapping(
         "log-softmax",
@@ -155,6 +161,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         naive=exp_family.log_softmax_naive,
         shifted=exp_family.log_softmax_shifted,
         oracle=f"{_EXP}:log_softmax",
+        derivative=derivatives.log_softmax_form,
     ),
     Mapping(
         "logsumexp",
@@ -166,6 +173,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         shifted=exp_family.logsumexp_shifted,
         oracle=f"{_EXP}:logsumexp",
         shift_invariant=False,
+        derivative=derivatives.logsumexp_form,
     ),
     Mapping(
         "soft-max",
@@ -175,6 +183,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("soft_max",),
         oracle=f"{_EXP}:soft_max",
         shift_invariant=False,
+        derivative=derivatives.soft_max_form,
     ),
     Mapping(
         "sparsemax",
@@ -182,6 +191,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         "Euclidean projection onto the simplex: exact zeros",
         oracle=f"{_SPARSE}:sparsemax",
         sparse=True,
+        derivative=derivatives.sparsemax_form,
     ),
     Mapping(
         "entmax15",
@@ -190,6 +200,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("entmax-1.5",),
         oracle=f"{_SPARSE}:entmax15",
         sparse=True,
+        derivative=derivatives.entmax15_form,
     ),
     Mapping(
         "entmax",
@@ -199,6 +210,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("entmax-alpha", "entmax_bisect"),
         oracle=f"{_SPARSE}:entmax",
         sparse=True,
+        derivative=derivatives.entmax_form,
     ),
     Mapping(
         "sparse-softmax",
@@ -208,6 +220,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("sparse_softmax", "top-k", "top-p"),
         oracle=f"{_SPARSE}:sparse_softmax",
         sparse=True,
+        derivative=derivatives.sparse_softmax_form,
     ),
     Mapping(
         "taylor",
@@ -218,6 +231,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_VARIANTS}:taylor_softmax",
         shift_invariant=False,
         monotone=False,
+        derivative=derivatives.taylor_form,
     ),
     Mapping(
         "sigsoftmax",
@@ -225,6 +239,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         "exp(x)·σ(x) normalised (Kanai et al. 2018)",
         oracle=f"{_VARIANTS}:sigsoftmax",
         shift_invariant=False,
+        derivative=derivatives.sigsoftmax_form,
     ),
     Mapping(
         "perturbmax",
@@ -233,6 +248,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         params=(_NOISE,),
         aliases=("perturb-max",),
         oracle=f"{_VARIANTS}:perturbmax",
+        derivative=derivatives.perturbmax_form,
     ),
     Mapping(
         "gumbel-softmax",
@@ -252,6 +268,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("logistic",),
         oracle=f"{_EXP}:sigmoid",
         shift_invariant=False,
+        derivative=derivatives.sigmoid_form,
     ),
     Mapping(
         "argmax",
@@ -260,6 +277,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("hardmax", "onehot"),
         oracle=f"{_EXP}:hardmax",
         sparse=True,
+        derivative=derivatives.hardmax_form,
     ),
 )
 

@@ -1,0 +1,1 @@
+"""The ``softmax`` command line (typer + rich) over the library."""

@@ -1,0 +1,157 @@
+"""The typer application, its one error handler and the ``softmax`` entry point.
+
+Exit codes: 0 success; 1 bad input (one line on stderr); 2 usage error;
+3 a ``--check`` failed; 130 interrupted; 141 the reader of stdout went away
+(``softmax compute big.csv | head -1``: quietly, as ``yes | head -1`` does). ``--traceback`` anywhere on the
+command line shows the Python traceback instead of the one-line message.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+try:  # typer >= 0.20 vendors its own copy of click
+    from typer._click import exceptions as click_exc
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as click_exc
+
+from .. import __version__
+from ..errors import SoftmaxInputError
+
+app = typer.Typer(
+    name="softmax",
+    help=(
+        "Softmax and its alternatives, accurate, checked against an mpmath oracle.\n\n"
+        "Examples:\n\n"
+        "  softmax compute 1 2 3\n\n"
+        "  cat logits.csv | softmax compute - --method sparsemax > probs.csv\n\n"
+        "  softmax methods\n\n"
+        "Add --traceback anywhere to see a Python traceback on errors."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_NO_ARGS = getattr(click_exc, "NoArgsIsHelpError", click_exc.UsageError)
+
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+EXIT_CHECK = 3
+EXIT_INTERRUPT = 130
+EXIT_PIPE = 141  # what a process killed by SIGPIPE reports, like `yes | head -1`
+
+
+class OutputClosed(Exception):
+    """The reader of stdout went away (``| head``); raised instead of BrokenPipeError.
+
+    Not an OSError, so neither typer nor rich intercepts it on the way to :func:`main`.
+    """
+
+
+class _PipeGuard:
+    """A proxy of stdout that turns a broken pipe into :class:`OutputClosed`."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise OutputClosed from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise OutputClosed from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"softmax (softmax-lab) {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """Softmax and its alternatives."""
+
+
+def _register_commands() -> None:
+    from . import compare, compute, grad, methods, temperature_sweep  # noqa: F401  (each registers its command)
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``softmax`` and ``python -m softmax_cli``; exits with the status code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    cut = args.index("--") if "--" in args else len(args)
+    show_traceback = "--traceback" in args[:cut]
+    if show_traceback:
+        args = [a for i, a in enumerate(args) if not (a == "--traceback" and i < cut)]
+    _register_commands()
+    real_stdout = sys.stdout
+    sys.stdout = _PipeGuard(real_stdout)  # type: ignore[assignment]
+    try:
+        code = app(args=args, prog_name="softmax", standalone_mode=False)
+        sys.stdout.flush()
+    except OutputClosed:
+        _quiet_stdout()
+        code = EXIT_PIPE
+    except _NO_ARGS as err:
+        typer.echo(err.ctx.get_help() if err.ctx else str(err))
+        code = 0
+    except click_exc.UsageError as err:
+        if show_traceback:
+            raise
+        hint = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+        _error(f"{err.format_message()}{hint}")
+        code = EXIT_USAGE
+    except (typer.Abort, KeyboardInterrupt):
+        code = EXIT_INTERRUPT
+    except SoftmaxInputError as err:
+        if show_traceback:
+            raise
+        _error(str(err))
+        code = EXIT_INPUT
+    except OSError as err:
+        if show_traceback:
+            raise
+        if err.errno == errno.EPIPE:
+            _quiet_stdout()
+            code = EXIT_PIPE
+        else:
+            what = f"cannot read or write {err.filename}" if err.filename else "cannot write output"
+            _error(f"{what}: {err.strerror or err}")
+            code = EXIT_INPUT
+    finally:
+        sys.stdout = real_stdout
+    sys.exit(code or 0)

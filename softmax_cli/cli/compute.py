@@ -1,0 +1,209 @@
+"""``softmax compute``: run any registry mapping over vectors from arguments, files or stdin."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Annotated, Any, Optional, TextIO
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from .. import registry
+from ..errors import SoftmaxInputError
+from ..floats import parse_dtype
+from ..io.writers import RowWriter
+from ..render import rows_table, scalar_table, vector_table
+from .app import app
+from .options import (
+    DtypeName,
+    DtypeOpt,
+    FormatOpt,
+    HeaderOpt,
+    IdColumnOpt,
+    InputOpt,
+    MethodOpt,
+    OutputFormat,
+    PrecisionOpt,
+    TemperatureOpt,
+    ValuesArg,
+    resolve_method,
+    with_method_params,
+)
+from .source import open_source, resolve_format
+
+NUMERIC_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
+
+COMPUTE_HELP = """Run a mapping on vectors of logits.
+
+Values come from the arguments, from --input FILE, or from stdin ('-' or a pipe):
+one vector per row of CSV, TSV or whitespace-separated numbers (sniffed), or JSON.
+Output has one row per input row, in order; machine formats (csv, tsv, json,
+jsonl) print every float so that it reads back bit for bit.
+
+Examples:
+
+  softmax compute 1 2 3
+
+  softmax compute -1000 -2000 -3000 --format csv
+
+  softmax compute --method entmax --alpha 1.3 1,2,3
+
+  softmax compute --method sparse-softmax --top-k 2 1 2 3 4
+
+  cat logits.csv | softmax compute - --method sparsemax > probs.csv
+
+  softmax compute --input logits.csv --id-column id --format json
+"""
+
+AxisOpt = Annotated[
+    int,
+    typer.Option(
+        "--axis",
+        help="-1: each row is a vector (default); 0: each column is (reads all rows first).",
+    ),
+]
+OutputOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+]
+
+
+@contextlib.contextmanager
+def open_output(path: str | None) -> Iterator[TextIO]:
+    """stdout, or the named file (created only once there is something to write)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        yield fh
+
+
+def output_columns(mapping: registry.Mapping, columns: list[str] | None) -> list[str] | None:
+    """Header of the output: the input's for per-entry maps, the method's name for reductions."""
+    if mapping.output == registry.SCALAR:
+        return [mapping.name] if columns is not None else None
+    return columns
+
+
+def _batch_params(mapping: registry.Mapping, params: dict[str, Any], index: int) -> dict[str, Any]:
+    """Per-batch parameters: a seeded stochastic map draws fresh noise for every batch."""
+    seed = params.get("seed")
+    if not mapping.stochastic or seed is None or index == 0:
+        return params
+    state = np.random.SeedSequence([seed, index]).generate_state(1)[0]
+    return {**params, "seed": int(state)}
+
+
+def run_mapping(
+    mapping: registry.Mapping,
+    values: np.ndarray,
+    *,
+    axis: int,
+    temperature: float,
+    params: dict[str, Any],
+) -> np.ndarray:
+    """Apply ``mapping`` to a 2-D block; reductions come back as a column (or a row for axis 0)."""
+    out = mapping.func(values, axis=axis, temperature=temperature, **params)
+    if mapping.output == registry.SCALAR:
+        out = out[:, None] if axis != 0 else out[None, :]
+    return out
+
+
+@app.command(help=COMPUTE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_method_params
+def compute(
+    values: ValuesArg = None,
+    method: MethodOpt = "softmax",
+    temperature: TemperatureOpt = 1.0,
+    dtype: DtypeOpt = DtypeName.float64,
+    axis: AxisOpt = -1,
+    input: InputOpt = None,
+    header: HeaderOpt = None,
+    id_column: IdColumnOpt = None,
+    format: FormatOpt = OutputFormat.auto,
+    precision: PrecisionOpt = 6,
+    output: OutputOpt = None,
+    *,
+    method_params: dict[str, Any],
+) -> None:
+    mapping, params = resolve_method(method, method_params)
+    dt = parse_dtype(dtype.value)
+    if axis not in (-1, 0, 1):
+        raise SoftmaxInputError(f"--axis must be -1 (rows) or 0 (columns), got {axis}")
+    by_column = axis == 0
+    fmt = resolve_format(format.value)
+    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+        layout = reader.layout
+        from_args = layout.source_name == "<arguments>"
+        if from_args:
+            by_column = False  # a single vector: both axes name it
+        out_cols = output_columns(mapping, layout.columns)
+        if by_column:
+            blocks, ids = [], []
+            for b in reader:
+                blocks.append(b.values)
+                ids.extend(b.ids or [])
+            full = np.concatenate(blocks).astype(dt, copy=False)
+            result = run_mapping(mapping, full, axis=0, temperature=temperature, params=params)
+            keep_ids = mapping.output != registry.SCALAR and layout.id_index is not None
+            batches: Any = [(result, ids if keep_ids else None, full)]
+        else:
+            batches = (
+                (
+                    run_mapping(
+                        mapping,
+                        b.values.astype(dt, copy=False),
+                        axis=-1,
+                        temperature=temperature,
+                        params=_batch_params(mapping, params, i),
+                    ),
+                    b.ids,
+                    b.values,
+                )
+                for i, b in enumerate(reader)
+            )
+        if fmt == "table":
+            _print_table(mapping, batches, layout, from_args, precision)
+            return
+        with open_output(output) as stream:
+            writer = RowWriter(
+                stream,
+                fmt,
+                columns=out_cols,
+                id_name=layout.id_name,
+                has_ids=layout.id_index is not None
+                and not (by_column and mapping.output == registry.SCALAR),
+                dtype=dt,
+            )
+            with writer:
+                for result, row_ids, _ in batches:
+                    writer.write(result, row_ids)
+
+
+def _print_table(mapping, batches, layout, from_args: bool, precision: int) -> None:
+    console = Console()
+    items = list(batches)
+    title = mapping.name
+    if from_args and len(items) == 1:
+        result, _, x = items[0]
+        if mapping.output == registry.SCALAR:
+            console.print(scalar_table([(mapping.name, f"{float(result[0, 0]):.{precision}g}")]))
+        else:
+            console.print(vector_table(x[0], {mapping.name: result[0]}, precision))
+        return
+    values = np.concatenate([it[0] for it in items])
+    ids = None
+    if layout.id_index is not None and items and items[0][1] is not None:
+        ids = [i for it in items for i in it[1]]
+    width = values.shape[1]
+    cols = (
+        [mapping.name]
+        if mapping.output == registry.SCALAR and width == 1
+        else (layout.columns or [str(i) for i in range(width)])
+    )
+    console.print(
+        rows_table(cols, values, precision, ids=ids, id_name=layout.id_name, title=title)
+    )

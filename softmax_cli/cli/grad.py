@@ -1,0 +1,1 @@
+"""`softmax grad` (being written)."""

@@ -1,0 +1,100 @@
+"""Where a command's vectors come from (arguments, a file, stdin) and where its rows go.
+
+Commands call :func:`open_source` with what the user typed and get a reader
+that yields :class:`~softmax_cli.io.readers.Batch` objects, whatever the route;
+:func:`resolve_format` turns ``--format auto`` into a concrete format.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..errors import SoftmaxInputError
+from ..io.readers import Batch, Layout, open_vectors, parse_arguments
+
+
+class ArgumentsReader:
+    """The vector typed on the command line, as a one-batch reader."""
+
+    def __init__(self, tokens: list[str], dtype: np.dtype) -> None:
+        values = parse_arguments(tokens, dtype=dtype)
+        self.layout = Layout(
+            columns=None,
+            id_name=None,
+            id_index=None,
+            delimiter=" ",
+            source_name="<arguments>",
+            width=int(values.shape[0]),
+        )
+        self._batch = Batch(values=values[None, :], ids=None, lines=np.array([1], dtype=np.int64))
+
+    def __iter__(self) -> Iterator[Batch]:
+        yield self._batch
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> ArgumentsReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def open_source(
+    values: list[str] | None,
+    input_path: str | None,
+    *,
+    header: bool | None,
+    id_column: str | None,
+    dtype: np.dtype,
+):
+    """A reader over the vectors the user gave, by whichever route they gave them.
+
+    * ``values`` other than ``-``: one vector from the arguments;
+    * ``-`` (as the only value) or ``--input -``: stdin; ``--input PATH``: that file;
+    * nothing at all: stdin when it is a pipe, else a usage error.
+    """
+    vals = list(values or [])
+    if input_path is not None and vals:
+        raise SoftmaxInputError("give the logits as arguments or with --input, not both")
+    if vals == ["-"]:
+        input_path = "-"
+        vals = []
+    if vals:
+        if header is not None or id_column is not None:
+            raise SoftmaxInputError(
+                "--header and --id-column apply to file or stdin input, not to arguments"
+            )
+        return ArgumentsReader(vals, dtype)
+    if input_path is None:
+        if stdin_is_terminal():
+            raise SoftmaxInputError(
+                "no logits given: pass them as arguments (softmax compute 1 2 3), "
+                "with --input FILE, or on stdin (... | softmax compute -)"
+            )
+        input_path = "-"
+    id_col: str | int | None = id_column
+    if id_column is not None and id_column.isdigit():
+        id_col = int(id_column)
+    return open_vectors(input_path, header=header, id_column=id_col, dtype=dtype)
+
+
+def resolve_format(fmt: str) -> str:
+    """``auto`` is ``table`` when stdout is a terminal and ``csv`` otherwise."""
+    if fmt != "auto":
+        return fmt
+    try:
+        return "table" if sys.stdout.isatty() else "csv"
+    except (AttributeError, ValueError):
+        return "csv"

@@ -1,0 +1,470 @@
+"""``softmax temperature-sweep``: a mapping of x/τ over a grid of τ, as tables, a picture, data.
+
+Several input rows give one sweep each, in input order, labelled by their id
+(``--id-column``) or their line number. The computation is
+:func:`softmax_cli.analysis.sweep.sweep`; the terminal report is
+:func:`softmax_cli.render.sweep.sweep_report`; the chart is
+:func:`softmax_cli.plot.plot_sweeps`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from typing import Annotated, Any, Optional, TextIO
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from .. import registry
+from .._arrays import working_dtype
+from ..analysis.sweep import (
+    DEFAULT_MAX,
+    DEFAULT_MIN,
+    DEFAULT_STEPS,
+    MAX_STEPS,
+    Sweep,
+    parse_taus,
+    require_sweepable,
+    sweep,
+    sweepable_names,
+    tau_grid,
+)
+from ..errors import SoftmaxInputError
+from ..floats import parse_dtype
+from ..io.writers import format_floats
+from .app import app
+from .options import (
+    DtypeName,
+    DtypeOpt,
+    FormatOpt,
+    HeaderOpt,
+    IdColumnOpt,
+    InputOpt,
+    MethodOpt,
+    OutputFormat,
+    ValuesArg,
+    resolve_method,
+    with_method_params,
+)
+from .source import open_source, resolve_format
+
+NUMERIC_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
+
+SWEEP_HELP = "\n\n".join(
+    [
+        "Sweep the temperature τ of a mapping: from one-hot (τ → 0) to uniform (τ → ∞).",
+        "For each τ: the probabilities (all of them for short vectors, else the top ones "
+        "and the rest summed), max p, the entropy (nats, or --bits), the smooth max "
+        "τ·LSE(x/τ) and its gap to max x, 1 − Σp² (softmax's gradient size), and for "
+        "sparse mappings the support size. Then a picture of p against τ.",
+        "The grid: --taus 0.1,1,10, or --min/--max/--steps, log-spaced unless --linear "
+        f"(default: {DEFAULT_STEPS} steps from {DEFAULT_MIN:g} to {DEFAULT_MAX:g}; "
+        f"at most {MAX_STEPS}).",
+        f"Methods: those giving a distribution ({', '.join(sweepable_names())}).",
+        "Several input rows give one sweep each, labelled by --id-column or line number. "
+        "--format auto is the tables and picture on a terminal, CSV in a pipe.",
+        "Examples:",
+        "  softmax temperature-sweep 1 2 3 4",
+        "  softmax temperature-sweep 1 2 3 4 --taus 0.1,1,10",
+        "  softmax temperature-sweep --method sparsemax 1 2 2.5 --picture bars --no-tables",
+        "  softmax temperature-sweep -1 0 2 --min 0.1 --max 10 --steps 5 --format csv",
+        "  softmax temperature-sweep 1 2 3 4 --plot sweep.png",
+    ]
+)
+
+
+class Picture(str, Enum):
+    """``--picture`` values."""
+
+    heatmap = "heatmap"
+    bars = "bars"
+    none = "none"
+
+
+_GRID = "Temperature grid"
+_SHOW = "What to show"
+TausOpt = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.10
+    typer.Option(
+        "--taus", help="Exactly these temperatures, e.g. 0.1,1,10.", rich_help_panel=_GRID
+    ),
+]
+MinOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--min", help=f"Smallest τ (default {DEFAULT_MIN:g}).", show_default=False,
+        rich_help_panel=_GRID,
+    ),
+]  # fmt: skip
+MaxOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--max", help=f"Largest τ (default {DEFAULT_MAX:g}).", show_default=False,
+        rich_help_panel=_GRID,
+    ),
+]  # fmt: skip
+StepsOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--steps", help=f"Number of τ, 2 to {MAX_STEPS} (default {DEFAULT_STEPS}).",
+        show_default=False, rich_help_panel=_GRID,
+    ),
+]  # fmt: skip
+LinearOpt = Annotated[
+    bool,
+    typer.Option("--linear", help="Space the grid linearly (default: log).", rich_help_panel=_GRID),
+]
+BitsOpt = Annotated[
+    bool, typer.Option("--bits", help="Entropy in bits (default: nats).", rich_help_panel=_SHOW)
+]
+TopOpt = Annotated[
+    int,
+    typer.Option(
+        "--top", min=2, max=50, rich_help_panel=_SHOW,
+        help="Entries shown in tables and pictures; a longer vector shows top-1 and the rest.",
+    ),
+]  # fmt: skip
+PictureOpt = Annotated[
+    Picture,
+    typer.Option("--picture", help="Terminal picture of p against τ.", rich_help_panel=_SHOW),
+]
+TablesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--tables/--no-tables", rich_help_panel=_SHOW,
+        help="Print the tables before the picture (--no-tables: the picture alone).",
+    ),
+]  # fmt: skip
+SweepPrecisionOpt = Annotated[
+    int,
+    typer.Option(
+        "--precision", min=1, max=17, rich_help_panel=_SHOW,
+        help="Significant digits in tables (machine formats are exact).",
+    ),
+]  # fmt: skip
+PlotOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--plot", rich_help_panel="Chart",
+        help="Also write a chart (.png, .svg or .pdf); needs pip install 'softmax-lab\\[plot]'.",
+    ),
+]  # fmt: skip
+PlotSizeOpt = Annotated[
+    str,
+    typer.Option(
+        "--plot-size", rich_help_panel="Chart",
+        help="Chart size WIDTHxHEIGHT in pixels, each side 200 to 6000.",
+    ),
+]  # fmt: skip
+
+
+# ---------------------------------------------------------------- the grid
+
+
+def grid_from_options(
+    taus: str | None,
+    tau_min: float | None,
+    tau_max: float | None,
+    steps: int | None,
+    linear: bool,
+) -> np.ndarray:
+    """The temperatures asked for: ``--taus``, or a grid from ``--min/--max/--steps``."""
+    if taus is not None:
+        given = [
+            flag
+            for flag, v in (("--min", tau_min), ("--max", tau_max), ("--steps", steps))
+            if v is not None
+        ] + (["--linear"] if linear else [])
+        if given:
+            raise SoftmaxInputError(f"--taus lists the temperatures: drop {', '.join(given)}")
+        try:
+            return parse_taus(taus)
+        except SoftmaxInputError as err:
+            raise SoftmaxInputError(f"--taus: {err}") from None
+    return tau_grid(
+        DEFAULT_MIN if tau_min is None else tau_min,
+        DEFAULT_MAX if tau_max is None else tau_max,
+        DEFAULT_STEPS if steps is None else steps,
+        linear=linear,
+    )
+
+
+# ---------------------------------------------------------------- machine formats
+
+
+def _quote(text: str, delim: str) -> str:
+    if any(c in text for c in (delim, '"', "\n", "\r")) or text.lstrip().startswith("#"):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+_JSON_SPECIAL = {"nan": '"nan"', "inf": '"inf"', "-inf": '"-inf"'}
+
+
+class SweepWriter:
+    """Sweeps as data: one record per (input row, τ), floats exact (shortest round-trip text).
+
+    CSV/TSV columns: the row label (``line`` or the id column's name; only for
+    file or stdin input), ``tau``, ``p_<entry>`` per entry (``<entry>`` the
+    input header's name or the index), ``max_p``, ``entropy_nats`` (or
+    ``entropy_bits``), ``tau_lse``, ``lse_gap``, ``one_minus_sum_p2`` and, for
+    sparse mappings, ``support``. JSON and JSON lines hold the same records as
+    objects, with the probabilities as one list ``p``.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        fmt: str,
+        *,
+        label_name: str | None,
+        entry_names: list[str],
+        unit: str,
+        sparse: bool,
+    ) -> None:
+        self.stream, self.fmt = stream, fmt
+        self.label_name = label_name
+        self.delim = "\t" if fmt == "tsv" else ","
+        self.stats = ["max_p", f"entropy_{unit}", "tau_lse", "lse_gap", "one_minus_sum_p2"]
+        self.sparse = sparse
+        self.columns = (
+            ([label_name] if label_name else [])
+            + ["tau"]
+            + [f"p_{n}" for n in entry_names]
+            + self.stats
+            + (["support"] if sparse else [])
+        )
+        self.started = False
+
+    def _fields(self, s: Sweep) -> tuple[list[str], list[list[str]], list[list[str]]]:
+        """Text of the τ, the probabilities and the statistics, per τ."""
+        work = working_dtype(s.p.dtype)
+        taus = format_floats(s.taus)
+        p = format_floats(s.p)
+        per_stat = [
+            format_floats(s.max_p),
+            format_floats(s.entropy.astype(work)),
+            format_floats(s.tau_lse),
+            format_floats(s.lse_gap),
+            format_floats(s.gini.astype(work)),
+        ]
+        if self.sparse and s.support is not None:
+            per_stat.append([str(int(v)) for v in s.support])
+        rows_p = [p[j * s.n : (j + 1) * s.n] for j in range(s.steps)]
+        rows_stats = [[col[j] for col in per_stat] for j in range(s.steps)]
+        return taus, rows_p, rows_stats
+
+    def write(self, s: Sweep, label: str | int | None) -> None:
+        """Write the records of one sweep."""
+        taus, rows_p, rows_stats = self._fields(s)
+        if self.fmt in ("csv", "tsv"):
+            d = self.delim
+            out = []
+            if not self.started:
+                out.append(d.join(_quote(c, d) for c in self.columns))
+            lead = [_quote(str(label), d)] if self.label_name else []
+            for j in range(s.steps):
+                out.append(d.join([*lead, taus[j], *rows_p[j], *rows_stats[j]]))
+            self.stream.write("\n".join(out) + "\n")
+            self.started = True
+            return
+        keys = self.stats + (["support"] if self.sparse else [])
+        lines = []
+        for j in range(s.steps):
+            parts = []
+            if self.label_name:
+                value = json.dumps(label) if isinstance(label, str) else str(label)
+                parts.append(f"{json.dumps(self.label_name)}: {value}")
+            parts.append(f'"tau": {taus[j]}')
+            parts.append('"p": [' + ", ".join(_JSON_SPECIAL.get(v, v) for v in rows_p[j]) + "]")
+            parts += [
+                f"{json.dumps(k)}: {_JSON_SPECIAL.get(v, v)}"
+                for k, v in zip(keys, rows_stats[j], strict=True)
+            ]
+            lines.append("{" + ", ".join(parts) + "}")
+        if self.fmt == "jsonl":
+            self.stream.write("\n".join(lines) + "\n")
+        else:
+            self.stream.write(("[\n  " if not self.started else ",\n  ") + ",\n  ".join(lines))
+        self.started = True
+
+    def close(self) -> None:
+        """Finish: close the JSON array, or write a lone header when no rows came."""
+        if self.fmt == "json":
+            self.stream.write("\n]\n" if self.started else "[]\n")
+        elif not self.started:
+            self.stream.write(self.delim.join(_quote(c, self.delim) for c in self.columns) + "\n")
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _row_params(mapping: registry.Mapping, params: dict[str, Any], index: int) -> dict[str, Any]:
+    """A seeded stochastic map draws other noise for every input row after the first."""
+    seed = params.get("seed")
+    if not mapping.stochastic or seed is None or index == 0:
+        return params
+    state = np.random.SeedSequence([seed, index]).generate_state(1)[0]
+    return {**params, "seed": int(state)}
+
+
+def _rows(reader, from_args: bool):
+    """(label, vector) per input row; labels are ids, else line numbers (None for arguments)."""
+    for batch in reader:
+        for r in range(batch.values.shape[0]):
+            if from_args:
+                label: str | int | None = None
+            elif batch.ids is not None:
+                label = batch.ids[r]
+            else:
+                label = int(batch.lines[r])
+            yield label, batch.values[r]
+
+
+def _label_text(label: str | int | None, id_name: str | None) -> str | None:
+    if label is None:
+        return None
+    if isinstance(label, int):
+        return f"line {label}"
+    return f"{id_name or 'id'} {label}"
+
+
+# ---------------------------------------------------------------- the command
+
+
+@app.command(
+    "temperature-sweep", help=SWEEP_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False
+)
+@with_method_params
+def temperature_sweep(
+    values: ValuesArg = None,
+    method: MethodOpt = "softmax",
+    taus: TausOpt = None,
+    tau_min: MinOpt = None,
+    tau_max: MaxOpt = None,
+    steps: StepsOpt = None,
+    linear: LinearOpt = False,
+    bits: BitsOpt = False,
+    top: TopOpt = 6,
+    picture: PictureOpt = Picture.heatmap,
+    tables: TablesOpt = True,
+    precision: SweepPrecisionOpt = 4,
+    dtype: DtypeOpt = DtypeName.float64,
+    input: InputOpt = None,
+    header: HeaderOpt = None,
+    id_column: IdColumnOpt = None,
+    format: FormatOpt = OutputFormat.auto,
+    plot: PlotOpt = None,
+    plot_size: PlotSizeOpt = "900x600",
+    *,
+    method_params: dict[str, Any],
+) -> None:
+    mapping, params = resolve_method(method, method_params)
+    require_sweepable(mapping)
+    grid = grid_from_options(taus, tau_min, tau_max, steps, linear)
+    dt = parse_dtype(dtype.value)
+    fmt = resolve_format(format.value)
+    plot_path = size = None
+    if plot is not None:
+        from .. import plot as plotting  # numpy only; matplotlib is imported by require_...
+
+        plot_path = plotting.check_plot_path(plot)
+        size = plotting.parse_size(plot_size)
+        plotting.require_matplotlib()
+    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+        layout = reader.layout
+        from_args = layout.source_name == "<arguments>"
+        columns = layout.columns
+
+        def sweeps():
+            for index, (label, x) in enumerate(_rows(reader, from_args)):
+                try:
+                    s = sweep(
+                        x,
+                        grid,
+                        method=mapping,
+                        bits=bits,
+                        dtype=dt,
+                        **_row_params(mapping, params, index),
+                    )
+                except SoftmaxInputError as err:
+                    where = _label_text(label, layout.id_name)
+                    raise SoftmaxInputError(f"{where}: {err}" if where else str(err)) from None
+                yield label, s
+
+        results: Any = sweeps()
+        if plot_path is not None:
+            results = _collect_for_plot(results)
+        if fmt == "table":
+            _print_reports(results, layout.id_name, top, precision, picture.value, columns, tables)
+        else:
+            if from_args:
+                label_name = None
+            elif layout.id_index is not None:
+                label_name = layout.id_name or "id"
+            else:
+                label_name = "line"
+            names = list(columns) if columns is not None else [str(i) for i in range(layout.width)]
+            writer = SweepWriter(
+                sys.stdout,
+                fmt,
+                label_name=label_name,
+                entry_names=names,
+                unit="bits" if bits else "nats",
+                sparse=mapping.sparse,
+            )
+            for label, s in results:
+                writer.write(s, label)
+            writer.close()
+    if plot_path is not None:
+        plotting.plot_sweeps(
+            [s for _, s in results],
+            plot_path,
+            size=size,
+            labels=[_label_text(label, layout.id_name) for label, _ in results],
+            top=top,
+            columns=columns,
+        )
+        if sys.stderr.isatty():
+            sys.stderr.write(f"chart written to {plot_path} ({size[0]}x{size[1]})\n")
+
+
+def _collect_for_plot(results) -> list:
+    """All sweeps, read before any output so a too-long input fails cleanly."""
+    from ..plot import MAX_PLOT_ROWS
+
+    out = []
+    for item in results:
+        if len(out) == MAX_PLOT_ROWS:
+            raise SoftmaxInputError(
+                f"--plot draws at most {MAX_PLOT_ROWS} vectors (one row of panels each), "
+                f"and the input has more; plot a few rows at a time (e.g. head -n {MAX_PLOT_ROWS})"
+            )
+        out.append(item)
+    return out
+
+
+def _print_reports(
+    results, id_name, top: int, precision: int, picture: str, columns, tables: bool
+) -> None:
+    from ..render.sweep import sweep_report
+
+    console = Console()
+    for n, (label, s) in enumerate(results):
+        if n:
+            console.print(Text(""))
+        console.print(
+            sweep_report(
+                s,
+                label=_label_text(label, id_name),
+                top=top,
+                precision=precision,
+                picture=picture,
+                columns=columns,
+                tables=tables,
+            )
+        )

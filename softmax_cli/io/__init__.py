@@ -1,0 +1,36 @@
+"""Input and output of vectors: readers (arguments, CSV/TSV/whitespace, JSON) and writers.
+
+Imports numpy only (no typer, rich or mpmath), so the command line starts fast.
+
+Examples
+--------
+>>> import io
+>>> from softmax_cli.io import open_vectors, RowWriter
+>>> reader = open_vectors(io.StringIO("1,2\\n3,4\\n"))
+>>> out = io.StringIO()
+>>> with RowWriter(out, "csv", columns=None, id_name=None, has_ids=False,
+...                dtype="float64") as writer:
+...     for batch in reader:
+...         writer.write(batch.values * 2)
+>>> print(out.getvalue(), end="")
+2.0,4.0
+6.0,8.0
+"""
+
+from __future__ import annotations
+
+from .readers import Batch, InputError, Layout, VectorReader, open_vectors, parse_arguments
+from .writers import FORMATS, RowWriter, format_float, format_floats
+
+__all__ = [
+    "FORMATS",
+    "Batch",
+    "InputError",
+    "Layout",
+    "RowWriter",
+    "VectorReader",
+    "format_float",
+    "format_floats",
+    "open_vectors",
+    "parse_arguments",
+]

@@ -1,0 +1,338 @@
+"""Write rows as CSV, TSV, JSON or JSON lines, with floats that read back bit for bit.
+
+Every float is written as the *shortest* text that reads back (through
+:func:`~softmax_cli.io.readers.open_vectors` with the same dtype) to the very
+same value: ``repr`` for float64, the shortest ``%g`` that round-trips for
+float32/float16, numpy's shortest repr for longdouble. Non-finite values are
+``nan``, ``inf`` and ``-inf``; JSON has no literal for them, so there they are
+the strings ``"nan"``, ``"inf"``, ``"-inf"`` (which the reader accepts). The sign
+and payload of a NaN are not kept. Negative zero is written ``-0.0`` (``-0`` for
+float32/16) and reads back negative.
+
+Examples
+--------
+>>> import io, numpy as np
+>>> out = io.StringIO()
+>>> with RowWriter(out, "csv", columns=["a", "b"], id_name="name", has_ids=True,
+...                dtype=np.float64) as writer:
+...     writer.write(np.array([[0.1, 1e-300], [np.inf, -0.0]]), ["x", "y,z"])
+>>> print(out.getvalue(), end="")
+name,a,b
+x,0.1,1e-300
+"y,z",inf,-0.0
+"""
+
+from __future__ import annotations
+
+import json
+from operator import add
+from typing import Any, TextIO
+
+import numpy as np
+
+from ..errors import SoftmaxInputError
+
+__all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
+
+FORMATS = ("csv", "tsv", "json", "jsonl")
+
+# dtype -> (first %g precision to try, precision that always round-trips, unsigned view)
+_SHORT = {
+    np.dtype(np.float32): (6, 9, np.uint32),
+    np.dtype(np.float16): (3, 5, np.uint16),
+}
+_JSON_SPECIAL = {"nan": '"nan"', "inf": '"inf"', "-inf": '"-inf"'}
+
+
+def format_float(value: Any, dtype: Any) -> str:
+    """The shortest text that reads back to ``value`` rounded to ``dtype``.
+
+    Parameters
+    ----------
+    value : float
+        The number; it is first rounded to ``dtype``.
+    dtype : dtype
+        float16, float32, float64 or longdouble.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_float(0.1, "float64"), format_float(1e-300, "float64")
+    ('0.1', '1e-300')
+    >>> format_float(0.1, "float32"), format_float(float("-inf"), "float32")
+    ('0.1', '-inf')
+    >>> format_float(float("nan"), np.float16)
+    'nan'
+    """
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise SoftmaxInputError(f"format_float needs a float dtype, not {dt}")
+    if dt.itemsize == 8:
+        return repr(float(value))
+    return format_floats(np.asarray([value], dtype=dt))[0]
+
+
+def format_floats(values: np.ndarray) -> list[str]:
+    """:func:`format_float` for every element of an array, in C (row-major) order.
+
+    A 2-D array gives one flat list (rows one after another); its dtype decides
+    the precision (integers count as float64).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Any shape; float16, float32, float64 or longdouble.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> format_floats(np.array([[0.5, -0.0], [np.nan, 1e-300]]))
+    ['0.5', '-0.0', 'nan', '1e-300']
+    >>> format_floats(np.array([0.1, 3.4028235e38, 1e-45], dtype=np.float32))
+    ['0.1', '3.40282e+38', '1e-45']
+    """
+    a = np.asarray(values)
+    if a.dtype.kind != "f":
+        a = a.astype(np.float64)
+    flat = a.ravel()
+    if flat.dtype.itemsize == 8:
+        return list(map(repr, flat.tolist()))
+    if flat.dtype.itemsize > 8:
+        return [str(x) for x in flat]
+    return _format_short(flat)
+
+
+def _format_short(flat: np.ndarray) -> list[str]:
+    """Shortest round-tripping text for float32/float16 (read back as float64, rounded).
+
+    A bisection over the ``%g`` precision, one vectorised pass per step: most
+    float32 values settle in two passes.
+    """
+    dt = flat.dtype
+    p0, pmax, uint = _SHORT[dt]
+    with np.errstate(invalid="ignore"):
+        wide = flat.astype(np.float64)
+    want = flat.view(uint)
+    out = np.empty(len(wide), dtype=object)
+
+    def search(idx: np.ndarray | None, lo: int, hi: int, have_hi: bool) -> None:
+        # the shortest precision for idx lies in [lo, hi]; out[idx] holds %.{hi}g if have_hi
+        sub = wide if idx is None else wide[idx]
+        if not sub.size or (lo == hi and have_hi):
+            return
+        strs = list(map(f"%.{(lo + hi) // 2 if lo < hi else hi}g".__mod__, sub.tolist()))
+        if lo == hi:  # hi == pmax: always round-trips
+            out[idx] = strs
+            return
+        mid = (lo + hi) // 2
+        with np.errstate(invalid="ignore", over="ignore"):
+            back = np.array(strs, dtype=np.float64).astype(dt)
+        ok = back.view(uint) == (want if idx is None else want[idx])
+        ok |= np.isnan(back) & np.isnan(sub)
+        if idx is None:
+            idx = np.arange(len(wide))
+        good = idx[ok]
+        out[good] = np.array(strs, dtype=object)[ok]
+        search(good, lo, mid, True)
+        search(idx[~ok], mid + 1, hi, have_hi)
+
+    search(None, p0, pmax, False)
+    out = out.tolist()
+    # %g is shortest except where the rounding interval is lopsided (exact powers of
+    # two) or wide (subnormals); numpy's Dragon4 repr handles those few exactly.
+    info = np.finfo(dt)
+    bits = want.astype(np.int64)
+    mantissa = bits & ((1 << info.nmant) - 1)
+    exponent = (bits >> info.nmant) & ((1 << info.nexp) - 1)
+    special = (flat != 0) & np.isfinite(flat) & ((mantissa == 0) | (exponent == 0))
+    for i in np.flatnonzero(special).tolist():
+        candidate = str(flat[i])
+        if len(candidate) < len(out[i]) and np.float64(candidate).astype(dt) == flat[i]:
+            out[i] = candidate
+    return out
+
+
+def _needs_quote(text: str, delim: str) -> bool:
+    return (
+        delim in text
+        or "\t" in text
+        or '"' in text
+        or "\n" in text
+        or "\r" in text
+        or text.lstrip()[:1] in ("#", "[", "{")  # would read as a comment or as JSON
+    )
+
+
+def _quote(text: str, delim: str) -> str:
+    if _needs_quote(text, delim):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class RowWriter:
+    """Write batches of rows to a text stream in one of :data:`FORMATS`.
+
+    Parameters
+    ----------
+    stream : TextIO
+        Where to write (not closed by the writer).
+    fmt : {"csv", "tsv", "json", "jsonl"}
+        Output format.
+    columns : list of str or None
+        Names of the value columns. CSV/TSV get a header line only when given.
+    id_name : str or None
+        Name of the id column ("id" when None).
+    has_ids : bool
+        Whether each row carries an id (written first, untouched; quoted
+        CSV-style in CSV/TSV when it holds the delimiter, a tab, a quote, a
+        newline, or starts with ``#``, ``[`` or ``{``).
+    dtype : dtype
+        Values are rounded to this dtype and written to read back exactly in it.
+
+    Notes
+    -----
+    JSON output is one array, one row per line; a row is an array of numbers,
+    or an object ``{id_name: id, column: value, ...}`` when there are ids or
+    column names (columns are named ``"0"``, ``"1"``, ... if ids come without
+    names). JSON lines has the same rows, one per line, without the array.
+
+    Examples
+    --------
+    >>> import io, numpy as np
+    >>> out = io.StringIO()
+    >>> with RowWriter(out, "json", columns=None, id_name=None, has_ids=True,
+    ...                dtype=np.float32) as writer:
+    ...     writer.write(np.array([[0.1, np.nan]]), ["r1"])
+    >>> print(out.getvalue(), end="")
+    [
+      {"id": "r1", "0": 0.1, "1": "nan"}
+    ]
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        fmt: str,
+        *,
+        columns: list[str] | None,
+        id_name: str | None,
+        has_ids: bool,
+        dtype: Any,
+    ) -> None:
+        if fmt not in FORMATS:
+            raise SoftmaxInputError(
+                f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}"
+            )
+        self._stream = stream
+        self._fmt = fmt
+        self._columns = list(columns) if columns is not None else None
+        self._id_name = id_name if id_name is not None else "id"
+        self._has_ids = bool(has_ids)
+        self._dt = np.dtype(dtype)
+        self._delim = "\t" if fmt == "tsv" else ","
+        self._width: int | None = len(self._columns) if self._columns is not None else None
+        self._started = False
+        self._closed = False
+        self._key_parts: list[str] | None = None
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _header_line(self) -> str:
+        names = ([self._id_name] if self._has_ids else []) + list(self._columns or [])
+        return self._delim.join(_quote(n, self._delim) for n in names) + "\n"
+
+    def _keys(self, width: int) -> list[str] | None:
+        if self._key_parts is None and (self._has_ids or self._columns is not None):
+            names = self._columns if self._columns is not None else [str(i) for i in range(width)]
+            keys = ([self._id_name] if self._has_ids else []) + list(names)
+            self._key_parts = [json.dumps(k) + ": " for k in keys]
+        return self._key_parts
+
+    # -- API ---------------------------------------------------------------------
+
+    def write(self, values: np.ndarray, ids: list[str] | None = None) -> None:
+        """Write rows: ``values`` of shape ``(rows, width)`` (a 1-D array is one row).
+
+        ``ids`` (one per row) is required when the writer was made with
+        ``has_ids=True`` and ignored otherwise.
+        """
+        if self._closed:
+            raise ValueError("write to a closed RowWriter")
+        a = np.asarray(values)
+        if a.ndim == 1:
+            a = a[None, :]
+        if a.ndim != 2:
+            raise ValueError(f"values must be 2-D (rows, width), not of shape {a.shape}")
+        if a.dtype != self._dt:
+            with np.errstate(over="ignore"):
+                a = a.astype(self._dt)
+        n, width = a.shape
+        if self._width is None:
+            self._width = width
+        elif width != self._width:
+            raise ValueError(f"rows have {width} values, but the writer has {self._width} columns")
+        if self._has_ids:
+            if ids is None or len(ids) != n:
+                raise ValueError(f"has_ids=True needs one id per row ({n} rows)")
+            ids = [str(i) for i in ids]
+        if n == 0:
+            return
+        strs = format_floats(a)
+        fmt = self._fmt
+        if fmt in ("csv", "tsv"):
+            d = self._delim
+            it = iter(strs)
+            if self._has_ids:
+                joined = "".join(ids)
+                if any(c in joined for c in (d, "\t", '"', "\n", "\r", "#", "[", "{")):
+                    ids = [_quote(i, d) for i in ids]
+                rows = map(d.join, zip(ids, *[it] * width, strict=False))
+            else:
+                rows = map(d.join, zip(*[it] * width, strict=False))
+            text = "\n".join(rows) + "\n"
+            if not self._started and self._columns is not None:
+                text = self._header_line() + text
+            self._started = True
+            self._stream.write(text)
+            return
+        if not np.isfinite(a).all():
+            strs = [_JSON_SPECIAL.get(s, s) for s in strs]
+        it = iter(strs)
+        keys = self._keys(width)
+        if keys is None:
+            lines = ["[" + ", ".join(row) + "]" for row in zip(*[it] * width, strict=False)]
+        elif self._has_ids:
+            lines = [
+                "{" + ", ".join(map(add, keys, (json.dumps(i), *row))) + "}"
+                for i, row in zip(ids, zip(*[it] * width, strict=False), strict=False)
+            ]
+        else:
+            rows_ = zip(*[it] * width, strict=False)
+            lines = ["{" + ", ".join(map(add, keys, row)) + "}" for row in rows_]
+        if fmt == "jsonl":
+            self._stream.write("\n".join(lines) + "\n")
+        else:
+            self._stream.write(("[\n  " if not self._started else ",\n  ") + ",\n  ".join(lines))
+        self._started = True
+
+    def close(self) -> None:
+        """Finish the output (closes the JSON array; writes a lone header if no rows came)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._fmt == "json":
+            self._stream.write("\n]\n" if self._started else "[]\n")
+        elif self._fmt in ("csv", "tsv") and not self._started and self._columns is not None:
+            self._stream.write(self._header_line())
+
+    def __enter__(self) -> RowWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,69 @@
+"""Shared fixtures: running the real command line, in-process and as a shell pipeline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run ``softmax ARGS`` in-process through the real entry point; returns a :class:`Run`."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+
+    def run(*args: str, stdin: str | None = None) -> Run:
+        from softmax_cli.cli.app import main
+
+        if stdin is not None:
+            import io
+
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def shell_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb", "PYTHONIOENCODING": "utf-8"})
+    return env
+
+
+def run_shell(command: str, stdin: str | None = None) -> Run:
+    """Run a shell command line in the repository root with ``softmax`` bound to this checkout.
+
+    ``softmax`` is a shell function calling ``python -m softmax_cli`` with the
+    interpreter running the tests, so pipelines work without a PATH install.
+    """
+    prelude = f'softmax() {{ "{sys.executable}" -m softmax_cli "$@"; }}\n'
+    proc = subprocess.run(
+        ["bash", "-c", prelude + command],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=shell_env(),
+        timeout=120,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
