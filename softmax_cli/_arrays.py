@@ -47,10 +47,13 @@ def normalize_axis(axis: int, ndim: int) -> int:
     return int(axis) % ndim
 
 
-def to_last_axis(x: Any, axis: int) -> tuple[np.ndarray, np.dtype, Callable]:
+def to_last_axis(
+    x: Any, axis: int, *, convert: bool = True
+) -> tuple[np.ndarray, np.dtype, Callable]:
     """Validate ``x`` and move ``axis`` last.
 
-    Returns the array (C-contiguous, in its working dtype, ``axis`` last), the
+    Returns the array (``axis`` last; with ``convert``, C-contiguous in its
+    working dtype, else a view in its own dtype), the
     output dtype, and a function that turns a result computed on that layout
     back into the caller's layout and dtype.  Reductions are given ``keepdims``
     results (last axis of length 1).
@@ -62,7 +65,8 @@ def to_last_axis(x: Any, axis: int) -> tuple[np.ndarray, np.dtype, Callable]:
     if a.shape[ax] == 0:
         raise SoftmaxInputError(f"cannot map an empty vector (axis {axis} has length 0)")
     out_dtype = a.dtype
-    work = np.ascontiguousarray(np.moveaxis(a, ax, -1), dtype=working_dtype(out_dtype))
+    moved = np.moveaxis(a, ax, -1)
+    work = np.ascontiguousarray(moved, dtype=working_dtype(out_dtype)) if convert else moved
 
     def restore(result: np.ndarray, keepdims: bool = True) -> np.ndarray:
         res = np.moveaxis(result, -1, ax)

@@ -24,14 +24,12 @@ above; they exist for ``softmax compare`` and for teaching.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arrays import check_temperature, to_last_axis
+from . import _expkernel
+from ._arrays import check_temperature, to_last_axis, working_dtype
 from .errors import SoftmaxInputError
-from .floats import two_prod, two_sum
 
 __all__ = [
     "hardmax",
@@ -49,97 +47,12 @@ __all__ = [
 ]
 
 
-@dataclass
-class _Terms:
-    """The pieces every exp-family function is built from, for rows along the last axis.
-
-    For rows with a finite maximum ``m``: ``(x - m)/tau == q + qe`` (to about
-    twice the working precision), ``t = exp(q)(1 + qe)``, and
-    ``rest = sum(t) - 1`` computed without cancellation (the first maximum's
-    term 1 is left out of it). ``special`` marks rows with an infinite maximum
-    and ``share`` holds their limit distribution; ``nan_rows`` marks rows
-    holding a nan.
-    """
-
-    m: np.ndarray
-    q: np.ndarray
-    qe: np.ndarray
-    t: np.ndarray
-    rest: np.ndarray
-    special: np.ndarray
-    share: np.ndarray | None
-    nan_rows: np.ndarray
-
-
-def _terms(a: np.ndarray, tau: float, b: np.ndarray | None = None) -> _Terms:
-    """Compute :class:`_Terms` for ``a`` (working dtype, reduce over last axis)."""
-    nan_rows = np.isnan(a).any(axis=-1, keepdims=True)
-    has_nan = bool(nan_rows.any())
-    if b is not None:
-        # zero weights drop their entry entirely, whatever its value
-        a = np.where(b == 0, -np.inf, a)
-    if has_nan:
-        a = np.where(np.isnan(a), -np.inf, a)
-    m = a.max(axis=-1, keepdims=True)
-    special = ~np.isfinite(m)
-    share = None
-    if special.any():
-        hit = a == m
-        share = hit / hit.sum(axis=-1, keepdims=True)
-        m = np.where(special, 0, m)
-    with np.errstate(invalid="ignore", over="ignore"):
-        d, e = two_sum(a, -m)
-        if tau != 1.0:
-            q = d / tau
-            p, pe = two_prod(q, tau)
-            qe = ((d - p) - pe + e) / tau
-            qe = np.where(np.isfinite(qe), qe, 0)
-        else:
-            q, qe = d, e
-        t = np.exp(q)
-        t += t * qe
-    k = np.argmax(q, axis=-1)[..., None]
-    if b is None:
-        lead = np.take_along_axis(qe, k, axis=-1)
-        rest_terms = t.copy()
-        np.put_along_axis(rest_terms, k, lead, axis=-1)
-    else:
-        t *= b
-        bk = np.take_along_axis(b, k, axis=-1)
-        lead = (bk - 1) + bk * np.take_along_axis(qe, k, axis=-1)
-        rest_terms = t.copy()
-        np.put_along_axis(rest_terms, k, lead, axis=-1)
-    rest = rest_terms.sum(axis=-1, keepdims=True)
-    low = (rest < np.finfo(a.dtype).tiny) & (rest > 0)
-    if low.any():
-        rest[low] = _subnormal_rest(q, qe, k, low[..., 0], None if b is None else b)
-    return _Terms(m, q, qe, t, rest, special, share, nan_rows)
-
-
-_RESCALE = 200.0
-
-
-def _subnormal_rest(q, qe, k, rows, b) -> np.ndarray:
-    """``rest`` for rows where it is subnormal, summed in a scaled range.
-
-    Subnormal terms carry an absolute rounding error each, which adds up to
-    several ULP of a subnormal result; ``exp(q + 200)`` is computed from an
-    exact argument (adding 200 to ``q < -400`` is exact) at full precision,
-    summed, and scaled back with one rounding.
-    """
-    qs, qes, ks = q[rows], qe[rows], k[rows]
-    with np.errstate(under="ignore"):
-        t = np.exp(qs + _RESCALE)
-        t += t * qes
-        if b is None:
-            lead = np.take_along_axis(qes, ks, axis=-1)
-        else:
-            bs = b[rows]
-            t *= bs
-            bk = np.take_along_axis(bs, ks, axis=-1)
-            lead = (bk - 1) + bk * np.take_along_axis(qes, ks, axis=-1)
-        np.put_along_axis(t, ks, lead * np.exp(q.dtype.type(_RESCALE)), axis=-1)
-        return t.sum(axis=-1) * np.exp(q.dtype.type(-_RESCALE))
+def _through_kernel(x: ArrayLike, axis: int, temperature: float, mode: str) -> np.ndarray:
+    """Run the blocked kernel over every vector of ``x`` along ``axis``."""
+    tau = check_temperature(temperature)
+    a, out_dtype, restore = to_last_axis(x, axis, convert=False)
+    out = _expkernel.run(a.reshape(-1, a.shape[-1]), tau, mode, out_dtype, working_dtype(out_dtype))
+    return restore(out.reshape(a.shape))
 
 
 def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
@@ -175,13 +88,7 @@ def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     >>> softmax([1, 2], temperature=0.5).round(6)
     array([0.119203, 0.880797])
     """
-    a, _, restore = to_last_axis(x, axis)
-    tr = _terms(a, check_temperature(temperature))
-    p = tr.t / (1 + tr.rest)
-    if tr.share is not None:
-        p = np.where(tr.special, tr.share, p)
-    p = np.where(tr.nan_rows, np.nan, p)
-    return restore(p)
+    return _through_kernel(x, axis, temperature, _expkernel.SOFTMAX)
 
 
 def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
@@ -211,17 +118,7 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
     >>> log_softmax([1.0, 2.0, 3.0]).round(6)
     array([-2.407606, -1.407606, -0.407606])
     """
-    a, _, restore = to_last_axis(x, axis)
-    tr = _terms(a, check_temperature(temperature))
-    lse = np.log1p(tr.rest)
-    with np.errstate(invalid="ignore"):
-        hi, err = two_sum(tr.q, -lse)
-        out = hi + (err + tr.qe)
-    if tr.share is not None:
-        with np.errstate(divide="ignore"):
-            out = np.where(tr.special, np.log(tr.share), out)
-    out = np.where(tr.nan_rows, np.nan, out)
-    return restore(out)
+    return _through_kernel(x, axis, temperature, _expkernel.LOG_SOFTMAX)
 
 
 def logsumexp(
@@ -263,30 +160,25 @@ def logsumexp(
     >>> float(logsumexp([0.0, 0.0], b=[2.0, 0.0]))
     0.6931471805599453
     """
-    a, _, restore = to_last_axis(x, axis)
     tau = check_temperature(temperature)
-    w = None
+    a, out_dtype, restore = to_last_axis(x, axis, convert=False)
+    wd = working_dtype(out_dtype)
+    w2 = None
     if b is not None:
-        bw = np.asarray(b, dtype=a.dtype if np.asarray(b).dtype.kind != "f" else None)
+        bw = np.asarray(b)
         try:
             bw = np.broadcast_to(bw, np.shape(x))
         except ValueError:
             raise SoftmaxInputError(
                 f"weights b of shape {np.shape(b)} do not broadcast to x of shape {np.shape(x)}"
             ) from None
-        w, _, _ = to_last_axis(bw, axis)
-        if np.isnan(w).any() or (w < 0).any():
+        wl, _, _ = to_last_axis(bw, axis, convert=False)
+        w2 = wl.reshape(-1, wl.shape[-1]).astype(wd)
+        if np.isnan(w2).any() or (w2 < 0).any():
             raise SoftmaxInputError("weights b must be non-negative numbers")
-    tr = _terms(a, tau, w)
-    with np.errstate(divide="ignore"):
-        out = tr.m + tau * np.log1p(tr.rest)
-    if tr.share is not None:
-        a_inf = np.where(np.isnan(a), -np.inf, a)
-        if w is not None:
-            a_inf = np.where(w == 0, -np.inf, a_inf)
-        out = np.where(tr.special, a_inf.max(axis=-1, keepdims=True), out)
-    out = np.where(tr.nan_rows, np.nan, out)
-    return restore(out, keepdims=keepdims)
+    a2 = a.reshape(-1, a.shape[-1])
+    out = _expkernel.run(a2, tau, _expkernel.LSE, out_dtype, wd, w2)
+    return restore(out.reshape((*a.shape[:-1], 1)), keepdims=keepdims)
 
 
 def soft_max(

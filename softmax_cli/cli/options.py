@@ -101,7 +101,7 @@ def _param_annotation(p: registry.Param) -> Any:
     if p.choices:
         helptext += f" ({'|'.join(p.choices)})"
     users = [m.name for m in registry.MAPPINGS if any(q.name == p.name for q in m.params)]
-    helptext += f" [{', '.join(users)}; default: {p.default}]"
+    helptext += f" \\[{', '.join(users)}; default: {p.default}]"  # \\[ : not rich markup
     return Annotated[
         Optional[kind],  # noqa: UP045
         typer.Option(p.flag, help=helptext, show_default=False, rich_help_panel="Method parameters"),
