@@ -43,8 +43,8 @@ class _Scratch:
 
 
 def _zero_nonfinite(e: np.ndarray) -> None:
-    """Error terms are nan where an entry is −inf; they carry no correction there."""
-    if np.isnan(np.add.reduce(e, axis=None)):
+    """Error terms are nan or inf where an entry or q is infinite; no correction there."""
+    if not np.isfinite(np.add.reduce(e, axis=None)):
         np.copyto(e, 0, where=~np.isfinite(e))
 
 

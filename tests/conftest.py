@@ -67,3 +67,31 @@ def run_shell(command: str, stdin: str | None = None) -> Run:
         timeout=120,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def render(renderable, width: int = 80, **kw) -> str:
+    """A rich renderable as plain text at ``width`` columns, trailing spaces dropped."""
+    from rich.console import Console
+
+    console = Console(width=width, color_system=None, **kw)
+    with console.capture() as cap:
+        console.print(renderable)
+    return "\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n"
+
+
+def check_golden(name: str, text: str) -> None:
+    """``text`` equals ``tests/golden/NAME``, fits 80 columns and is plain.
+
+    ``SOFTMAX_WRITE_GOLDEN=1 python -m pytest ...`` rewrites the files after a
+    deliberate change; review the diff before committing it.
+    """
+    text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    path = GOLDEN / name
+    if os.environ.get("SOFTMAX_WRITE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden text"
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "\x1b" not in text

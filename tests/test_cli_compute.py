@@ -121,7 +121,9 @@ def test_id_column_by_index(cli, tmp_path):
 
 
 def test_stdin_dash_and_tsv(cli):
-    run = cli("compute", "-", "--method", "sparsemax", "--format", "tsv", stdin="1\t2\t2.5\n0\t0\t0\n")
+    run = cli(
+        "compute", "-", "--method", "sparsemax", "--format", "tsv", stdin="1\t2\t2.5\n0\t0\t0\n"
+    )
     assert run.code == 0, run.err
     rows = [line.split("\t") for line in run.out.strip().splitlines()]
     assert np.array(rows, dtype=float).tolist() == [[0.0, 0.25, 0.75], [1 / 3] * 3]
@@ -241,7 +243,7 @@ def test_installed_softmax_script_reads_a_pipe():
 def test_broken_pipe_exits_quietly():
     run = run_shell(
         "seq 1 200000 | awk '{print $1\",\"$1+1}' | softmax compute - | head -1; "
-        "echo \"status=${PIPESTATUS[2]}\""
+        'echo "status=${PIPESTATUS[2]}"'
     )
     assert "status=141" in run.out  # as a process killed by SIGPIPE, quietly
     assert "Traceback" not in run.err and "Error" not in run.err

@@ -2,8 +2,9 @@
 
 Exit codes: 0 success; 1 bad input (one line on stderr); 2 usage error;
 3 a ``--check`` failed; 130 interrupted; 141 the reader of stdout went away
-(``softmax compute big.csv | head -1``: quietly, as ``yes | head -1`` does). ``--traceback`` anywhere on the
-command line shows the Python traceback instead of the one-line message.
+(``softmax compute big.csv | head -1``: quietly, as ``yes | head -1`` does).
+``--traceback`` anywhere on the command line shows the Python traceback
+instead of the one-line message.
 """
 
 from __future__ import annotations

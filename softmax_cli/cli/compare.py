@@ -48,15 +48,16 @@ COMPARE_HELP = f"""Compare naive, x − max and accurate implementations against
 
 For one vector: a table of each entry (x, the naive result, the usual x − max
 result, the library's accurate result, the exact value to 17 digits), a table
-of errors in ULPs with flags (nan, inf, overflow, underflow, absorbed, exact)
+of errors in ULPs with flags (nan, inf, overflow, underflow, exact)
 and the condition number κ, then a verdict in words naming the step that
 failed and why. For many rows (a file or stdin): the worst error per row.
 
 --method takes softmax, log-softmax, logsumexp (naive and x − max twins),
 cross-entropy with --target, or any other mapping (accurate against oracle).
 --check exits with status 3 when the accurate result is off by more than
---max-ulp ULP anywhere: usable in CI. The report is a table even in a pipe
-(plain text there); --format json, jsonl, csv or tsv are for scripts.
+--max-ulp ULP anywhere: usable in CI. The report is a table on a terminal
+(--format table forces it, plain text in a pipe); in a pipe the default is
+CSV, and --format json, jsonl or tsv are for scripts too.
 
 Examples:
 
@@ -202,7 +203,7 @@ def compare(
         _usage(f"--max-ulp must be a number ≥ 0, got {max_ulp:g}")
     subj = _subject(method, method_params, target)
     dt = parse_dtype(dtype.value)
-    fmt = "table" if format == OutputFormat.auto else resolve_format(format.value)
+    fmt = resolve_format(format.value)
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
         layout = reader.layout
         warning = an.check_size(layout.width, dps)
@@ -310,12 +311,12 @@ def _json_list(tokens: list[str]) -> str:
 
 def _record(label: str, cmp: Any) -> str:
     """One row as a JSON object (numbers written bit-exactly, oracle values as strings)."""
-    from ..analysis.compare import _dtype_name
+    from ..analysis.compare import dtype_name
 
     fields = {
         "row": json.dumps(label),
         "method": json.dumps(cmp.method),
-        "dtype": json.dumps(_dtype_name(cmp.dtype)),
+        "dtype": json.dumps(dtype_name(cmp.dtype)),
         "dps": str(cmp.dps),
         "temperature": repr(float(cmp.temperature)),
     }
@@ -342,13 +343,13 @@ def _record(label: str, cmp: Any) -> str:
 
 
 def _step(s: Any) -> str:
-    from ..analysis.compare import _dtype_name
+    from ..analysis.compare import dtype_name
 
     return _json_object(
         {
             "step": json.dumps(s.key),
             "formula": json.dumps(s.formula, ensure_ascii=False),
-            "dtype": json.dumps(_dtype_name(s.dtype)),
+            "dtype": json.dumps(dtype_name(s.dtype)),
             "values": _json_list(_numbers(s.values)),
             "ulp": "null" if s.ulp is None else _json_list(_numbers(s.ulp)),
             "event": json.dumps(s.event),

@@ -204,6 +204,4 @@ def _print_table(mapping, batches, layout, from_args: bool, precision: int) -> N
         if mapping.output == registry.SCALAR and width == 1
         else (layout.columns or [str(i) for i in range(width)])
     )
-    console.print(
-        rows_table(cols, values, precision, ids=ids, id_name=layout.id_name, title=title)
-    )
+    console.print(rows_table(cols, values, precision, ids=ids, id_name=layout.id_name, title=title))

@@ -52,9 +52,7 @@ def methods(format: FormatOpt = OutputFormat.auto) -> None:
         for r in records:
             sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
         return
-    params = {
-        r["name"]: " ".join(f"{k}={v}" for k, v in r["parameters"].items()) for r in records
-    }
+    params = {r["name"]: " ".join(f"{k}={v}" for k, v in r["parameters"].items()) for r in records}
     if fmt in ("csv", "tsv"):
         import csv
 

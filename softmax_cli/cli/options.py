@@ -58,9 +58,7 @@ MethodOpt = Annotated[
 TemperatureOpt = Annotated[
     float, typer.Option("--temperature", "-t", help="Temperature τ > 0: the map sees x/τ.")
 ]
-DtypeOpt = Annotated[
-    DtypeName, typer.Option("--dtype", help="Float type to compute and print in.")
-]
+DtypeOpt = Annotated[DtypeName, typer.Option("--dtype", help="Float type to compute and print in.")]
 FormatOpt = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="Output format: auto = table on a terminal, else CSV."),
@@ -68,7 +66,10 @@ FormatOpt = Annotated[
 PrecisionOpt = Annotated[
     int,
     typer.Option(
-        "--precision", min=1, max=40, help="Significant digits in tables (machine formats are exact)."
+        "--precision",
+        min=1,
+        max=40,
+        help="Significant digits in tables (machine formats are exact).",
     ),
 ]
 InputOpt = Annotated[
@@ -77,7 +78,9 @@ InputOpt = Annotated[
 ]
 HeaderOpt = Annotated[
     Optional[bool],  # noqa: UP045
-    typer.Option("--header/--no-header", help="The input's first row is a header (default: detect)."),
+    typer.Option(
+        "--header/--no-header", help="The input's first row is a header (default: detect)."
+    ),
 ]
 IdColumnOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -104,7 +107,9 @@ def _param_annotation(p: registry.Param) -> Any:
     helptext += f" \\[{', '.join(users)}; default: {p.default}]"  # \\[ : not rich markup
     return Annotated[
         Optional[kind],  # noqa: UP045
-        typer.Option(p.flag, help=helptext, show_default=False, rich_help_panel="Method parameters"),
+        typer.Option(
+            p.flag, help=helptext, show_default=False, rich_help_panel="Method parameters"
+        ),
     ]
 
 

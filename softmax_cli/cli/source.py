@@ -79,15 +79,27 @@ def open_source(
         return ArgumentsReader(vals, dtype)
     if input_path is None:
         if stdin_is_terminal():
+            cmd = _command_path()
             raise SoftmaxInputError(
-                "no logits given: pass them as arguments (softmax compute 1 2 3), "
-                "with --input FILE, or on stdin (... | softmax compute -)"
+                f"no logits given: pass them as arguments ({cmd} 1 2 3), "
+                f"with --input FILE, or on stdin (... | {cmd} -)"
             )
         input_path = "-"
     id_col: str | int | None = id_column
     if id_column is not None and id_column.isdigit():
         id_col = int(id_column)
     return open_vectors(input_path, header=header, id_column=id_col, dtype=dtype)
+
+
+def _command_path() -> str:
+    """``softmax compare`` etc.: the command being run, for messages."""
+    import typer
+
+    try:
+        ctx = typer.get_current_context(silent=True)
+    except RuntimeError:  # pragma: no cover - outside a command
+        ctx = None
+    return ctx.command_path if ctx is not None else "softmax compute"
 
 
 def resolve_format(fmt: str) -> str:

@@ -6,7 +6,7 @@ Examples
 >>> from rich.console import Console
 >>> console = Console(width=60, color_system=None)
 >>> with console.capture() as cap:
-...     console.print(vector_table(np.array([1.0, 2.0]), {"softmax": np.array([0.2689, 0.7311])}, 4))
+...     console.print(vector_table(np.array([1.0, 2.0]), {"p": np.array([0.2689, 0.7311])}, 4))
 >>> "0.7311" in cap.get()
 True
 """

@@ -1,0 +1,1 @@
+"""Pure analyses behind the commands: functions returning result records, no printing."""

@@ -1,0 +1,303 @@
+"""Rich renderables for ``softmax compare``, built from :mod:`softmax_cli.analysis.compare` records.
+
+One vector gives two tables (the values, then the errors in ULPs with their
+flags and the condition number) and the verdict; ``--explain`` adds the steps
+of each implementation; many rows give one summary line per row. Nothing here
+computes: every number comes from the records. Tables stay within 80 columns
+for vectors of any length: long vectors show their head and tail.
+
+Examples
+--------
+>>> from rich.console import Console
+>>> from softmax_cli.analysis.compare import compare_vector
+>>> console = Console(width=80, color_system=None)
+>>> with console.capture() as cap:
+...     console.print(comparison(compare_vector([1.0, 2.0, 3.0, 4.0, 5.0])))
+>>> "0.63640865" in cap.get() and "0.6364086465588308" in cap.get()
+True
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+from ..analysis.compare import (
+    IMPLEMENTATIONS,
+    LABELS,
+    Comparison,
+    RowSummary,
+    Trace,
+    dtype_name,
+    format_kappa,
+    format_ulp,
+    summary_verdict,
+)
+
+__all__ = [
+    "comparison",
+    "errors_table",
+    "explain_tables",
+    "numpy_column",
+    "scalar_table",
+    "summary_table",
+    "summary_view",
+    "values_table",
+    "verdict",
+]
+
+
+def numpy_column(values: np.ndarray, precision: int) -> list[str]:
+    """Each value as numpy prints it inside its array (so a column reads like ``print(p)``).
+
+    Examples
+    --------
+    >>> numpy_column(np.array([0.0116562309, 0.2341216573]), 8)
+    ['0.01165623', '0.23412166']
+    >>> numpy_column(np.array([0.0, np.nan]), 8)
+    ['0.', 'nan']
+    """
+    a = np.asarray(values)
+    if a.size == 0:
+        return []
+    text = np.array2string(
+        a.ravel(),
+        precision=precision,
+        floatmode="maxprec",
+        separator="|",
+        threshold=sys.maxsize,
+        max_line_width=sys.maxsize,
+    )
+    return [t.strip() for t in text.strip("[]").split("|")]
+
+
+def _shown(n: int, max_rows: int) -> list[int | None]:
+    """Indices to show, ``None`` marking the gap: the head and the tail of a long vector."""
+    if max_rows <= 0 or n <= max_rows:
+        return list(range(n))
+    tail = max(1, max_rows // 4)
+    head = max_rows - tail
+    return [*range(head), None, *range(n - tail, n)]
+
+
+def _title(cmp: Comparison) -> str:
+    tau = f", τ = {cmp.temperature:g}" if cmp.temperature != 1.0 else ""
+    tgt = f", target {cmp.target}" if cmp.target is not None else ""
+    return (
+        f"{cmp.method} of {cmp.x.size} logit{'s' if cmp.x.size != 1 else ''} in "
+        f"{dtype_name(cmp.dtype)}{tau}{tgt} · oracle at {cmp.dps} digits"
+    )
+
+
+def _gap(n_hidden: int, columns: int) -> list[str]:
+    return ["⋮", f"{n_hidden} more", *[""] * (columns - 2)]
+
+
+def values_table(cmp: Comparison, precision: int = 8, max_rows: int = 20) -> Table:
+    """One row per entry: x, each implementation's result, and the oracle to 17 digits."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("i", justify="right", style="dim")
+    # below 80 columns a number wraps onto a second line rather than losing digits
+    table.add_column("x", justify="right", overflow="fold")
+    for r in cmp.results:
+        style = "bold" if r.name == "accurate" else ""
+        table.add_column(r.label, justify="right", style=style, overflow="fold")
+    table.add_column("oracle (17 digits)", justify="left", style="green", overflow="fold")
+    xs = numpy_column(cmp.x, precision)
+    cols = [numpy_column(r.values, precision) for r in cmp.results]
+    rows = _shown(cmp.x.size, max_rows)
+    for i in rows:
+        if i is None:
+            table.add_row(*_gap(cmp.x.size - len(rows) + 1, 3 + len(cols)))
+            continue
+        table.add_row(str(i), Text(xs[i]), *(Text(c[i]) for c in cols), Text(cmp.oracle_text[i]))
+    return table
+
+
+def _cell(ulp: float, flags: Sequence[str]) -> Text:
+    text = Text(format_ulp(ulp))
+    if flags:
+        bad = any(f in ("nan", "inf", "-inf", "overflow", "absorbed") for f in flags)
+        text.append(" " + ", ".join(flags), style="red" if bad else "dim")
+    return text
+
+
+def errors_table(cmp: Comparison, max_rows: int = 20) -> Table:
+    """One row per entry: each implementation's error in ULPs with its flags, and κ."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_footer=cmp.x.size > 1)
+    table.add_column("i", justify="right", style="dim", footer="worst")
+    for r in cmp.results:
+        i = r.worst_index
+        where = f" (i={i})" if r.worst > 0 else ""
+        table.add_column(r.label, footer=format_ulp(r.worst) + where)
+    if cmp.condition is not None:
+        table.add_column("κ", justify="right", footer=format_kappa(np.max(cmp.condition)))
+    rows = _shown(cmp.x.size, max_rows)
+    for i in rows:
+        if i is None:
+            table.add_row(*_gap(cmp.x.size - len(rows) + 1, len(table.columns)))
+            continue
+        cells: list[RenderableType] = [str(i)]
+        cells += [_cell(r.ulp[i], r.flags[i]) for r in cmp.results]
+        if cmp.condition is not None:
+            cells.append(format_kappa(cmp.condition[i]))
+        table.add_row(*cells)
+    return table
+
+
+def scalar_table(cmp: Comparison) -> Table:
+    """A reduction (logsumexp, cross-entropy): one row per implementation, then the oracle."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("", style="dim")
+    table.add_column("value", justify="left", overflow="fold")
+    table.add_column(f"ULPs of {dtype_name(cmp.dtype)}", justify="right")
+    table.add_column("flags")
+    for r in cmp.results:
+        v = r.values[0]
+        table.add_row(r.label, Text(str(v)), format_ulp(r.ulp[0]), ", ".join(r.flags[0]))
+    table.add_row("oracle", Text(cmp.oracle_text[0], style="green"), "", "17 digits")
+    if cmp.condition is not None:
+        table.add_row("κ", format_kappa(cmp.condition[0]), "", "condition number")
+    return table
+
+
+def _x_line(cmp: Comparison, precision: int) -> Text:
+    xs = numpy_column(cmp.x, precision)
+    if len(xs) > 8:
+        xs = [*xs[:5], "…", *xs[-2:]]
+    return Text("x = [" + ", ".join(xs) + "]")
+
+
+def verdict(lines: Sequence[str]) -> Table:
+    """The verdict sentences as a bulleted list with hanging indents."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim")
+    grid.add_column()
+    for line in lines:
+        grid.add_row("•", Text(line))
+    return grid
+
+
+def _preview(values: np.ndarray, precision: int, limit: int = 4) -> str:
+    col = numpy_column(values, precision)
+    if len(col) == 1:
+        return col[0]
+    if len(col) > limit:
+        col = [*col[: limit - 1], "…", col[-1]]
+    return "[" + ", ".join(col) + "]"
+
+
+def explain_tables(cmp: Comparison, precision: int = 8) -> list[Group]:
+    """For each implementation, its steps with their values and errors; the first failure marked.
+
+    ``✗`` marks the first step where an inf, a nan or lost digits appear, ``!``
+    any other event (an underflow, a sum that absorbed its small terms, a
+    rounded shift); its sentence follows on the next line.
+    """
+    tables = []
+    for r in cmp.results:
+        tr: Trace | None = r.trace
+        if tr is None:
+            continue
+        first = tr.first_failure
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("", width=1)
+        table.add_column("step")
+        table.add_column("values", overflow="fold")
+        table.add_column("ULP", justify="right")
+        for i, s in enumerate(tr.steps):
+            mark = "✗" if i == first else ("!" if s.event else "")
+            err = "" if s.ulp is None else format_ulp(float(np.max(s.ulp)))
+            step = Text(s.formula)
+            table.add_row(
+                Text(mark, style="bold red"), step, Text(_preview(s.values, precision)), err
+            )
+            if s.note:
+                table.add_row("", "", Text(f"{s.event}: {s.note}", style="italic"), "")
+        title = Text(f"{r.label}: {tr.title}", style="bold")
+        if s.dtype != cmp.dtype or any(st.dtype != cmp.dtype for st in tr.steps):
+            title.append(f" (in {dtype_name(tr.steps[0].dtype)}, rounded once)", style="dim")
+        tables.append(Group(Text(""), title, table))
+    return tables
+
+
+def _fit(cmp: Comparison, precision: int, max_rows: int, width: int) -> Table:
+    """The values table with the most digits (≤ ``precision``, ≥ 3) that fit in ``width``."""
+    console = Console(width=max(width, 20), color_system=None)
+    unbounded = console.options.update(max_width=100_000)
+    for p in range(precision, 2, -1):
+        table = values_table(cmp, p, max_rows)
+        if Measurement.get(console, unbounded, table).maximum <= width:
+            return table
+    return values_table(cmp, 3, max_rows)
+
+
+def comparison(
+    cmp: Comparison,
+    precision: int = 8,
+    max_rows: int = 20,
+    explain: bool = False,
+    width: int = 80,
+) -> Group:
+    """Everything about one vector: the tables, the steps if asked, and the verdict.
+
+    The values table drops digits (down to 3 after the point) until it fits in ``width``.
+    """
+    parts: list[RenderableType] = [Text(_title(cmp), style="bold")]
+    if cmp.scalar:
+        parts += [_x_line(cmp, precision), scalar_table(cmp)]
+    else:
+        parts += [
+            _fit(cmp, precision, max_rows, width),
+            Text(
+                f"error in ULPs of {dtype_name(cmp.dtype)}, flags"
+                + (", condition number κ" if cmp.condition is not None else ""),
+                style="bold",
+            ),
+            errors_table(cmp, max_rows),
+        ]
+    if explain:
+        parts += explain_tables(cmp, precision)
+    parts.append(verdict(cmp.verdict))
+    return Group(*parts)
+
+
+def summary_table(
+    rows: Sequence[RowSummary], method: str, dtype: np.dtype, dps: int, id_name: str | None = None
+) -> Table:
+    """Many rows: the worst error of each implementation per row, with its flags, and κ."""
+    names = [n for n in IMPLEMENTATIONS if rows and n in rows[0].worst]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(id_name or "row", style="dim")
+    table.add_column("n", justify="right")
+    for n in names:
+        table.add_column(LABELS[n])
+    has_kappa = any(r.condition is not None for r in rows)
+    if has_kappa:
+        table.add_column("κ max", justify="right")
+    for r in rows:
+        cells: list[RenderableType] = [Text(r.row), str(r.n)]
+        cells += [_cell(r.worst[n], r.flags[n]) for n in names]
+        if has_kappa:
+            cells.append("" if r.condition is None else format_kappa(r.condition))
+        table.add_row(*cells)
+    return table
+
+
+def summary_view(
+    rows: Sequence[RowSummary], method: str, dtype: np.dtype, dps: int, id_name: str | None = None
+) -> Group:
+    """The summary table and its verdict."""
+    title = f"{method} in {dtype_name(dtype)}: worst error per row in ULPs · oracle at {dps} digits"
+    return Group(
+        Text(title, style="bold"),
+        summary_table(rows, method, dtype, dps, id_name),
+        verdict(summary_verdict(rows)),
+    )
