@@ -17,8 +17,18 @@ What is accepted
   a tab means TSV, else a comma means CSV, else values are separated by runs of
   whitespace; ``[`` or ``{`` means JSON. CSV/TSV fields may be quoted the
   ``csv``-module way (a quoted id may hold the delimiter, quotes or newlines).
-* **Header**: detected when the first row holds a token, outside the id column,
-  that is not a number (``header=None``), or forced on/off.
+* **Header**: detected (``header=None``) when every filled token of the first
+  row outside the id column is text, not a number; a first row mixing numbers
+  and text is data, so a typo or ``NA`` in it is reported instead of the row
+  vanishing as a header. ``header=True``/``False`` forces it. Names are stripped
+  of surrounding blanks; a header of numbers (``0,1,2``) is taken for data
+  unless ``header=True``.
+* **Ids**: the id column's text is passed through untouched (not stripped);
+  the writer quotes an id that holds the delimiter, a tab, a quote or a line
+  break, or starts with ``#``, ``[`` or ``{``, so it reads back as it was. A
+  carriage return inside a quoted id reads back as ``\\n`` (line ends are
+  normalised); NUL bytes are refused everywhere. In whitespace-separated input
+  an id cannot hold blanks.
 * **Numbers**: Python ``float`` syntax (``1``, ``-2.5``, ``1e-3``, ``.5``, ``inf``,
   ``-Infinity``, ``nan``, any case, surrounding whitespace) plus U+2212 MINUS
   SIGN as ``-``. Refused although ``float()`` takes them: digit separators
@@ -32,7 +42,11 @@ What is accepted
   an array of objects ``{name: value}`` with the same keys (the keys are the
   columns; an id column may be named), or JSON lines (one array or object per
   line). The strings ``"nan"``, ``"inf"``, ``"-inf"`` (and ``"Infinity"``, any
-  case) stand for those values; other strings, ``null`` and booleans are errors.
+  case) stand for those values, as do Python's ``NaN``/``Infinity`` literals;
+  other strings, ``null`` and booleans are errors. A document that is not one
+  row per line is parsed element by element, so memory still stays bounded.
+* **Iteration**: a :class:`VectorReader` is iterated once; a file it opened is
+  closed when iteration ends or on :meth:`VectorReader.close`.
 
 Examples
 --------
@@ -59,7 +73,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import itemgetter
 from typing import Any, BinaryIO, TextIO
 
@@ -297,6 +311,12 @@ def _parse_token(token: str, dt: np.dtype) -> Any:
             try:
                 float(s)
             except ValueError:
+                if unicodedata.category(ch) == "Pd" and _float_like(s.replace(ch, "-")):
+                    raise _TokenError(
+                        f"{_show(token)} is not a number: {_describe_char(ch)} is not a minus "
+                        f"sign; write '-'",
+                        token,
+                    ) from None
                 raise _not_a_number(token) from None
             raise _TokenError(
                 f"{_show(token)} is not a number: it contains {_describe_char(ch)}; "
@@ -334,6 +354,14 @@ def _parse_token(token: str, dt: np.dtype) -> Any:
     return value
 
 
+def _float_like(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _number_like(token: str) -> bool:
     """Header detection: does ``token`` read as a number at all (empty counts as one)?"""
     s = token.strip().replace("\u2212", "-")
@@ -344,6 +372,23 @@ def _number_like(token: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _long_values(tokens: np.ndarray) -> np.ndarray:
+    """Validated number tokens to longdouble, at full precision."""
+    with warnings.catch_warnings(), np.errstate(over="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.char.strip(tokens).astype(np.longdouble)
+
+
+def _looks_like_header(tokens: list[str]) -> bool:
+    """A header names columns: every non-empty token is text, not a number.
+
+    A first row that mixes numbers and text is taken for data (its bad token is
+    then reported) rather than silently dropped as a header.
+    """
+    filled = [t for t in tokens if t.strip()]
+    return bool(filled) and not any(_number_like(t) for t in filled)
 
 
 def _cast_checked(values: np.ndarray, dt: np.dtype) -> tuple[np.ndarray, tuple[int, int] | None]:
@@ -669,6 +714,8 @@ def _resolve_source(source: Any) -> tuple[Iterator[str], str, Callable[[], None]
     """Lines, display name and closer for any accepted kind of source."""
     if isinstance(source, (str, os.PathLike)) and os.fspath(source) == "-":
         stdin = sys.stdin
+        if stdin is None:
+            raise InputError("cannot be read: there is no standard input", source="<stdin>")
         buffer = getattr(stdin, "buffer", None)
         if buffer is not None:
             return _binary_lines(buffer, "<stdin>"), "<stdin>", lambda: None
@@ -911,9 +958,10 @@ class _DelimitedParser:
             k = int(id_column)
             if 1 <= k <= ncol:
                 pre_idx = k - 1
+        self.header_guessed = header is None and not forced_name
         if header is None:
-            header = forced_name or any(
-                not _number_like(tok) for i, tok in enumerate(fields) if i != pre_idx
+            header = forced_name or _looks_like_header(
+                [tok for i, tok in enumerate(fields) if i != pre_idx]
             )
         names = [f.strip() for f in fields] if header else None
         self.id_index = _resolve_id(id_column, names, ncol, self.name, first_no)
@@ -999,7 +1047,7 @@ class _DelimitedParser:
         text = "".join(lines)
         _check_text(text, start, self.name)
         if self.quoting and '"' in text:
-            return self._slow(lines, start)
+            return self._quoted(lines, start) or self._slow(lines, start)
         numbers = None
         data = lines
         if "#" in text or "\n" in lines:  # comment or empty lines (list test: cheap)
@@ -1077,8 +1125,7 @@ class _DelimitedParser:
             return None
         if values.shape != (len(data), self.width):
             return None
-        long = self.dt.itemsize > 8
-        if long:
+        if self.dt.itemsize > 8:
             tokens = np.loadtxt(
                 vlines,
                 dtype=str,
@@ -1088,9 +1135,54 @@ class _DelimitedParser:
                 ndmin=2,
                 usecols=self.value_cols,
             )
-            with warnings.catch_warnings(), np.errstate(over="ignore"):
-                warnings.simplefilter("ignore", RuntimeWarning)
-                values = np.char.strip(tokens).astype(np.longdouble)
+            values = _long_values(tokens)
+        return self._finish(values, data, numbers, ids)
+
+    def _quoted(self, lines: list[str], start: int) -> Batch | None:
+        """A chunk with quoted fields, split by the csv module; None if it needs the slow pass."""
+        keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+        if not keep:
+            return None
+        data = [lines[i] for i in keep]
+        try:
+            records = list(csv.reader(data, delimiter=self.delim, strict=True))
+        except csv.Error:
+            return None
+        ncol = self.ncol
+        if len(records) != len(data) or any(len(r) != ncol for r in records):
+            return None  # a record spans lines, or a row is ragged
+        ids = None
+        if self.id_index is None:
+            flat = list(chain.from_iterable(records))
+        else:
+            k = self.id_index
+            ids = [r[k] for r in records]
+            if self.width == 1:
+                flat = [r[self.value_cols[0]] for r in records]
+            else:
+                flat = list(chain.from_iterable(map(itemgetter(*self.value_cols), records)))
+        joined = "".join(flat)
+        if "\u2212" in joined:
+            flat = [t.replace("\u2212", "-") for t in flat]
+            joined = "".join(flat)
+        if not joined.isascii() or "_" in joined:
+            return None
+        try:
+            values = np.array(flat, dtype=np.float64)  # float() syntax, vectorised
+        except ValueError:
+            return None
+        values = values.reshape(len(records), self.width)
+        if self.dt.itemsize > 8:
+            values = _long_values(np.array(flat).reshape(values.shape))
+        numbers = np.asarray(keep, dtype=np.int64) + start
+        values, ids = self._finish(values, data, numbers, ids)
+        return Batch(values=values, ids=ids, lines=numbers)
+
+    def _finish(
+        self, values: np.ndarray, data: list[str], numbers: np.ndarray, ids: list[str] | None
+    ) -> tuple[np.ndarray, list[str] | None]:
+        """Overflow checks (an infinity must be spelled inf) and the cast to the dtype."""
+        long = self.dt.itemsize > 8
         inf_rows = np.flatnonzero(np.isinf(values).any(axis=1))
         for r in inf_rows:
             line = data[r]
@@ -1135,8 +1227,11 @@ class _DelimitedParser:
             try:
                 values.append(_parse_token(fields[i], self.dt))
             except _TokenError as err:
+                reason = err.reason
+                if number == self.ref_line and self.header_guessed:
+                    reason += f"; if line {number} is a header, say so (--header)"
                 raise InputError(
-                    err.reason, source=self.name, line=number, column=i + 1, token=err.token.strip()
+                    reason, source=self.name, line=number, column=i + 1, token=err.token.strip()
                 ) from None
         ident = fields[self.id_index] if self.id_index is not None else None
         return ident, values
@@ -1192,7 +1287,24 @@ class _Num(str):
     __slots__ = ()
 
 
+# exact: every number kept as its literal text (longdouble; telling 1e400 from Infinity)
 _DECODER = json.JSONDecoder(parse_float=_Num, parse_int=_Num, parse_constant=_Num)
+# fast: floats parsed in C; integers kept as text (ids as written, -0 keeps its sign)
+_FAST_DECODER = json.JSONDecoder(parse_int=_Num)
+_INF = float("inf")
+_NINF = -_INF
+
+
+def _has_inf(value: Any) -> bool:
+    """Whether a fast-decoded value holds an infinity (an Infinity literal or an overflow)."""
+    if type(value) is list:
+        return _INF in value or _NINF in value
+    if type(value) is dict:
+        values = value.values()
+        return _INF in values or _NINF in values
+    return type(value) is float and value in (_INF, _NINF)
+
+
 _WS_RE = re.compile(r"[ \t\n\r]*")
 
 
@@ -1219,6 +1331,12 @@ def _json_text(value: Any) -> str:
 
 def _json_value(value: Any, dt: np.dtype) -> Any:
     """One JSON row element as a number; raises _TokenError."""
+    if type(value) is float:  # decoded in C (finite, or NaN)
+        if dt.itemsize < 8:
+            with np.errstate(over="ignore"):
+                if np.isinf(dt.type(value)) and not np.isinf(value):
+                    raise _overflow(json.dumps(value), dt)
+        return value
     if type(value) is _Num:
         text = str(value)
         if dt.itemsize > 8:
@@ -1274,6 +1392,7 @@ class _JsonParser:
         self.dt = dt
         self.chunk_rows = chunk_rows
         self.row_no = 0
+        self.exact = dt.itemsize > 8
         try:
             alone = _DECODER.decode(first_line)
         except ValueError:
@@ -1286,7 +1405,7 @@ class _JsonParser:
         if lines_mode:
             self.rows: Iterator[tuple[Any, int]] = self._line_rows(alone, first_no)
         else:
-            self.rows = _JsonStream(src, first_line, first_no).rows()
+            self.rows = _JsonStream(src, first_line, first_no, self.exact).rows()
         first = next(self.rows, None)
         if first is None:
             raise InputError(
@@ -1328,10 +1447,12 @@ class _JsonParser:
             pre_idx = int(id_column) - 1
         forced_name = isinstance(id_column, str) and not id_column.strip().isdigit()
         if header is None:
-            header = forced_name or any(
-                isinstance(e, str) and not isinstance(e, _Num) and not _number_like(e)
-                for i, e in enumerate(value)
-                if i != pre_idx
+            header = forced_name or _looks_like_header(
+                [
+                    e if isinstance(e, str) and not isinstance(e, _Num) else "0"
+                    for i, e in enumerate(value)
+                    if i != pre_idx
+                ]
             )
         names = [_json_text(e).strip() for e in value] if header else None
         id_index = _resolve_id(id_column, names, ncol, self.name, number)
@@ -1384,10 +1505,15 @@ class _JsonParser:
             keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
             if not keep:
                 continue
+            decoder = _DECODER if self.exact else _FAST_DECODER
             try:
-                rows = _DECODER.decode("[" + ",".join(lines[i] for i in keep) + "]")
+                rows = decoder.decode("[" + ",".join(lines[i] for i in keep) + "]")
             except ValueError:
                 rows = None
+            if rows is not None and not self.exact:
+                for k, row in enumerate(rows):
+                    if _has_inf(row):  # Infinity literal or overflow: keep the text
+                        rows[k] = _DECODER.decode(lines[keep[k]])
             if rows is None or not all(isinstance(r, (list, dict)) for r in rows):
                 rows = []
                 for i in keep:
@@ -1479,7 +1605,7 @@ class _JsonParser:
                 flat = [v for r in full for i, v in enumerate(r) if i != k]
             else:
                 flat = [v for r in full for v in r]
-            if set(map(type, flat)) == {_Num} and self.dt.itemsize <= 8:
+            if set(map(type, flat)) <= {float, _Num} and self.dt.itemsize <= 8:
                 values = np.array(list(map(float, flat)), dtype=np.float64)
                 values = values.reshape(len(rows), self.width)
                 if np.isinf(values).any():
@@ -1553,8 +1679,9 @@ class _JsonParser:
 class _JsonStream:
     """Elements of a top-level JSON array (or a lone object), read incrementally."""
 
-    def __init__(self, src: _Lines, first_line: str, first_no: int) -> None:
+    def __init__(self, src: _Lines, first_line: str, first_no: int, exact: bool) -> None:
         self.src = src
+        self.decoder = _DECODER if exact else _FAST_DECODER
         self.name = src.name
         self.buf = first_line
         self.pos = 0
@@ -1605,7 +1732,7 @@ class _JsonStream:
     def value(self) -> Any:
         while True:
             try:
-                value, end = _DECODER.raw_decode(self.buf, self.pos)
+                value, end = self.decoder.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as err:
                 incomplete = not self.buf[err.pos :].strip()
                 if incomplete and self.fill():
@@ -1614,8 +1741,45 @@ class _JsonStream:
                     f"invalid JSON: {err.msg} (column {err.colno}); check the syntax there",
                     min(err.pos, len(self.buf)),
                 ) from None
+            if _has_inf(value):  # Infinity literal or overflow: keep the number's text
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
             self.pos = end
             return value
+
+    def bulk(self) -> list[tuple[Any, int]] | None:
+        """Many elements at once when each sits on its own line followed by a comma.
+
+        That is the writer's layout; anything else returns None (element by element).
+        """
+        start = self.pos
+        if start and self.buf[start - 1] not in "\n \t\r[":
+            return None
+        end = self.buf.rfind("\n", start)
+        if end - start < 256:
+            return None
+        lines = self.buf[start:end].split("\n")
+        used = 0
+        for line in lines:
+            body = line.strip()
+            if not body or body[0] not in "[{" or body[-1] != ",":
+                break
+            used += 1
+        if used < 2:
+            return None
+        texts = [line.strip()[:-1] for line in lines[:used]]
+        try:
+            values = self.decoder.decode("[" + ",".join(texts) + "]")
+        except ValueError:
+            return None
+        if len(values) != used:
+            return None
+        if self.decoder is not _DECODER:
+            for k, value in enumerate(values):
+                if _has_inf(value):
+                    values[k] = _DECODER.decode(texts[k])
+        first = self.line_of(start)
+        self.pos = start + sum(map(len, lines[:used])) + used  # past the last line's newline
+        return list(zip(values, range(first, first + used), strict=True))
 
     def rows(self) -> Iterator[tuple[Any, int]]:
         c = self.peek()
@@ -1632,6 +1796,15 @@ class _JsonStream:
             self.expect_end()
             return
         while True:
+            bulk = self.bulk()
+            if bulk:
+                yield from bulk
+                c = self.peek()
+                if c == "]":
+                    raise self.error("invalid JSON: trailing comma before ']'; remove it")
+                if c == "":
+                    raise self.error("invalid JSON: the array is never closed; add the final ']'")
+                continue
             number = self.line_of(self.pos)
             yield self.value(), number
             c = self.peek()
