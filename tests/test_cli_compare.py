@@ -288,11 +288,14 @@ def test_gumbel_softmax_with_a_seed_compares_the_same_noise(cli):
 
 
 def test_progress_counter_runs_only_when_asked(capsys):
-    with cli_compare._progress(False) as advance:
+    from softmax_cli.cli.source import row_progress
+
+    with row_progress("compare", False) as advance:
         advance()
-    with cli_compare._progress(True) as advance:  # stderr is not a terminal here
+    assert capsys.readouterr() == ("", "")  # disabled: nothing at all
+    with row_progress("compare", True) as advance:  # stderr is not a terminal here
         for _ in range(3):
-            advance()
+            advance(2)
     assert capsys.readouterr().out == ""
 
 

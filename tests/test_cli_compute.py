@@ -258,3 +258,25 @@ def test_start_up_does_not_import_mpmath():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip().endswith("False False False"), proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="util-linux script not installed")
+def test_progress_bar_on_a_terminal_leaves_stdout_data_intact(tmp_path):
+    # stderr (and stdin) on a pseudo-terminal, stdout to a file: the bar is drawn on stderr
+    # and must neither reroute nor hold up the CSV on stdout
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 3, (150_000, 4))
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    np.savetxt(src, x, delimiter=",", fmt="%.17g")
+    inner = f"{sys.executable} -m softmax_cli compute --input {src} > {dst}"
+    proc = subprocess.run(
+        ["script", "-qec", inner, "/dev/null"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0
+    assert b"rows" in proc.stdout  # the terminal saw the progress bar
+    out = np.loadtxt(dst, delimiter=",")
+    np.testing.assert_array_equal(out, sm.softmax(x))

@@ -95,9 +95,8 @@ def test_logsumexp_golden_at_temperatures(tau, golden):
 def test_softmax_and_log_softmax_meet_ulp_targets_on_every_family(dtype):
     rng = np.random.default_rng(20261121)
     for family, x in families(rng, 400).items():
-        xd = x.astype(dtype)
-        if not np.isfinite(xd).all():
-            xd = np.clip(x, -6e4, 6e4).astype(dtype)
+        limit = float(np.finfo(dtype).max) / 2
+        xd = np.clip(x, -limit, limit).astype(dtype)
         assert worst_ulp("softmax", xd) <= SOFTMAX_MAX_ULP[dtype], family
         assert worst_ulp("log-softmax", xd) <= LOG_SOFTMAX_MAX_ULP[dtype], family
 

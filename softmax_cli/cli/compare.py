@@ -6,7 +6,6 @@ application starts, so ``softmax compute`` stays fast.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import sys
@@ -36,7 +35,7 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .source import open_source, resolve_format
+from .source import open_source, resolve_format, row_progress, stderr_is_terminal
 
 # mirrors softmax_cli.oracle.DEFAULT_DPS and analysis.compare.MIN_DPS/MAX_DPS (tested equal);
 # spelled out so that the help text does not import mpmath
@@ -124,33 +123,6 @@ def _usage(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
-def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
-    """A rows counter on stderr (only on a terminal); yields ``advance()``."""
-    if not enabled:
-        yield lambda: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    progress = Progress(
-        TextColumn("compare"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    with progress:
-        task = progress.add_task("rows", total=None)
-        yield lambda: progress.advance(task)
-
-
 def _rows(reader) -> Iterator[tuple[str, np.ndarray]]:
     """(label, vector) for every input row: the id, else the source line number."""
     for batch in reader:
@@ -218,7 +190,7 @@ def compare(
             )
         rows = chain(first, rows)
         worst = _Worst(max_ulp)
-        with _progress(many and _stderr_is_terminal()) as advance:
+        with row_progress("compare", many and stderr_is_terminal()) as advance:
 
             def results() -> Iterator[tuple[str, Any]]:
                 for label, x in rows:

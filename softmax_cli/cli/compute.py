@@ -32,7 +32,7 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .source import open_source, resolve_format
+from .source import open_source, resolve_format, row_progress, stderr_is_terminal
 
 NUMERIC_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
 
@@ -97,6 +97,20 @@ def _batch_params(mapping: registry.Mapping, params: dict[str, Any], index: int)
     return {**params, "seed": int(state)}
 
 
+def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tuple]:
+    """(result, ids, input values) per batch, computed vectorised over the batch's rows."""
+    for i, b in enumerate(reader):
+        out = run_mapping(
+            mapping,
+            b.values.astype(dt, copy=False),
+            axis=-1,
+            temperature=temperature,
+            params=_batch_params(mapping, params, i),
+        )
+        advance(b.values.shape[0])
+        yield out, b.ids, b.values
+
+
 def run_mapping(
     mapping: registry.Mapping,
     values: np.ndarray,
@@ -135,7 +149,10 @@ def compute(
         raise SoftmaxInputError(f"--axis must be -1 (rows) or 0 (columns), got {axis}")
     by_column = axis == 0
     fmt = resolve_format(format.value)
-    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+    with (
+        open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
+        row_progress("compute", stderr_is_terminal() and values is None) as advance,
+    ):
         layout = reader.layout
         from_args = layout.source_name == "<arguments>"
         if from_args:
@@ -151,20 +168,7 @@ def compute(
             keep_ids = mapping.output != registry.SCALAR and layout.id_index is not None
             batches: Any = [(result, ids if keep_ids else None, full)]
         else:
-            batches = (
-                (
-                    run_mapping(
-                        mapping,
-                        b.values.astype(dt, copy=False),
-                        axis=-1,
-                        temperature=temperature,
-                        params=_batch_params(mapping, params, i),
-                    ),
-                    b.ids,
-                    b.values,
-                )
-                for i, b in enumerate(reader)
-            )
+            batches = _per_batch(reader, mapping, params, dt, temperature, advance)
         if fmt == "table":
             _print_table(mapping, batches, layout, from_args, precision)
             return

@@ -1,1 +1,612 @@
-"""`softmax grad` (being written)."""
+"""``softmax grad``: Jacobians, JVPs and loss gradients, checked against the oracle."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated, Any, Optional, TextIO
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from .. import derivatives, losses, registry
+from ..errors import SoftmaxInputError
+from ..floats import parse_dtype
+from ..io.readers import parse_arguments
+from ..io.writers import RowWriter
+from ..render import rows_table
+from ..render.grad import check_line, emit, jacobian_view, jvp_view, loss_view
+from .app import EXIT_CHECK, app
+from .options import (
+    DtypeName,
+    DtypeOpt,
+    FormatOpt,
+    HeaderOpt,
+    IdColumnOpt,
+    InputOpt,
+    OutputFormat,
+    PrecisionOpt,
+    TemperatureOpt,
+    ValuesArg,
+    resolve_method,
+    with_method_params,
+)
+from .source import open_source, resolve_format, row_progress, stderr_is_terminal
+
+NUMERIC_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
+
+#: Digits the oracle works to for ``--check``.
+CHECK_DPS = 50
+#: Numbers in one block of dense Jacobians (8 MB of float64; their text is ~10x that).
+_BLOCK_NUMBERS = 1 << 20
+
+GRAD_HELP = """Jacobians, Jacobian-vector products and loss gradients of a mapping.
+
+Without options: the Jacobian ∂p_i/∂x_j of the mapping at the logits (for long
+vectors its diagonal), with its half L1 norm ½Σ|J_ij| -- for softmax that is
+1 − Σp², which goes to 0 as p becomes one-hot: vanishing gradients.
+
+--vector v1,v2,... gives the JVP J·v instead. --loss LOSS with --target T
+(the class, counting from 0) gives the loss and its gradient ∂L/∂x; from a
+file or stdin each row may carry its own target in --target-column (a header
+name or a 1-based position), and the output has one row per input row:
+(id,) loss, grad_<column>...
+
+--check compares the result against the mpmath oracle's numerical derivative
+(and exact loss) and reports the worst error in ULPs (of 1.0 for derivatives,
+of the loss itself for cross-entropy-like losses); exit code 3 past --max-ulp.
+
+Examples:
+
+  softmax grad 1 2 3
+
+  softmax grad 0 0 20              # saturated: 1 − Σp² ≈ 0
+
+  softmax grad --method sparsemax 1 2 2.5 --check
+
+  softmax grad 1 2 3 --vector 1,0,0
+
+  softmax grad -1000 -2000 -3000 --loss ce --target 2
+
+  softmax grad --loss entmax --alpha 1.3 --target 0 1 2 3
+
+  softmax grad --loss am-softmax --scale 30 --margin 0.35 --target 0 0.8 0.1 -0.3
+
+  softmax grad --input batch.csv --loss ce --target-column label --id-column id
+"""
+
+
+def _complete_method(incomplete: str) -> list[str]:
+    return [n for n in registry.names() if n.startswith(incomplete)]
+
+
+MethodOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--method",
+        "-m",
+        help="Mapping to differentiate (see `softmax methods`) [default: softmax, or the loss's].",
+        autocompletion=_complete_method,
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+]
+
+
+class LossName(str, Enum):
+    """``--loss`` values (see :data:`softmax_cli.losses.LOSSES`)."""
+
+    ce = "ce"
+    neg_prob = "neg-prob"
+    am_softmax = "am-softmax"
+    sparsemax = "sparsemax"
+    entmax = "entmax"
+
+
+VectorOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--vector", help="Direction v (comma-separated, one per logit): print the JVP J·v."
+    ),
+]
+LossOpt = Annotated[
+    Optional[LossName],  # noqa: UP045
+    typer.Option(
+        "--loss", "-l", help="Print this loss and its gradient ∂L/∂x.", show_default=False
+    ),
+]
+TargetOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--target", help="Target class for --loss, counting from 0.", show_default=False),
+]
+TargetColumnOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--target-column",
+        help="Input column holding each row's target class: a header name or a 1-based position.",
+        show_default=False,
+    ),
+]
+SmoothingOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--label-smoothing",
+        help="ε in [0, 1] for --loss ce: target (1−ε)·onehot + ε/n [default: 0].",
+        show_default=False,
+    ),
+]
+ScaleOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--scale", help="s > 0 for --loss am-softmax [default: 30].", show_default=False),
+]
+MarginOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--margin", help="m for --loss am-softmax [default: 0.35].", show_default=False),
+]
+CheckOpt = Annotated[
+    bool, typer.Option("--check", help="Compare against the mpmath oracle; exit 3 past --max-ulp.")
+]
+MaxUlpOpt = Annotated[
+    float, typer.Option("--max-ulp", min=0.0, help="Largest error --check accepts, in ULPs.")
+]
+
+
+@dataclass
+class Plan:
+    """What one run computes: the mode, the mapping and its parameters, the loss and options."""
+
+    mode: str  # "jacobian" | "jvp" | "loss"
+    mapping: registry.Mapping
+    params: dict[str, Any]
+    temperature: float
+    dtype: np.dtype
+    loss: losses.Loss | None = None
+    loss_kw: dict[str, Any] = field(default_factory=dict)
+    vector: str | None = None
+    target: int | None = None
+    target_column: str | None = None
+
+
+def make_plan(
+    *,
+    method: str | None,
+    method_params: dict[str, Any],
+    temperature: float,
+    dtype: np.dtype,
+    vector: str | None,
+    loss: str | None,
+    target: int | None,
+    target_column: str | None,
+    loss_options: dict[str, Any],
+) -> Plan:
+    """Check the options against each other and decide what to compute."""
+    if loss is None:
+        stray = [flag for flag, v in _loss_flags(loss_options, target, target_column) if v]
+        if stray:
+            raise SoftmaxInputError(f"{', '.join(stray)} applies only with --loss")
+        mapping, params = resolve_method(method or "softmax", method_params)
+        _require_derivative(mapping)
+        return Plan(
+            "jvp" if vector is not None else "jacobian",
+            mapping,
+            params,
+            temperature,
+            dtype,
+            vector=vector,
+        )
+    record = losses.get(loss)
+    if vector is not None:
+        raise SoftmaxInputError("--vector (a JVP) and --loss are separate modes: give one")
+    if method is not None and registry.get(method).name != record.mapping:
+        raise SoftmaxInputError(
+            f"--loss {record.name} is the loss of --method {record.mapping}, "
+            f"not {registry.get(method).name}: drop --method or choose a matching one"
+        )
+    mapping, params = resolve_method(record.mapping, method_params)
+    kw: dict[str, Any] = {}
+    for name, value in loss_options.items():
+        if value is None:
+            continue
+        if name not in record.options:
+            raise SoftmaxInputError(
+                f"--{name.replace('_', '-')} does not apply to --loss {record.name}"
+            )
+        kw[name] = value
+    if "temperature" in record.options:
+        kw["temperature"] = temperature
+    elif temperature != 1.0:
+        raise SoftmaxInputError(
+            f"--temperature does not apply to --loss {record.name} (its --scale plays that role)"
+        )
+    kw.update({k: v for k, v in params.items() if k in record.options})
+    if target is not None and target_column is not None:
+        raise SoftmaxInputError("give the target as --target or --target-column, not both")
+    if target is None and target_column is None:
+        raise SoftmaxInputError(
+            f"--loss {record.name} needs the target class: --target T (counting from 0), "
+            "or --target-column COLUMN for file or stdin input"
+        )
+    return Plan(
+        "loss",
+        mapping,
+        params,
+        temperature,
+        dtype,
+        loss=record,
+        loss_kw=kw,
+        target=target,
+        target_column=target_column,
+    )
+
+
+def _loss_flags(options: dict[str, Any], target: Any, target_column: Any):
+    yield from ((f"--{k.replace('_', '-')}", v is not None) for k, v in options.items())
+    yield "--target", target is not None
+    yield "--target-column", target_column is not None
+
+
+def _require_derivative(mapping: registry.Mapping) -> None:
+    if mapping.stochastic:
+        raise SoftmaxInputError(f"{mapping.name} is stochastic: it has no deterministic derivative")
+    if mapping.derivative is None:
+        raise SoftmaxInputError(f"{mapping.name} has no derivative")
+
+
+# ---------------------------------------------------------------------------
+# Columns and targets
+# ---------------------------------------------------------------------------
+
+
+def target_index(spec: str, layout: Any) -> int:
+    """Index among the value columns of ``--target-column`` (a header name or 1-based position)."""
+    names = layout.columns
+    if names is not None and spec in names:
+        return names.index(spec)
+    if not spec.strip().isdigit():
+        if names is None:
+            raise SoftmaxInputError(
+                f"--target-column {spec!r} is a name, but the input has no header: "
+                "give its position (counting from 1)"
+            )
+        raise SoftmaxInputError(
+            f"--target-column {spec!r} is not in the header ({', '.join(map(repr, names))})"
+        )
+    pos = int(spec) - 1
+    total = layout.width + (1 if layout.id_index is not None else 0)
+    if not 0 <= pos < total:
+        raise SoftmaxInputError(
+            f"--target-column {spec} is out of range: rows have {total} columns "
+            "(positions count from 1)"
+        )
+    if layout.id_index is not None:
+        if pos == layout.id_index:
+            raise SoftmaxInputError(f"--target-column {spec} is the id column")
+        if layout.id_index < pos:
+            pos -= 1
+    return pos
+
+
+def _row_targets(col: np.ndarray, n: int, source: str, lines: np.ndarray) -> np.ndarray:
+    """Targets from a column of floats, each an integer in ``0 … n−1``, else name the line."""
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(col) | (col != np.floor(col)) | (col < 0) | (col >= n)
+    if bad.any():
+        i = int(np.argmax(bad))
+        try:
+            losses.check_targets(col[i : i + 1].astype(np.float64), (1,), n)
+        except SoftmaxInputError as err:
+            raise SoftmaxInputError(f"{source}: line {int(lines[i])}: {err}") from None
+    return col.astype(np.intp)
+
+
+def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
+    try:
+        v = parse_arguments([text], dtype=dtype)
+    except SoftmaxInputError as err:
+        raise SoftmaxInputError(f"--vector: {err}") from None
+    if v.shape[0] != n:
+        raise SoftmaxInputError(
+            f"--vector has {v.shape[0]} value{'s' if v.shape[0] != 1 else ''} "
+            f"but the logits have {n}"
+        )
+    return v
+
+
+def output_columns(plan: Plan, names: list[str], scalar: bool) -> list[str]:
+    """Header of the machine output for the plan's mode."""
+    if plan.mode == "loss":
+        return ["loss", *(f"grad_{c}" for c in names)]
+    if plan.mode == "jvp":
+        return ["jvp"] if scalar else [f"jvp_{c}" for c in names]
+    if scalar:
+        return [f"d{plan.mapping.name}/d{c}" for c in names]
+    return [f"d{a}/d{b}" for a in names for b in names]
+
+
+# ---------------------------------------------------------------------------
+# Computing one block of rows
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One batch of rows and what was computed for it."""
+
+    x: np.ndarray
+    ids: list[str] | None
+    lines: np.ndarray
+    rows: np.ndarray  # the machine-output rows
+    targets: np.ndarray | None = None
+    derivative: derivatives.Derivative | None = None
+    result: Any = None  # J (jacobian), J·v (jvp) or (loss, grad)
+    v: np.ndarray | None = None
+
+
+def compute_block(plan: Plan, x: np.ndarray, targets: np.ndarray | None, v) -> Block:
+    """Run the plan on a ``(rows, n)`` block."""
+    block = Block(x=x, ids=None, lines=np.zeros(0), rows=np.zeros((0, 0)), targets=targets, v=v)
+    if plan.mode == "loss":
+        assert plan.loss is not None
+        loss, grad = plan.loss.func(x, targets, **plan.loss_kw)
+        block.result = (loss, grad)
+        block.rows = np.concatenate([loss[:, None], grad], axis=1)
+        return block
+    d = derivatives.linearize(plan.mapping, x, temperature=plan.temperature, **plan.params)
+    block.derivative = d
+    if plan.mode == "jvp":
+        jv = d.jvp(v)
+        block.result = jv
+        block.rows = jv[:, None] if d.scalar else jv
+    else:
+        J = d.jacobian()
+        block.result = J
+        block.rows = J.reshape(J.shape[0], -1)
+    return block
+
+
+def check_block(plan: Plan, block: Block) -> dict[str, float]:
+    """Worst errors of a block against the oracle, by what was measured."""
+    from .. import oracle
+    from ..oracle import derivatives as oracle_derivatives
+    from ..oracle import losses as oracle_losses
+
+    x, dt = block.x, plan.dtype
+    if plan.mode == "loss":
+        assert plan.loss is not None
+        loss, grad = block.result
+        exact_loss, exact_grad = oracle_losses.evaluate(
+            plan.loss.name, x, block.targets, dps=CHECK_DPS, **plan.loss_kw
+        )
+        if plan.loss.relative:
+            lerr = oracle.ulp_error(loss, exact_loss, dt)
+            lname = "loss {} ULP"
+        else:
+            lerr = oracle_derivatives.scaled_ulp_error(loss, exact_loss, dt)
+            lname = "loss {} ULP of max(1, L)"
+        gerr = oracle_derivatives.scaled_ulp_error(grad, exact_grad, dt)
+        return {lname: float(lerr.max()), "gradient {} ULP of 1.0": float(gerr.max())}
+    kw = {"temperature": plan.temperature, "dps": CHECK_DPS, **plan.params}
+    if plan.mode == "jvp":
+        exact = oracle_derivatives.jvp(plan.mapping.name, x, block.v, **kw)
+        err = oracle_derivatives.scaled_ulp_error(block.result, exact, dt)
+        return {"J·v {} ULP of 1.0": float(err.max())}
+    exact = oracle_derivatives.jacobian(plan.mapping.name, x, **kw)
+    err = oracle_derivatives.scaled_ulp_error(block.result, exact, dt)
+    return {"Jacobian {} ULP of 1.0": float(err.max())}
+
+
+def _merge(worst: dict[str, float], new: dict[str, float]) -> None:
+    for k, v in new.items():
+        worst[k] = max(worst.get(k, 0.0), v)
+
+
+# ---------------------------------------------------------------------------
+# The command
+# ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _open_output(path: str | None) -> Iterator[TextIO]:
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        yield fh
+
+
+@app.command(help=GRAD_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_method_params
+def grad(
+    values: ValuesArg = None,
+    method: MethodOpt = None,
+    temperature: TemperatureOpt = 1.0,
+    dtype: DtypeOpt = DtypeName.float64,
+    vector: VectorOpt = None,
+    loss: LossOpt = None,
+    target: TargetOpt = None,
+    target_column: TargetColumnOpt = None,
+    label_smoothing: SmoothingOpt = None,
+    scale: ScaleOpt = None,
+    margin: MarginOpt = None,
+    check: CheckOpt = False,
+    max_ulp: MaxUlpOpt = 4.0,
+    input: InputOpt = None,
+    header: HeaderOpt = None,
+    id_column: IdColumnOpt = None,
+    format: FormatOpt = OutputFormat.auto,
+    precision: PrecisionOpt = 6,
+    output: OutputOpt = None,
+    *,
+    method_params: dict[str, Any],
+) -> None:
+    dt = parse_dtype(dtype.value)
+    plan = make_plan(
+        method=method,
+        method_params=method_params,
+        temperature=temperature,
+        dtype=dt,
+        vector=vector,
+        loss=loss.value if loss is not None else None,
+        target=target,
+        target_column=target_column,
+        loss_options={"label_smoothing": label_smoothing, "scale": scale, "margin": margin},
+    )
+    fmt = resolve_format(format.value)
+    worst: dict[str, float] = {}
+    with (
+        open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
+        row_progress("grad", stderr_is_terminal() and values is None) as advance,
+    ):
+        layout = reader.layout
+        from_args = layout.source_name == "<arguments>"
+        tcol = None
+        if plan.target_column is not None:
+            if from_args:
+                raise SoftmaxInputError(
+                    "--target-column applies to file or stdin input; with arguments give --target"
+                )
+            tcol = target_index(plan.target_column, layout)
+        names = list(layout.columns) if layout.columns else [str(j) for j in range(layout.width)]
+        if tcol is not None:
+            del names[tcol]
+        n = len(names)
+        if n < 1:
+            raise SoftmaxInputError("no logits left once the target column is taken out")
+        v = _vector(plan.vector, n, dt) if plan.vector is not None else None
+        if plan.mode == "loss" and plan.target is not None:
+            losses.check_targets(plan.target, (), n)
+
+        # dense Jacobians take n² numbers a row: bound the memory of one block
+        step = max(1, _BLOCK_NUMBERS // (n * n)) if plan.mode == "jacobian" else None
+
+        def blocks() -> Iterator[Block]:
+            for b in reader:
+                x = b.values.astype(dt, copy=False)
+                targets = None
+                if plan.mode == "loss":
+                    if tcol is not None:
+                        targets = _row_targets(x[:, tcol], n, layout.source_name, b.lines)
+                        x = np.delete(x, tcol, axis=1)
+                    else:
+                        targets = np.full(x.shape[0], plan.target, dtype=np.intp)
+                size = step or x.shape[0]
+                for s in range(0, x.shape[0], size):
+                    part = slice(s, s + size)
+                    block = compute_block(
+                        plan, x[part], None if targets is None else targets[part], v
+                    )
+                    block.ids = None if b.ids is None else b.ids[part]
+                    block.lines = b.lines[part]
+                    if check:
+                        _merge(worst, check_block(plan, block))
+                    advance(block.x.shape[0])
+                    yield block
+
+        if fmt == "table":
+            console = Console()
+            _print_tables(console, plan, blocks(), names, layout, from_args, precision)
+            report = console
+        else:
+            scalar = plan.mode != "loss" and _is_scalar(plan)
+            with (
+                _open_output(output) as stream,
+                RowWriter(
+                    stream,
+                    fmt,
+                    columns=output_columns(plan, names, scalar),
+                    id_name=layout.id_name,
+                    has_ids=layout.id_index is not None,
+                    dtype=dt,
+                ) as writer,
+            ):
+                for block in blocks():
+                    writer.write(block.rows, block.ids)
+            report = Console(stderr=True)
+    if check:
+        report.print(check_line(worst, max_ulp), soft_wrap=True)
+        if any(v > max_ulp for v in worst.values()):
+            raise typer.Exit(EXIT_CHECK)
+
+
+def _is_scalar(plan: Plan) -> bool:
+    return plan.mapping.output == registry.SCALAR
+
+
+def _gini(y: np.ndarray) -> float:
+    """``1 − Σ y_i²`` as ``2 Σ_{i<j} y_i y_j`` (no cancellation near one-hot)."""
+    y = y.astype(np.float64)
+    before = np.concatenate([[0.0], np.cumsum(y[:-1])])
+    return float(2 * (y * before).sum())
+
+
+def _print_tables(console, plan: Plan, blocks, names, layout, from_args: bool, precision: int):
+    name = plan.mapping.name
+    if plan.mode == "jacobian":
+        reference = None
+        for block in blocks:
+            d = block.derivative
+            y = np.atleast_2d(np.asarray(d.value()).reshape(block.x.shape[0], -1))
+            half = d.half_l1()
+            if reference is None:
+                zero = np.zeros((1, block.x.shape[1]), dtype=plan.dtype)
+                reference = float(
+                    derivatives.linearize(
+                        plan.mapping, zero, temperature=plan.temperature, **plan.params
+                    ).half_l1()[0]
+                )
+            for r in range(block.x.shape[0]):
+                title = None
+                if not from_args:
+                    label = block.ids[r] if block.ids is not None else f"line {block.lines[r]}"
+                    title = f"{label}: Jacobian of {name} (row i, column j: ∂{name}_i/∂x_j)"
+                emit(
+                    console,
+                    jacobian_view(
+                        block.x[r],
+                        y[r],
+                        block.result[r],
+                        name=name,
+                        half_l1=float(half[r]),
+                        gini=_gini(y[r]) if plan.mapping.output == registry.DISTRIBUTION else None,
+                        reference=reference,
+                        precision=precision,
+                        title=title,
+                    ),
+                )
+        return
+    items = list(blocks)
+    if from_args and len(items) == 1 and items[0].x.shape[0] == 1:
+        b = items[0]
+        if plan.mode == "jvp":
+            emit(console, jvp_view(b.x[0], b.v, b.result[0], name=name, precision=precision))
+        else:
+            assert plan.loss is not None
+            loss, grad = b.result
+            emit(
+                console,
+                loss_view(
+                    b.x[0],
+                    grad[0],
+                    float(loss[0]),
+                    name=plan.loss.name,
+                    target=int(b.targets[0]),
+                    gradient=plan.loss.gradient,
+                    precision=precision,
+                ),
+            )
+        return
+    scalar = plan.mode != "loss" and _is_scalar(plan)
+    cols = output_columns(plan, names, scalar)
+    rows = np.concatenate([b.rows for b in items]) if items else np.zeros((0, len(cols)))
+    ids = None
+    if layout.id_index is not None:
+        ids = [i for b in items for i in (b.ids or [])]
+    title = f"{plan.loss.name} loss and gradient" if plan.loss else f"J·v of {name}"
+    console.print(rows_table(cols, rows, precision, ids=ids, id_name=layout.id_name, title=title))

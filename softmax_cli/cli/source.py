@@ -7,8 +7,9 @@ that yields :class:`~softmax_cli.io.readers.Batch` objects, whatever the route;
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -110,3 +111,39 @@ def resolve_format(fmt: str) -> str:
         return "table" if sys.stdout.isatty() else "csv"
     except (AttributeError, ValueError):
         return "csv"
+
+
+def stderr_is_terminal() -> bool:
+    """True when stderr is a terminal: the only place a progress bar is drawn."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def row_progress(label: str, enabled: bool) -> Iterator[Callable[..., None]]:
+    """A transient rows counter on stderr when ``enabled``; yields ``advance(n=1)``.
+
+    Nothing is drawn (and rich's progress machinery is not imported) otherwise,
+    so pipes and captured stderr stay clean.
+    """
+    if not enabled:
+        yield lambda n=1: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stdout=False,  # stdout carries the data; rich must not reroute it
+        redirect_stderr=False,
+    )
+    with progress:
+        task = progress.add_task(label, total=None)
+        yield lambda n=1: progress.advance(task, n)

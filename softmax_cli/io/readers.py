@@ -264,6 +264,9 @@ def _describe_char(ch: str) -> str:
     return f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')})"
 
 
+_LABEL_HINT = "; if the column holds labels, make it the id column (--id-column)"
+
+
 def _not_a_number(token: str) -> _TokenError:
     s = token.strip()
     if s.lower() in _MISSING_WORDS:
@@ -274,10 +277,7 @@ def _not_a_number(token: str) -> _TokenError:
         sep = next(sep for sep in ";|" if sep in s)
         hint = f"separate values with commas, tabs or spaces, not {sep!r}"
     else:
-        hint = (
-            "write numbers like 1.5, -2e-3, inf or nan; if the column holds labels, "
-            "make it the id column (--id-column)"
-        )
+        hint = "write numbers like 1.5, -2e-3, inf or nan" + _LABEL_HINT
     return _TokenError(f"{_show(token)} is not a number; {hint}", token)
 
 
@@ -474,7 +474,8 @@ def parse_arguments(tokens: list[str], dtype: Any = np.float64) -> np.ndarray:
                 where = f"argument {number}"
                 if len(pieces) > 1:
                     where += f", value {k}"
-                raise InputError(f"{where}: {err.reason}", token=piece) from None
+                reason = err.reason.replace(_LABEL_HINT, "")  # no columns on a command line
+                raise InputError(f"{where}: {reason}", token=piece) from None
     if not values:
         raise InputError("no values given; pass numbers such as 1 2 3 or 1,2,3")
     return np.array(values, dtype=dt)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from rich import box
-from rich.console import Group
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -35,6 +35,7 @@ MAX_FULL = 12
 __all__ = [
     "MAX_FULL",
     "check_line",
+    "emit",
     "jacobian_table",
     "jacobian_view",
     "jvp_view",
@@ -44,20 +45,14 @@ __all__ = [
 
 
 def jacobian_table(
-    x: np.ndarray,
-    y: np.ndarray,
-    J: np.ndarray,
-    precision: int,
-    *,
-    name: str,
-    title: str | None = None,
+    x: np.ndarray, y: np.ndarray, J: np.ndarray, precision: int, *, name: str
 ) -> Table:
-    """The full matrix: one row per output ``i`` (with ``x_i`` and the output), one column per ``j``.
+    """The full matrix: a row per output ``i`` (with ``x_i`` and the output), a column per ``j``.
 
     ``J`` has shape ``(n_out, n)``; ``y`` holds the ``n_out`` outputs.
     """
     n_out, n = J.shape
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    table = Table(box=box.SIMPLE_HEAD)
     table.add_column("i", justify="right", style="dim")
     if n_out == n:
         table.add_column("x_i", justify="right")
@@ -88,26 +83,17 @@ def sensitivity_meaning(value: float, reference: float, name: str) -> str:
     """
     v, r = float(value), float(reference)
     if not np.isfinite(v):
-        return f"undefined: the derivative of {name} is not finite at this input"
+        return f"undefined: the derivative of {name} is not finite here"
     if r == 0 and v == 0:
-        return f"zero: {name} is piecewise constant, so no gradient flows through it"
+        return f"zero: {name} is piecewise constant; no gradient flows through it"
     if v == 0:
-        return (
-            f"exactly 0: {name} is one-hot here, on a flat piece of the map, "
-            "so no gradient flows back at all"
-        )
+        return f"exactly 0: one-hot on a flat piece of {name}; no gradient flows back"
     ratio = v / r if r > 0 else np.inf
     if ratio < 1e-3:
-        return (
-            f"≈ 0: the output of {name} is saturated (nearly one-hot), so gradients "
-            "through it vanish: nudging any logit barely moves it"
-        )
+        return f"≈ 0: saturated (nearly one-hot), so gradients through {name} vanish"
     if ratio < 0.25:
-        return (
-            f"small: the output of {name} is peaked; gradients still flow, "
-            "but weaker than at uniform input"
-        )
-    return f"healthy: the output of {name} is spread out and gradients flow freely"
+        return "small: the output is peaked; gradients flow, but weaker than at uniform input"
+    return "healthy: the output is spread out; gradients flow freely"
 
 
 def _summary(
@@ -136,52 +122,52 @@ def jacobian_view(
     reference: float,
     precision: int,
     title: str | None = None,
-) -> Group:
-    """The Jacobian (full up to :data:`MAX_FULL` entries, else its diagonal), a summary and a meaning.
+) -> list[RenderableType]:
+    """The Jacobian (full up to :data:`MAX_FULL` entries, else its diagonal), summary, meaning.
 
     ``gini`` is ``1 − Σp²`` for mappings whose output is a distribution (None
-    otherwise): for softmax it equals the half L1 norm.
+    otherwise): for softmax it equals the half L1 norm. Print with :func:`emit`.
     """
     n_out, n = J.shape
-    heading = title or f"Jacobian of {name}: row i, column j is ∂{name}_i/∂x_j"
-    parts: list = []
+    if title is None and n_out == 1:
+        title = f"gradient of {name} (column j: ∂{name}/∂x_j)"
+    heading = title or f"Jacobian of {name} (row i, column j: ∂{name}_i/∂x_j)"
+    parts: list[RenderableType] = []
     extra: list[tuple[str, str]] = []
     if n <= MAX_FULL:
-        parts.append(jacobian_table(x, y, J, precision, name=name, title=heading))
+        parts += [Text(heading), jacobian_table(x, y, J, precision, name=name)]
+    elif n_out == n:
+        diag = np.diagonal(J)
+        off = J - np.diag(diag)
+        parts += [
+            Text(f"{heading}: n = {n}, so its diagonal"),
+            vector_table(x, {name: y, f"∂{name}_i/∂x_i": diag}, precision),
+        ]
+        extra.append(("largest |off-diagonal entry|", fmt_number(np.abs(off).max(), precision)))
     else:
-        if n_out == n:
-            diag = np.diagonal(J)
-            off = J - np.diag(diag)
-            parts.append(
-                vector_table(
-                    x,
-                    {name: y, "∂y_i/∂x_i": diag},
-                    precision,
-                    title=f"{heading} (n = {n}: the diagonal)",
-                )
-            )
-            extra.append(("largest |off-diagonal entry|", fmt_number(np.abs(off).max(), precision)))
-        else:
-            parts.append(
-                vector_table(x, {f"∂{name}/∂x_i": J[0]}, precision, title=f"gradient of {name}")
-            )
-        extra.append(("n", str(n)))
+        parts += [
+            Text(f"{heading}: n = {n}"),
+            vector_table(x, {f"∂{name}/∂x_i": J[0]}, precision),
+        ]
     parts.append(_summary(half_l1, gini, reference, precision, extra))
     parts.append(Text(f"meaning: {sensitivity_meaning(half_l1, reference, name)}"))
-    return Group(*parts)
+    return parts
 
 
 def jvp_view(
     x: np.ndarray, v: np.ndarray, jv: np.ndarray, *, name: str, precision: int
-) -> Table:
+) -> list[RenderableType]:
     """``J·v`` beside ``x`` and ``v`` (one number for a reduction)."""
     if jv.ndim == 0 or jv.shape[0] != x.shape[0]:
-        return scalar_table(
-            [(f"J·v  (directional derivative of {name})", fmt_number(float(jv), precision))]
-        )
-    return vector_table(
-        x, {"v": v, "J·v": jv}, precision, title=f"Jacobian-vector product of {name}"
-    )
+        return [
+            scalar_table(
+                [(f"J·v  (directional derivative of {name})", fmt_number(float(jv), precision))]
+            )
+        ]
+    return [
+        Text(f"Jacobian-vector product J·v of {name}"),
+        vector_table(x, {"v": v, "J·v": jv}, precision),
+    ]
 
 
 def loss_view(
@@ -193,20 +179,36 @@ def loss_view(
     target: int,
     gradient: str,
     precision: int,
-) -> Group:
+) -> list[RenderableType]:
     """The loss value and its gradient beside the logits, with the gradient's formula."""
-    head = scalar_table([(f"{name} loss  (target class {target})", fmt_number(loss, precision))])
-    table = vector_table(x, {"∂L/∂x": grad}, precision, title=f"gradient: {gradient}")
-    return Group(head, table)
+    return [
+        scalar_table([(f"{name} loss  (target class {target})", fmt_number(loss, precision))]),
+        Text(f"gradient ∂L/∂x = {gradient}"),
+        vector_table(x, {"∂L/∂x": grad}, precision),
+    ]
 
 
-def check_line(worst: dict[str, float], limit: float, dps: int) -> Text:
-    """``check against the oracle: ... ok`` (or ``FAILED``), naming each measured error."""
-    parts = [f"{what} {val:.3g} ULP" for what, val in worst.items()]
+def emit(console: Console, parts: Sequence[RenderableType]) -> None:
+    """Print renderables in order; lines of text run past the width rather than wrap."""
+    for part in parts:
+        console.print(part, soft_wrap=isinstance(part, Text))
+
+
+def check_line(worst: dict[str, float], limit: float) -> Text:
+    """``check vs the mpmath oracle: Jacobian 0.04 ULP of 1.0 (max 4): ok`` (or ``FAILED``).
+
+    ``worst`` maps a label with a ``{}`` for the number (``"Jacobian {} ULP of 1.0"``)
+    to the worst error measured.
+
+    Examples
+    --------
+    >>> str(check_line({"Jacobian {} ULP of 1.0": 0.25}, 4))
+    'check vs the mpmath oracle: Jacobian 0.25 ULP of 1.0 (max 4): ok'
+    """
+    parts = [label.format(f"{val:.2g}") for label, val in worst.items()]
     ok = all(v <= limit for v in worst.values())
     verdict = "ok" if ok else "FAILED"
     return Text(
-        f"check against the mpmath oracle ({dps} digits): worst error "
-        f"{'; '.join(parts)} (limit --max-ulp {limit:g}): {verdict}",
+        f"check vs the mpmath oracle: {', '.join(parts)} (max {limit:g}): {verdict}",
         style=None if ok else "bold red",
     )
