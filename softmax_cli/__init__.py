@@ -28,6 +28,8 @@ from .exp_family import (
     softmax_naive,
     softmax_shifted,
 )
+from .derivatives import jacobian, jvp, vjp
+from .losses import am_softmax, cross_entropy, entmax_loss, neg_prob, sparsemax_loss
 from .sparse import entmax15, entmax_bisect, sparse_softmax, sparsemax
 from .variants import gumbel_max_sample, gumbel_softmax, perturbmax, sigsoftmax, taylor_softmax
 
@@ -36,6 +38,14 @@ __version__ = "0.1.0"
 __all__ = [
     "SoftmaxInputError",
     "__version__",
+    "am_softmax",
+    "cross_entropy",
+    "entmax_loss",
+    "jacobian",
+    "jvp",
+    "neg_prob",
+    "sparsemax_loss",
+    "vjp",
     "entmax15",
     "entmax_bisect",
     "gumbel_max_sample",

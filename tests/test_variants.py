@@ -603,3 +603,11 @@ def test_registry_and_oracle_dispatch():
 def test_bad_input_raises_the_library_error(call, match):
     with pytest.raises(SoftmaxInputError, match=match):
         call()
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_gumbel_oracle_shares_the_noise_of_an_n_d_input(axis):
+    x = np.random.default_rng(0).normal(0, 2, (3, 4, 5))
+    got = sm.gumbel_softmax(x, axis=axis, seed=5)
+    exact = oracle.evaluate("gumbel-softmax", x, axis=axis, seed=5)
+    assert oracle.abs_error_in_ulps_of_one(got, exact).max() <= 4.0

@@ -20,14 +20,16 @@ from rich.console import Console
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from .app import EXIT_CHECK, EXIT_USAGE, app
-from .compute import NUMERIC_ARGS
 from .options import (
+    NUMERIC_ARGS,
+    CheckOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
+    MaxUlpOpt,
     MethodOpt,
     OutputFormat,
     TemperatureOpt,
@@ -90,15 +92,6 @@ DpsOpt = Annotated[
 ExplainOpt = Annotated[
     bool,
     typer.Option("--explain", help="Show every step of every implementation with its error."),
-]
-CheckOpt = Annotated[
-    bool,
-    typer.Option(
-        "--check", help="Exit with status 3 if the accurate result is off by more than --max-ulp."
-    ),
-]
-MaxUlpOpt = Annotated[
-    float, typer.Option("--max-ulp", help="Largest accepted error in ULPs (≥ 0), for --check.")
 ]
 DigitsOpt = Annotated[
     int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from typing import Annotated, Any, Optional, TextIO
+from typing import Annotated, Any, TextIO
 
 import numpy as np
 import typer
@@ -18,6 +18,7 @@ from ..io.writers import RowWriter
 from ..render import rows_table, scalar_table, vector_table
 from .app import app
 from .options import (
+    NUMERIC_ARGS,
     DtypeName,
     DtypeOpt,
     FormatOpt,
@@ -26,6 +27,7 @@ from .options import (
     InputOpt,
     MethodOpt,
     OutputFormat,
+    OutputOpt,
     PrecisionOpt,
     TemperatureOpt,
     ValuesArg,
@@ -33,8 +35,6 @@ from .options import (
     with_method_params,
 )
 from .source import open_source, resolve_format, row_progress, stderr_is_terminal
-
-NUMERIC_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
 
 COMPUTE_HELP = """Run a mapping on vectors of logits.
 
@@ -64,10 +64,6 @@ AxisOpt = Annotated[
         "--axis",
         help="-1: each row is a vector (default); 0: each column is (reads all rows first).",
     ),
-]
-OutputOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--output", "-o", help="Write to this file instead of stdout."),
 ]
 
 

@@ -22,13 +22,17 @@ from ..render import rows_table
 from ..render.grad import check_line, emit, jacobian_view, jvp_view, loss_view
 from .app import EXIT_CHECK, app
 from .options import (
+    NUMERIC_ARGS,
+    CheckOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
+    MaxUlpOpt,
     OutputFormat,
+    OutputOpt,
     PrecisionOpt,
     TemperatureOpt,
     ValuesArg,
@@ -36,8 +40,6 @@ from .options import (
     with_method_params,
 )
 from .source import open_source, resolve_format, row_progress, stderr_is_terminal
-
-NUMERIC_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
 
 #: Digits the oracle works to for ``--check``.
 CHECK_DPS = 50
@@ -94,10 +96,6 @@ MethodOpt = Annotated[
         show_default=False,
     ),
 ]
-OutputOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--output", "-o", help="Write to this file instead of stdout."),
-]
 
 
 class LossName(str, Enum):
@@ -149,12 +147,6 @@ ScaleOpt = Annotated[
 MarginOpt = Annotated[
     Optional[float],  # noqa: UP045
     typer.Option("--margin", help="m for --loss am-softmax [default: 0.35].", show_default=False),
-]
-CheckOpt = Annotated[
-    bool, typer.Option("--check", help="Compare against the mpmath oracle; exit 3 past --max-ulp.")
-]
-MaxUlpOpt = Annotated[
-    float, typer.Option("--max-ulp", min=0.0, help="Largest error --check accepts, in ULPs.")
 ]
 
 

@@ -98,6 +98,22 @@ ValuesArg = Annotated[
 ]
 
 
+#: context settings for commands that take numbers: ``-1000`` is a value, not an option
+NUMERIC_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
+
+OutputOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+]
+CheckOpt = Annotated[
+    bool,
+    typer.Option("--check", help="Check against the mpmath oracle; exit 3 past --max-ulp."),
+]
+MaxUlpOpt = Annotated[
+    float, typer.Option("--max-ulp", min=0.0, help="Largest error --check accepts, in ULPs.")
+]
+
+
 def _param_annotation(p: registry.Param) -> Any:
     kind = {float: float, int: int, str: str}[p.kind]
     helptext = p.help

@@ -38,6 +38,7 @@ from ..floats import parse_dtype
 from ..io.writers import format_floats
 from .app import app
 from .options import (
+    NUMERIC_ARGS,
     DtypeName,
     DtypeOpt,
     FormatOpt,
@@ -51,8 +52,6 @@ from .options import (
     with_method_params,
 )
 from .source import open_source, resolve_format
-
-NUMERIC_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
 
 SWEEP_HELP = "\n\n".join(
     [

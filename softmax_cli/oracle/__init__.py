@@ -94,14 +94,17 @@ def evaluate(
             if not isinstance(temperature, str)
             else mpmath.mpf(temperature)
         )
-        if a.ndim == 1:
-            return twin([to_mpf(v) for v in a], temperature=tau, **params)
         ax = normalize_axis(axis, a.ndim)
         moved = np.moveaxis(a, ax, -1)
+        # a stochastic twin regenerates the library's noise for the whole input, row by row
+        shared = {"noise_shape": moved.shape} if mapping.stochastic else {}
+        if a.ndim == 1:
+            return twin([to_mpf(v) for v in a], temperature=tau, **params, **shared)
         rows = moved.reshape(-1, moved.shape[-1])
         outs = []
-        for row in rows:
-            r = twin([to_mpf(v) for v in row], temperature=tau, **params)
+        for i, row in enumerate(rows):
+            extra = {**shared, "row": i} if shared else {}
+            r = twin([to_mpf(v) for v in row], temperature=tau, **params, **extra)
             outs.append(r if isinstance(r, list) else [r])
         width = len(outs[0]) if outs else moved.shape[-1]
         obj = np.empty((rows.shape[0], width), dtype=object)

@@ -1,0 +1,131 @@
+"""Accuracy against the mpmath oracle: ours and the peers', in ULPs, on the issue's input families.
+
+Run by hand (minutes, not seconds): ``python benchmarks/accuracy.py [--quick]``.
+Prints a markdown table; README.md's accuracy table is a copy of its output.
+
+* exp family (softmax, log_softmax, logsumexp): the worst error in ULPs of the
+  dtype over every entry of vectors from seven families (random N(0, 30²),
+  huge, tiny, mixed-scale, offset 1e6 + noise, tie-heavy, unit), against
+  scipy.special and PyTorch when installed;
+* every other deterministic mapping: the worst absolute error in ULPs of 1.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+import softmax_cli as sm
+from softmax_cli import oracle, registry
+
+
+def families(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    return {
+        "N(0,30²)": rng.normal(0, 30, n),
+        "huge": rng.normal(0, 1e4, n),
+        "tiny": rng.normal(0, 1e-8, n),
+        "mixed-scale": rng.normal(0, 1, n) * 10.0 ** rng.integers(-6, 3, n),
+        "offset 1e6": 1e6 + rng.normal(0, 5, n),
+        "tie-heavy": rng.integers(-3, 4, n).astype(float) * 7.25,
+        "unit": rng.normal(0, 1, n),
+    }
+
+
+def peers() -> dict[str, dict]:
+    out: dict[str, dict] = {"ours": {"softmax": sm.softmax, "log-softmax": sm.log_softmax,
+                                     "logsumexp": sm.logsumexp}}  # fmt: skip
+    try:
+        import scipy.special as ss
+
+        out["scipy"] = {
+            "softmax": lambda x: ss.softmax(x, axis=-1),
+            "log-softmax": lambda x: ss.log_softmax(x, axis=-1),
+            "logsumexp": lambda x: np.asarray(ss.logsumexp(x, axis=-1), dtype=x.dtype),
+        }
+    except ImportError:
+        print("(scipy not installed: skipped)", file=sys.stderr)
+    try:
+        import torch
+
+        def t(fn):
+            return lambda x: fn(torch.from_numpy(np.ascontiguousarray(x)), dim=-1).numpy()
+
+        out["torch"] = {
+            "softmax": t(torch.softmax),
+            "log-softmax": t(torch.log_softmax),
+            "logsumexp": t(torch.logsumexp),
+        }
+    except ImportError:
+        print("(torch not installed: skipped)", file=sys.stderr)
+    return out
+
+
+def exp_family_table(n: int, dtypes: list[np.dtype]) -> list[str]:
+    impls = peers()
+    lines = [
+        "| function | dtype | " + " | ".join(impls) + " |",
+        "|---|---|" + "---|" * len(impls),
+    ]
+    for name in ("softmax", "log-softmax", "logsumexp"):
+        for dt in dtypes:
+            worst = dict.fromkeys(impls, 0.0)
+            rng = np.random.default_rng(20261121)
+            for x64 in families(rng, n).values():
+                lim = float(np.finfo(dt).max) / 2
+                x = np.clip(x64, -lim, lim).astype(dt)
+                exact = oracle.evaluate(name, x, dps=30)
+                for label, fns in impls.items():
+                    if label == "torch" and dt == np.float16:
+                        continue
+                    err = oracle.ulp_error(np.asarray(fns[name](x)), exact, dt)
+                    worst[label] = max(worst[label], float(np.max(err)))
+            cells = [f"{worst[k]:.3g}" if worst[k] or k == "ours" else "—" for k in impls]
+            lines.append(f"| {name} | {np.dtype(dt).name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def other_maps_table(samples: int, n: int) -> list[str]:
+    lines = ["| mapping | float64 | float32 | float16 |", "|---|---|---|---|"]
+    skip = {"softmax", "log-softmax", "logsumexp"}
+    for m in registry.MAPPINGS:
+        if m.name in skip:
+            continue
+        params = {"k": 3} if m.name == "sparse-softmax" else {}
+        if m.stochastic:
+            params["seed"] = 1
+        cells = []
+        for dt in (np.float64, np.float32, np.float16):
+            rng = np.random.default_rng(7)
+            worst = 0.0
+            for _ in range(samples):
+                x = rng.normal(0, 3, n).astype(dt)
+                got = np.atleast_1d(m(x, **params))
+                exact = oracle.evaluate(m.name, x, dps=30, **params)
+                exact = exact if isinstance(exact, list) else [exact]
+                measure = (  # a reduction is measured against its own size
+                    oracle.ulp_error
+                    if m.output == registry.SCALAR
+                    else oracle.abs_error_in_ulps_of_one
+                )
+                worst = max(worst, float(measure(got, exact, dt).max()))
+            cells.append(f"{worst:.3g}")
+        unit = " (ULP of the value)" if m.output == registry.SCALAR else ""
+        lines.append(f"| {m.name}{unit} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="short vectors, few samples")
+    args = ap.parse_args()
+    n = 2_000 if args.quick else 100_000
+    print(f"exp family: worst error in ULPs of the dtype, 7 families × n = {n}\n")
+    print("\n".join(exp_family_table(n, [np.float64, np.float32, np.float16])))
+    print("\nother mappings: worst absolute error in ULPs of 1.0 (N(0, 3²) vectors, n = 20)\n")
+    print("\n".join(other_maps_table(5 if args.quick else 40, 20)))
+
+
+if __name__ == "__main__":
+    main()
