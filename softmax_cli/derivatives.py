@@ -36,9 +36,9 @@ support (its row and column of ``J`` are 0: the derivative from the side where
 it stays at 0), and argmax has ``J = 0``. For α < 2 the entmax Jacobian is
 continuous across the boundary (``s = p^{2−α} → 0``); for α = 2 (sparsemax) it
 jumps; for α > 2 it jumps to a full-size derivative, since ``s_i = p_i^{2−α} → ∞``
-dominates ``Σ s`` as ``p_i → 0⁺`` -- and there the float ``p_i`` of an entry on
-the edge is only accurate to about ``eps^{1/(α−1)}`` (see :mod:`softmax_cli.sparse`),
-so which side of the jump a computed Jacobian lands on is decided by rounding.
+dominates ``Σ s`` as ``p_i → 0⁺``; an entry within rounding of the edge may land
+on either side of that jump (the map's own slope is infinite there; see
+:mod:`softmax_cli.sparse`).
 
 Accuracy. Float16 and float32 are computed in float64 and rounded once;
 longdouble in longdouble. The diagonal is formed as ``g_i Σ_{j≠i} a_j`` (no

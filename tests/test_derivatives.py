@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import softmax_cli as sm
 from softmax_cli import derivatives, oracle, registry
 from softmax_cli.errors import SoftmaxInputError
 from softmax_cli.oracle import derivatives as oracle_derivatives
@@ -279,7 +280,8 @@ def test_entmax_at_a_support_boundary_is_finite(alpha):
 def test_entmax_beyond_two_jumps_to_a_full_size_derivative_just_inside_the_support():
     # α > 2: s_i = p_i^{2−α} → ∞ as p_i → 0⁺ dominates Σs, so J tends to the
     # two-entry pattern [[1, −1], [−1, 1]]·s_0, not to 0: the map's own discontinuity
-    x = np.array([0.0, -0.5, -50.0])  # exactly on the edge for α = 3; p_1 ≈ 1e-8 in floats
+    x = np.array([0.0, -0.5 + 1e-12, -50.0])  # just inside the edge for α = 3: p_1 ≈ 1e-12
+    assert 0 < sm.entmax_bisect(x, alpha=3.0)[1] < 1e-10
     J = derivatives.jacobian("entmax", x, alpha=3.0)
     assert np.isfinite(J).all()
     np.testing.assert_allclose(J[:2, :2], [[1, -1], [-1, 1]], atol=1e-6)
