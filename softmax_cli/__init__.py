@@ -13,6 +13,7 @@ array([0.09  , 0.2447, 0.6652])
 
 from __future__ import annotations
 
+from .derivatives import jacobian, jvp, vjp
 from .errors import SoftmaxInputError
 from .exp_family import (
     hardmax,
@@ -28,7 +29,6 @@ from .exp_family import (
     softmax_naive,
     softmax_shifted,
 )
-from .derivatives import jacobian, jvp, vjp
 from .losses import am_softmax, cross_entropy, entmax_loss, neg_prob, sparsemax_loss
 from .sparse import entmax15, entmax_bisect, sparse_softmax, sparsemax
 from .variants import gumbel_max_sample, gumbel_softmax, perturbmax, sigsoftmax, taylor_softmax
@@ -40,23 +40,21 @@ __all__ = [
     "__version__",
     "am_softmax",
     "cross_entropy",
-    "entmax_loss",
-    "jacobian",
-    "jvp",
-    "neg_prob",
-    "sparsemax_loss",
-    "vjp",
     "entmax15",
     "entmax_bisect",
+    "entmax_loss",
     "gumbel_max_sample",
     "gumbel_softmax",
     "hardmax",
+    "jacobian",
+    "jvp",
     "log_softmax",
     "log_softmax_naive",
     "log_softmax_shifted",
     "logsumexp",
     "logsumexp_naive",
     "logsumexp_shifted",
+    "neg_prob",
     "perturbmax",
     "sigmoid",
     "sigsoftmax",
@@ -66,5 +64,7 @@ __all__ = [
     "softmax_shifted",
     "sparse_softmax",
     "sparsemax",
+    "sparsemax_loss",
     "taylor_softmax",
+    "vjp",
 ]

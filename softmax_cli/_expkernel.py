@@ -14,29 +14,70 @@ Why it is accurate: with ``m = x_k`` the first maximum, ``(x − m)/τ = q + qe`
 exactly up to ~2⁻¹⁰⁶ relative; ``exp(q + qe) ≈ exp(q)(1 + qe)``; the k-th term
 is exactly 1, so ``rest = Σ_{j≠k} t_j`` is summed without it and
 ``log Σ t = log1p(rest)`` keeps every digit of a small ``rest``.
+
+What keeps it fast, none of which changes a bit of any result:
+
+* the rounding error of ``x − m`` costs 2 operations instead of TwoSum's 5 in a
+  block where Fast2Sum is exact: every ``|x| ≤ |m|`` (``m ≥ 0`` and
+  ``min x ≥ −m``) or every ``|x| ≥ |m|`` (``m ≤ 0``);
+* error terms are taken to be finite; a block where one is not (an infinite
+  entry, ``x − m`` overflowing) shows it as a non-finite sum and is done again
+  with the non-finite error terms set to 0;
+* a big input is cut into row ranges (or one long row into column ranges) run
+  by up to :data:`THREADS` threads: numpy lets go of the GIL inside each
+  operation, and every row's result is the same however the rows are cut.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from itertools import pairwise
 
 import numpy as np
 
 from .floats import two_prod
 
-#: elements per block: 16 Ki float64 = 128 KiB, a few of which fit in L2 cache
+#: elements per block of a long row: 16 Ki float64 = 128 KiB, a few of which fit in L2 cache
 BLOCK = 1 << 14
+#: elements per block of short rows (whole rows): larger, to spread the per-block overhead
+ROW_BLOCK = 1 << 16
 #: adding this to q < −400 is exact; exp(q + RESCALE) keeps subnormal terms' digits
 RESCALE = 200.0
+#: inputs with fewer elements run in the calling thread alone (a thread costs ~0.1 ms)
+THREAD_MIN = 1 << 19
 
 SOFTMAX, LOG_SOFTMAX, LSE = "softmax", "log_softmax", "lse"
 
+# how a block finds the rounding error e of d = fl(x − m)
+_TWO_SUM = 0  # Knuth's TwoSum: any x
+_SMALL_X = 1  # Fast2Sum(−m, x), e = x − (d + m): needs |x| ≤ |m|
+_LARGE_X = 2  # Fast2Sum(x, −m), e = (x − d) − m: needs |x| ≥ |m|
+_MAX_MISSES = 4  # blocks whose min(x) ruled out _SMALL_X before the check is given up
+
+
+def _default_threads() -> int:
+    """``SOFTMAX_LAB_THREADS`` if set (1 = no threads), else the usable CPUs, at most 4."""
+    text = os.environ.get("SOFTMAX_LAB_THREADS", "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
+
+
+#: threads one call may use (``SOFTMAX_LAB_THREADS`` overrides; 1 turns threading off)
+THREADS = _default_threads()
+
 
 class _Scratch:
-    """Reusable block-sized buffers, so the block loop allocates nothing."""
+    """Reusable block-sized buffers, so the block loop allocates nothing (one per thread)."""
 
     def __init__(self, size: int, wd: np.dtype) -> None:
         self.bufs = [np.empty(size, dtype=wd) for _ in range(5)]
+        self.misses = 0
 
     def view(self, i: int, shape: tuple[int, ...]) -> np.ndarray:
         return self.bufs[i][: math.prod(shape)].reshape(shape)
@@ -48,19 +89,45 @@ def _zero_nonfinite(e: np.ndarray) -> None:
         np.copyto(e, 0, where=~np.isfinite(e))
 
 
-def _q_terms(x: np.ndarray, m, tau: float, wd: np.dtype, sc: _Scratch):
-    """``q, qe`` with ``(x − m)/τ = q + qe`` (nearly exactly) for a block; ``qe`` 0 at −inf.
+def _error_method(x: np.ndarray, m, sc: _Scratch) -> int:
+    """The cheapest formula that gives the exact error of ``x − m`` in this block.
 
-    ``q`` lives in scratch buffer 0 and ``qe`` in buffer 2.
+    ``m`` is the row maximum (a scalar, or a column for a block of rows); rows whose
+    maximum is not finite have ``m = 0`` and are overwritten later, so they may get
+    any formula.
+    """
+    if np.all(m <= 0):  # x ≤ m ≤ 0
+        return _LARGE_X
+    if sc.misses < _MAX_MISSES and np.all(m >= 0):
+        low = np.min(x, axis=-1, keepdims=True) if x.ndim == 2 else np.min(x)
+        if np.all(low >= -m):  # −m ≤ x ≤ m (nan compares false)
+            return _SMALL_X
+        sc.misses += 1
+    return _TWO_SUM
+
+
+def _q_terms(x: np.ndarray, m, tau: float, wd: np.dtype, sc: _Scratch, method: int, careful):
+    """``q, qe`` with ``(x − m)/τ = q + qe`` (nearly exactly) for a block.
+
+    ``q`` lives in scratch buffer 0 and ``qe`` in buffer 2. With ``careful`` the
+    error terms that are not finite (at infinite entries) are set to 0; without it
+    they are left as they come, for the caller to notice in its sum.
     """
     x = x.astype(wd, copy=False)
     d, bb, e = sc.view(0, x.shape), sc.view(1, x.shape), sc.view(2, x.shape)
-    np.subtract(x, m, out=d)  # TwoSum: d + e = x − m exactly
-    np.subtract(d, x, out=bb)
-    np.subtract(d, bb, out=e)
-    np.subtract(x, e, out=e)
-    np.subtract(-m, bb, out=bb)
-    e += bb
+    np.subtract(x, m, out=d)
+    if method == _SMALL_X:
+        np.add(d, m, out=e)
+        np.subtract(x, e, out=e)
+    elif method == _LARGE_X:
+        np.subtract(x, d, out=e)
+        np.subtract(e, m, out=e)
+    else:  # TwoSum: d + e = x − m exactly
+        np.subtract(d, x, out=bb)
+        np.subtract(d, bb, out=e)
+        np.subtract(x, e, out=e)
+        np.subtract(-m, bb, out=bb)
+        e += bb
     if tau != 1.0:  # TwoProduct: q·τ + pe = d exactly up to the last bits
         q = d / tau
         p, pe = two_prod(q, tau)
@@ -69,7 +136,8 @@ def _q_terms(x: np.ndarray, m, tau: float, wd: np.dtype, sc: _Scratch):
         d += e
         np.divide(d, tau, out=e)
         d[...] = q
-    _zero_nonfinite(e)
+    if careful:
+        _zero_nonfinite(e)
     return d, e
 
 
@@ -84,6 +152,44 @@ def _scaled_rest(q: np.ndarray, qe: np.ndarray, kcol: np.ndarray, w: np.ndarray 
     else:
         t[rows, kcol] = 0
     return t.sum(axis=-1) * np.exp(q.dtype.type(-RESCALE))
+
+
+def _ranges(total: int, align: int, parts: int) -> list[tuple[int, int]]:
+    """``[0, total)`` cut into at most ``parts`` ranges whose starts are multiples of ``align``."""
+    units = -(-total // align)
+    parts = max(1, min(parts, units))
+    cuts = [min(total, (units * i // parts) * align) for i in range(parts + 1)]
+    return [(lo, hi) for lo, hi in pairwise(cuts) if hi > lo]
+
+
+def _in_threads(fn, ranges: list[tuple[int, int]]) -> list:
+    """``[fn(lo, hi) for lo, hi in ranges]``, a thread per range when there are several."""
+    if len(ranges) == 1:
+        return [fn(*ranges[0])]
+    import threading
+
+    results: list = [None] * len(ranges)
+    errors: list[BaseException] = []
+
+    def work(i: int, lo: int, hi: int) -> None:
+        try:
+            with np.errstate(all="ignore"):  # error state is per thread
+                results[i] = fn(lo, hi)
+        except BaseException as err:  # pragma: no cover - re-raised below
+            errors.append(err)
+
+    threads = [
+        threading.Thread(target=work, args=(i, lo, hi), daemon=True)
+        for i, (lo, hi) in enumerate(ranges[1:], 1)
+    ]
+    for th in threads:
+        th.start()
+    work(0, *ranges[0])
+    for th in threads:
+        th.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def run(
@@ -111,17 +217,21 @@ def run(
     m_eff = np.where(bad, 0, m)[:, None]
     rest = np.empty(rows, dtype=wd)
     out = None if mode == LSE else np.empty((rows, n), dtype=out_dtype)
+    threads = THREADS if rows * n >= THREAD_MIN else 1
     with np.errstate(all="ignore"):
         if n < BLOCK:
-            step = max(1, BLOCK // n)
-            sc = _Scratch(min(rows, step) * n, wd)
-            for r0 in range(0, rows, step):
-                r1 = min(rows, r0 + step)
-                _row_block(src, w, r0, r1, k, m_eff, tau, mode, wd, rest, out, sc)
+            step = max(1, ROW_BLOCK // n)
+
+            def row_range(lo: int, hi: int) -> None:
+                sc = _Scratch(min(hi - lo, step) * n, wd)
+                for r0 in range(lo, hi, step):
+                    r1 = min(hi, r0 + step)
+                    _row_block(src, w, r0, r1, k, m_eff, tau, mode, wd, rest, out, sc)
+
+            _in_threads(row_range, _ranges(rows, step, threads))
         else:
-            sc = _Scratch(BLOCK, wd)
             for r in range(rows):
-                _long_row(src, w, r, int(k[r]), m_eff[r, 0], tau, mode, wd, rest, out, sc)
+                _long_row(src, w, r, int(k[r]), m_eff[r, 0], tau, mode, wd, rest, out, threads)
         if bad.any():
             _limits(src, bad, nan_rows, m, mode, out)
     if mode == LSE:
@@ -145,29 +255,37 @@ def _exp_into(q: np.ndarray, qe: np.ndarray, dest: np.ndarray, keep_qe: np.ndarr
 
 
 def _row_block(src, w, r0, r1, k, m_eff, tau, mode, wd, rest, out, sc) -> None:
-    q, qe = _q_terms(src[r0:r1], m_eff[r0:r1], tau, wd, sc)
-    kb = k[r0:r1]
+    xb, mb, kb = src[r0:r1], m_eff[r0:r1], k[r0:r1]
     rb = np.arange(r1 - r0)
     direct = mode == SOFTMAX and out.dtype == wd
-    dest = out[r0:r1] if direct else sc.view(1, q.shape)
-    t = _exp_into(q, qe, dest, sc.view(3, q.shape) if mode == LOG_SOFTMAX else None)
-    if w is not None:
-        wb = w[r0:r1].astype(wd, copy=False)
-        t *= wb
-        t[rb, kb] = wb[rb, kb] - 1
-    else:
-        t[rb, kb] = 0
-    s = t.sum(axis=-1)
+    method = _error_method(xb, mb, sc)
+    careful = False
+    while True:
+        q, qe = _q_terms(xb, mb, tau, wd, sc, method, careful)
+        dest = out[r0:r1] if direct else sc.view(1, q.shape)
+        t = _exp_into(q, qe, dest, sc.view(3, q.shape) if mode == LOG_SOFTMAX else None)
+        if w is not None:
+            wb = w[r0:r1].astype(wd, copy=False)
+            t *= wb
+            t[rb, kb] = wb[rb, kb] - 1
+        else:
+            t[rb, kb] = 0
+        s = t.sum(axis=-1)
+        if careful or np.isfinite(s).all():
+            break
+        careful = True  # an error term was not finite: again, with those set to 0
     low = (s < np.finfo(wd).tiny) & (s > 0)
     if low.any() and mode != SOFTMAX:
         q2, qe2 = (
             v.copy()
             for v in _q_terms(
-                src[r0:r1][low],
-                m_eff[r0:r1][low],
+                xb[low],
+                mb[low],
                 tau,
                 wd,
                 _Scratch(int(low.sum()) * q.shape[1], wd),
+                _TWO_SUM,
+                True,
             )
         )
         s[low] = _scaled_rest(q2, qe2, kb[low], None if w is None else wb[low])
@@ -178,65 +296,93 @@ def _row_block(src, w, r0, r1, k, m_eff, tau, mode, wd, rest, out, sc) -> None:
         if not direct:
             out[r0:r1] = t
     elif mode == LOG_SOFTMAX:
-        _write_log(q, qe, np.log1p(s)[:, None], out[r0:r1], sc)
+        _write_log(q, qe, np.log1p(s)[:, None], out[r0:r1], sc, careful)
 
 
-def _write_log(q, qe, lse, dest, sc) -> None:
+def _write_log(q, qe, lse, dest, sc, careful) -> None:
     """``dest = q − lse`` rounded once, with the TwoSum error and ``qe`` added back.
 
-    Uses scratch buffers 1, 3 and 4 (``q`` is buffer 0, ``qe`` buffer 2).
+    Uses scratch buffers 1 (unless ``dest`` is in the working dtype), 3 and 4
+    (``q`` is buffer 0, ``qe`` buffer 2).
     """
-    hi, bb, err = sc.view(1, q.shape), sc.view(3, q.shape), sc.view(4, q.shape)
+    hi = dest if dest.dtype == q.dtype else sc.view(1, q.shape)
+    bb, err = sc.view(3, q.shape), sc.view(4, q.shape)
     np.subtract(q, lse, out=hi)
     np.subtract(hi, q, out=bb)
     np.subtract(hi, bb, out=err)
     np.subtract(q, err, out=err)
     np.subtract(-lse, bb, out=bb)
     err += bb
-    _zero_nonfinite(err)
+    if careful:  # else q and lse are finite, and so is err
+        _zero_nonfinite(err)
     err += qe
     hi += err
-    dest[...] = hi
+    if hi is not dest:
+        dest[...] = hi
 
 
-def _long_row(src, w, r, kr, m_r, tau, mode, wd, rest, out, sc) -> None:
+def _long_row(src, w, r, kr, m_r, tau, mode, wd, rest, out, threads) -> None:
     n = src.shape[1]
-    sums = []
     direct = mode == SOFTMAX and out.dtype == wd
-    for c0 in range(0, n, BLOCK):
-        c1 = min(n, c0 + BLOCK)
-        q, qe = _q_terms(src[r, c0:c1], m_r, tau, wd, sc)
-        t = _exp_into(q, qe, out[r, c0:c1] if direct else sc.view(1, q.shape), None)
-        if w is not None:
-            t *= w[r, c0:c1]
-        if c0 <= kr < c1:
-            t[kr - c0] = (w[r, kr] - 1) if w is not None else 0
-        sums.append(t.sum())
-        if direct and c0 <= kr < c1:
-            t[kr - c0] = 1
+    ranges = _ranges(n, BLOCK, threads)
+    scratch = {lo: _Scratch(BLOCK, wd) for lo, _ in ranges}
+
+    def first_pass(lo: int, hi: int) -> list[tuple[float, int, bool]]:
+        """Per block: the sum of its terms, its error formula, whether it needed care."""
+        sc, blocks = scratch[lo], []
+        for c0 in range(lo, hi, BLOCK):
+            c1 = min(hi, c0 + BLOCK)
+            xb = src[r, c0:c1]
+            method = _error_method(xb, m_r, sc)
+            careful = False
+            while True:
+                q, qe = _q_terms(xb, m_r, tau, wd, sc, method, careful)
+                t = _exp_into(q, qe, out[r, c0:c1] if direct else sc.view(1, q.shape), None)
+                if w is not None:
+                    t *= w[r, c0:c1]
+                if c0 <= kr < c1:
+                    t[kr - c0] = (w[r, kr] - 1) if w is not None else 0
+                total = t.sum()
+                if careful or np.isfinite(total):
+                    break
+                careful = True
+            if direct and c0 <= kr < c1:
+                t[kr - c0] = 1
+            blocks.append((total, method, careful))
+        return blocks
+
+    blocks = [b for part in _in_threads(first_pass, ranges) for b in part]
+    sums = [b[0] for b in blocks]
     s = wd.type(math.fsum(sums)) if wd == np.float64 else np.sum(np.array(sums, dtype=wd))
     if 0 < s < np.finfo(wd).tiny and mode != SOFTMAX:
-        q, qe = (v.copy() for v in _q_terms(src[r], m_r, tau, wd, _Scratch(n, wd)))
+        q, qe = (v.copy() for v in _q_terms(src[r], m_r, tau, wd, _Scratch(n, wd), _TWO_SUM, True))
         wr = None if w is None else w[r][None, :]
         s = _scaled_rest(q[None, :], qe[None, :], np.array([kr]), wr)[0]
     rest[r] = s
     if mode == LSE:
         return
     lse = np.log1p(s)
-    for c0 in range(0, n, BLOCK):  # second pass: normalise, or write the logs
-        c1 = min(n, c0 + BLOCK)
-        if direct:
-            out[r, c0:c1] /= 1 + s
-            continue
-        q, qe = _q_terms(src[r, c0:c1], m_r, tau, wd, sc)
-        if mode == SOFTMAX:  # recomputed in working precision, so the result rounds once
-            t = _exp_into(q, qe, sc.view(1, q.shape), None)
-            if c0 <= kr < c1:
-                t[kr - c0] = 1
-            t /= 1 + s
-            out[r, c0:c1] = t
-        else:
-            _write_log(q, qe, lse, out[r, c0:c1], sc)
+
+    def second_pass(lo: int, hi: int) -> None:
+        """Normalise, or write the logs."""
+        sc = scratch[lo]
+        for c0 in range(lo, hi, BLOCK):
+            c1 = min(hi, c0 + BLOCK)
+            if direct:
+                out[r, c0:c1] /= 1 + s
+                continue
+            _, method, careful = blocks[c0 // BLOCK]
+            q, qe = _q_terms(src[r, c0:c1], m_r, tau, wd, sc, method, careful)
+            if mode == SOFTMAX:  # recomputed in working precision, so the result rounds once
+                t = _exp_into(q, qe, sc.view(1, q.shape), None)
+                if c0 <= kr < c1:
+                    t[kr - c0] = 1
+                t /= 1 + s
+                out[r, c0:c1] = t
+            else:
+                _write_log(q, qe, lse, out[r, c0:c1], sc, careful)
+
+    _in_threads(second_pass, ranges)
 
 
 def _limits(src, bad, nan_rows, m, mode, out) -> None:

@@ -403,7 +403,8 @@ def sigmoid_form(a: np.ndarray, tau: float) -> _Form:
     """sigmoid: ``diag(σ(z) σ(−z))/τ``."""
     s = exp_family.sigmoid(a, temperature=tau)
     t = exp_family.sigmoid(-a, temperature=tau)
-    return _Diagonal(s * t / tau)
+    with np.errstate(over="ignore"):  # 1/(4τ) past the float range for τ = 5e-324
+        return _Diagonal(s * t / tau)
 
 
 def hardmax_form(a: np.ndarray, tau: float) -> _Form:

@@ -214,8 +214,8 @@ def sigmoid(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     """
     a, _, restore = to_last_axis(np.atleast_1d(x), axis)
     tau = check_temperature(temperature)
-    z = a / tau
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):  # x/τ = ±inf past the float range: σ is then 0 or 1
+        z = a / tau
         ez = np.exp(-np.abs(z))
     pos = 1 / (1 + ez)
     out = np.where(z >= 0, pos, ez * pos)
@@ -240,8 +240,8 @@ def hardmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     check_temperature(temperature)
     nan_rows = np.isnan(a).any(axis=-1, keepdims=True)
     hit = a == np.where(nan_rows, 0, a).max(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore"):
-        out = hit / hit.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore"):  # 1/k in the input's dtype (longdouble: not float64)
+        out = hit.astype(np.result_type(a.dtype, np.float64)) / hit.sum(axis=-1, keepdims=True)
     return restore(np.where(nan_rows, np.nan, out))
 
 

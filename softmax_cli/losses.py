@@ -236,9 +236,14 @@ def cross_entropy(
         loss = -_take(logp, t)
         grad = _minus_onehot(p, t)
         if eps:
-            loss = (1 - eps) * loss + eps * (-logp).mean(axis=-1, keepdims=True)
-            grad = grad - eps / n
-            np.put_along_axis(grad, t, _take(grad, t) + eps, axis=-1)
+            e = a.dtype.type(eps)  # ε/n in the working dtype: longdouble keeps Σ grad = 0
+            mean = (-logp).mean(axis=-1, keepdims=True)
+            big = np.isinf(mean) & np.isfinite(logp).all(axis=-1, keepdims=True)
+            if big.any():  # the sum overflowed, the mean need not: 1e307 logits at τ < 1
+                mean = np.where(big, (-logp / n).sum(axis=-1, keepdims=True), mean)
+            loss = (1 - e) * loss + e * mean
+            grad = grad - e / n
+            np.put_along_axis(grad, t, _take(grad, t) + e, axis=-1)
         grad = grad / a.dtype.type(tau)
     return _scalar_out(loss, dt), _vector_out(grad, restore)
 
@@ -478,7 +483,9 @@ def sparsemax_loss(
     tau = check_temperature(temperature)
     p = sparse.sparsemax(a, temperature=tau)
     loss, g = _fenchel_young(p, a, t, 2.0, tau)
-    return _scalar_out(loss, dt), _vector_out(g / a.dtype.type(tau), restore)
+    with np.errstate(over="ignore"):  # τ = 5e-324: the exact gradient is beyond the float range
+        g = g / a.dtype.type(tau)
+    return _scalar_out(loss, dt), _vector_out(g, restore)
 
 
 def entmax_loss(
@@ -516,7 +523,9 @@ def entmax_loss(
     else:
         p = sparse.entmax_bisect(a, alpha=alpha, temperature=tau)
     loss, g = _fenchel_young(p, a, t, alpha, tau)
-    return _scalar_out(loss, dt), _vector_out(g / a.dtype.type(tau), restore)
+    with np.errstate(over="ignore"):  # τ = 5e-324: the exact gradient is beyond the float range
+        g = g / a.dtype.type(tau)
+    return _scalar_out(loss, dt), _vector_out(g, restore)
 
 
 # ---------------------------------------------------------------------------

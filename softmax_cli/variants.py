@@ -422,7 +422,7 @@ def _perturbmax_normal(zp: np.ndarray) -> np.ndarray:
             t = w[None, None, :] - blk[:, :, None]  # (rows, n, nodes)
             cdf = _ndtr(t)
             prod = cdf.prod(axis=1, keepdims=True)
-            with np.errstate(under="ignore", invalid="ignore"):
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # t² = inf: exp → 0
                 t *= t
                 t *= -0.5
                 integrand = np.exp(t, out=t)
@@ -503,10 +503,12 @@ def perturbmax(
     tau = check_temperature(temperature)
     nan_rows, inf_rows, clean = _specials(a)
     m = clean.max(axis=-1, keepdims=True)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # longdouble below -1.8e308: -inf, p = 0
         zp = (clean - m) / tau
-    zp = np.where(np.isnan(zp), -np.inf, zp).astype(np.float64)
+        zp = np.where(np.isnan(zp), -np.inf, zp).astype(np.float64)
     p = _perturbmax_normal(zp).astype(a.dtype)
+    if a.dtype.itemsize > 8:  # on the simplex to longdouble's ULP, not float64's
+        p /= p.sum(axis=-1, keepdims=True)
     p = np.where(inf_rows, _equal_share(a == a.max(axis=-1, keepdims=True)), p)
     p = np.where(nan_rows, np.nan, p)
     return restore(p)

@@ -13,6 +13,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--runslow", action="store_true", default=False, help="also run tests marked slow"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (long fuzzing, 100 MB inputs) run only with ``--runslow``."""
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @dataclass
 class Run:
     code: int
@@ -26,13 +42,14 @@ def cli(capsys, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
 
-    def run(*args: str, stdin: str | None = None) -> Run:
+    def run(*args: str, stdin: str | bytes | None = None) -> Run:
         from softmax_cli.cli.app import main
 
         if stdin is not None:
             import io
 
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+            raw = stdin.encode() if isinstance(stdin, str) else stdin
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
         try:
             main(list(args))
             code = 0

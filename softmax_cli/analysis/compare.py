@@ -1111,6 +1111,10 @@ def round_significant(v: Any, digits: int = ORACLE_DIGITS) -> str:
         return "0.0"
     neg, man, exp, bc = v._mpf_
     sign = "-" if neg else ""
+    if abs(exp + bc) > 1 << 20:  # exp(-1e9): 10**j below would have ~1e8 digits (hours)
+        mant, _, e = mpmath.nstr(abs(v), digits, strip_zeros=False).partition("e")
+        mant = mant.rstrip("0").rstrip(".")
+        return f"{sign}{mant}e{'-' if int(e) < 0 else '+'}{abs(int(e)):02d}"
     # 2**(exp + bc - 1) <= |v| < 2**(exp + bc): a first guess of the decimal exponent
     e10 = math.floor((exp + bc - 1) * 0.30102999566398120)
     for _ in range(8):

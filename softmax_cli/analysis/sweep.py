@@ -442,7 +442,8 @@ def sweep(
     p = np.empty((grid.size, a.shape[0]), dtype=a.dtype)
     lse = np.empty(grid.size, dtype=a.dtype)
     gap = np.empty(grid.size, dtype=a.dtype)
-    shifted = a.astype(working_dtype(a.dtype)) - a.max()
+    with np.errstate(over="ignore"):  # -1e308 - 1e308 = -inf: a zero term of the gap's sum
+        shifted = a.astype(working_dtype(a.dtype)) - a.max()
     for j, tau in enumerate(grid):
         p[j] = mapping.func(a, temperature=float(tau), **given)
         lse[j] = logsumexp(a, temperature=float(tau))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from typing import Annotated, Optional
 
@@ -93,8 +94,75 @@ def _root(
     """Softmax and its alternatives."""
 
 
-def _register_commands() -> None:
-    from . import compare, compute, grad, methods, temperature_sweep  # noqa: F401  (each registers its command)
+#: command name -> the module that registers it (importing a module registers its command)
+COMMAND_MODULES = {
+    "compare": "compare",
+    "compute": "compute",
+    "grad": "grad",
+    "methods": "methods",
+    "temperature-sweep": "temperature_sweep",
+}
+
+
+def _register_commands(args: list[str] | None = None) -> None:
+    """Import the command modules, each of which registers its command on :data:`app`.
+
+    With ``args`` naming a command (its first word not starting with ``-``), only
+    that command's module is imported: ``softmax compute 1 2 3`` does not pay for
+    ``grad``'s or ``compare``'s imports. Anything else (no command, ``--help``, an
+    unknown or misspelt command) imports them all, so help and suggestions list
+    every command.
+    """
+    import importlib
+
+    word = next((a for a in args or () if not a.startswith("-")), None)
+    names = [COMMAND_MODULES[word]] if word in COMMAND_MODULES else COMMAND_MODULES.values()
+    for name in names:
+        importlib.import_module(f"{__package__}.{name}")
+    order = [f"{__package__}.{name}" for name in COMMAND_MODULES.values()]
+
+    def rank(info: typer.models.CommandInfo) -> int:
+        module = getattr(info.callback, "__module__", None)
+        return order.index(module) if module in order else len(order)
+
+    app.registered_commands.sort(key=rank)  # the same order whatever was imported first
+
+
+_NEGATIVE_WORD = re.compile(r"-(inf|infinity|nan)", re.IGNORECASE)
+
+
+def _shield_negative_words(args: list[str]) -> list[str]:
+    """Keep ``-inf``, ``-Infinity``, ``-nan`` (any case) as values, like ``-1000``.
+
+    click reads ``-inf`` as ``-i nf`` (``--input nf``) and ``-Infinity`` as
+    ``-f inity``; where such a word is not an option's argument it gets the
+    U+2212 minus sign instead, which the readers take for ``-``.
+    """
+    if not any(_NEGATIVE_WORD.fullmatch(a) for a in args):
+        return args
+    from typer.main import get_command
+
+    k = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    command = getattr(get_command(app), "commands", {}).get(args[k]) if k is not None else None
+    if command is None:
+        return args
+    takes_value = {
+        opt
+        for p in command.params
+        if p.param_type_name == "option" and not p.is_flag and not p.count
+        for opt in p.opts
+    }
+    out = args[: k + 1]
+    after_option = False
+    for i in range(k + 1, len(args)):
+        a = args[i]
+        if a == "--":
+            return out + args[i:]
+        if not after_option and _NEGATIVE_WORD.fullmatch(a):
+            a = "\u2212" + a[1:]
+        after_option = not after_option and a in takes_value
+        out.append(a)
+    return out
 
 
 def _error(message: str) -> None:
@@ -118,7 +186,8 @@ def main(argv: list[str] | None = None) -> None:
     show_traceback = "--traceback" in args[:cut]
     if show_traceback:
         args = [a for i, a in enumerate(args) if not (a == "--traceback" and i < cut)]
-    _register_commands()
+    _register_commands(args)
+    args = _shield_negative_words(args)
     real_stdout = sys.stdout
     sys.stdout = _PipeGuard(real_stdout)  # type: ignore[assignment]
     try:
@@ -142,6 +211,20 @@ def main(argv: list[str] | None = None) -> None:
         if show_traceback:
             raise
         _error(str(err))
+        code = EXIT_INPUT
+    except UnicodeEncodeError as err:  # stdout's encoding (say PYTHONIOENCODING=ascii) lacks it
+        if show_traceback:
+            raise
+        bad = err.object[err.start : err.end] if isinstance(err.object, str) else "?"
+        _error(
+            f"cannot write output: {bad!r} has no {err.encoding} encoding; "
+            "use a UTF-8 locale or PYTHONIOENCODING=utf-8"
+        )
+        code = EXIT_INPUT
+    except MemoryError:
+        if show_traceback:
+            raise
+        _error("out of memory: the input is too big to hold at once; give fewer values per row")
         code = EXIT_INPUT
     except OSError as err:
         if show_traceback:

@@ -45,6 +45,10 @@ from .source import open_source, resolve_format, row_progress, stderr_is_termina
 CHECK_DPS = 50
 #: Numbers in one block of dense Jacobians (8 MB of float64; their text is ~10x that).
 _BLOCK_NUMBERS = 1 << 20
+#: Longest vector whose dense Jacobian grad computes (n² = 4M numbers, 32 MB a row).
+MAX_JACOBIAN_N = 2048
+#: Longest vector --check takes: the oracle differentiates numerically, n² evaluations.
+MAX_CHECK_N = 256
 
 GRAD_HELP = """Jacobians, Jacobian-vector products and loss gradients of a mapping.
 
@@ -475,6 +479,18 @@ def grad(
         if plan.mode == "loss" and plan.target is not None:
             losses.check_targets(plan.target, (), n)
 
+        if plan.mode == "jacobian" and n > MAX_JACOBIAN_N:
+            raise SoftmaxInputError(
+                f"a dense Jacobian of {n:,} logits is {n * n:,} numbers a row; grad computes it "
+                f"for at most {MAX_JACOBIAN_N:,} logits: ask for J·v (--vector) or a loss "
+                "gradient (--loss) instead"
+            )
+        if check and n > MAX_CHECK_N:
+            raise SoftmaxInputError(
+                f"--check takes at most {MAX_CHECK_N} logits, got {n:,}: the oracle "
+                "differentiates numerically, n² evaluations in arbitrary precision (about 30 s "
+                "at the cap); check a slice of the vector"
+            )
         # dense Jacobians take n² numbers a row: bound the memory of one block
         step = max(1, _BLOCK_NUMBERS // (n * n)) if plan.mode == "jacobian" else None
 

@@ -93,7 +93,13 @@ __all__ = [
 _FORMATS = ("auto", "csv", "tsv", "ws", "json")
 _FORMAT_ALIASES = {"jsonl": "json", "whitespace": "ws", "space": "ws"}
 _JSON_BLOCK_LINES = 4096
+_CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of 10 floats)
+_FIRST_CHUNK_ROWS = 256
 _SURROGATE_RE = re.compile("[\udc80-\udcff]")
+_ASCII_WS_RE = re.compile(r"[ \t\n\r\f\v]+")
+# whitespace that str.split() and numpy split on, yet no delimiter: 1\u00a0000 is 1000 written
+# with a no-break space (a thousands separator), never the two values 1 and 0
+_FOREIGN_SPACE_RE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _MISSING_WORDS = frozenset({"na", "n/a", "null", "none", "nil", "missing", "?", "-", "."})
 _INF_WORDS = frozenset({"inf", "infinity"})
 _SPECIAL_WORDS = frozenset(
@@ -271,6 +277,8 @@ def _not_a_number(token: str) -> _TokenError:
     s = token.strip()
     if s.lower() in _MISSING_WORDS:
         hint = "write nan for a missing value"
+    elif re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", s):  # 1,000: thousands, or a decimal comma?
+        hint = f"write {s.replace(',', '')} (no thousands separator) or the decimal point as '.'"
     elif re.fullmatch(r"[+-]?\d+,\d+", s):
         hint = "write the decimal point as '.'"
     elif any(sep in s for sep in ";|"):
@@ -317,6 +325,15 @@ def _parse_token(token: str, dt: np.dtype) -> Any:
                         f"sign; write '-'",
                         token,
                     ) from None
+                bare = s.replace(ch, "")  # 1\u00a0000 (a no-break space), 1\u200b
+                spacing = unicodedata.category(ch) in ("Zs", "Cf")
+                if spacing and bare.isascii() and _float_like(bare):
+                    apart = ", or separate values with ASCII spaces" if ch.isspace() else ""
+                    raise _TokenError(
+                        f"{_show(token)} is not a number: it contains {_describe_char(ch)}; "
+                        f"write {bare}{apart}",
+                        token,
+                    ) from None
                 raise _not_a_number(token) from None
             raise _TokenError(
                 f"{_show(token)} is not a number: it contains {_describe_char(ch)}; "
@@ -354,6 +371,13 @@ def _parse_token(token: str, dt: np.dtype) -> Any:
     return value
 
 
+def _split_ws(text: str) -> list[str]:
+    """Fields between ASCII whitespace; a no-break or thin space stays inside its field."""
+    if text.isascii():
+        return text.split()
+    return [w for w in _ASCII_WS_RE.split(text) if w]
+
+
 def _float_like(text: str) -> bool:
     try:
         float(text)
@@ -385,10 +409,17 @@ def _looks_like_header(tokens: list[str]) -> bool:
     """A header names columns: every non-empty token is text, not a number.
 
     A first row that mixes numbers and text is taken for data (its bad token is
-    then reported) rather than silently dropped as a header.
+    then reported) rather than silently dropped as a header; so is ``1;2;3``
+    (numbers joined by ``;``), so that its error names the separator.
     """
     filled = [t for t in tokens if t.strip()]
-    return bool(filled) and not any(_number_like(t) for t in filled)
+
+    def numeric(t: str) -> bool:
+        parts = t.split(";")
+        joined = len(parts) > 1 and all(p.strip() and _number_like(p) for p in parts)
+        return joined or _number_like(t)
+
+    return bool(filled) and not any(map(numeric, filled))
 
 
 def _cast_checked(values: np.ndarray, dt: np.dtype) -> tuple[np.ndarray, tuple[int, int] | None]:
@@ -457,7 +488,7 @@ def parse_arguments(tokens: list[str], dtype: Any = np.float64) -> np.ndarray:
         parts = text.split(",")
         pieces: list[str] = []
         for k, part in enumerate(parts):
-            words = part.split()
+            words = _split_ws(part)
             if not words and 0 < k < len(parts) - 1:
                 raise InputError(
                     f"argument {number}: empty value between commas in {arg!r}; "
@@ -555,7 +586,10 @@ def _binary_lines(stream: Any, name: str, *, owned: bool = False) -> Iterator[st
     head = b""
     read = getattr(stream, "read1", None) or stream.read
     while len(head) < 4:
-        more = read(65536)
+        try:
+            more = read(65536)
+        except OSError as err:  # EIO, ESTALE (a file gone from a network disk), EISDIR
+            raise InputError(f"cannot be read ({err.strerror or err})", source=name) from None
         if not more:
             break
         head += more
@@ -1011,7 +1045,7 @@ class _DelimitedParser:
     def _split_fields(self, line: str, more: Callable[[], str | None], number: int) -> list[str]:
         """Fields of the record starting with ``line`` (quoted fields may span lines)."""
         if self.ws:
-            return line.split()
+            return _split_ws(line)
         body = line[:-1] if line.endswith("\n") else line
         if '"' not in body:
             return body.split(self.delim)
@@ -1034,11 +1068,17 @@ class _DelimitedParser:
     # -- chunks ------------------------------------------------------------------------
 
     def batches(self) -> Iterator[Batch]:
+        # A chunk holds at most chunk_rows lines and about _CHUNK_CHARS characters, so
+        # memory stays flat however long the rows are (a few hundred bytes per value
+        # while a chunk is parsed, computed and written); the first chunk measures them.
+        n = min(self.chunk_rows, _FIRST_CHUNK_ROWS)
         while True:
-            lines, start = self.src.take(self.chunk_rows)
+            lines, start = self.src.take(n)
             if not lines:
                 return
+            chars = sum(map(len, lines))
             batch = self._chunk(lines, start)
+            n = max(1, min(self.chunk_rows, _CHUNK_CHARS * len(lines) // max(chars, 1)))
             if batch is not None:
                 yield batch
 
@@ -1049,6 +1089,8 @@ class _DelimitedParser:
         _check_text(text, start, self.name)
         if self.quoting and '"' in text:
             return self._quoted(lines, start) or self._slow(lines, start)
+        if self.ws and not text.isascii() and _FOREIGN_SPACE_RE.search(text):
+            return self._slow(lines, start)  # numpy would split 1\u00a0000 into 1 and 000
         numbers = None
         data = lines
         if "#" in text or "\n" in lines:  # comment or empty lines (list test: cheap)
@@ -1229,7 +1271,7 @@ class _DelimitedParser:
                 values.append(_parse_token(fields[i], self.dt))
             except _TokenError as err:
                 reason = err.reason
-                if number == self.ref_line and self.header_guessed:
+                if number == self.ref_line and self.header_guessed and not _number_like(err.token):
                     reason += f"; if line {number} is a header, say so (--header)"
                 raise InputError(
                     reason, source=self.name, line=number, column=i + 1, token=err.token.strip()
@@ -1289,9 +1331,19 @@ class _Num(str):
 
 
 # exact: every number kept as its literal text (longdouble; telling 1e400 from Infinity)
-_DECODER = json.JSONDecoder(parse_float=_Num, parse_int=_Num, parse_constant=_Num)
+class _Decoder(json.JSONDecoder):
+    """json's decoder; arrays nested past Python's recursion limit are a syntax error."""
+
+    def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
+        try:
+            return super().raw_decode(s, idx)
+        except RecursionError:
+            raise json.JSONDecodeError("arrays or objects nested too deeply", s, idx) from None
+
+
+_DECODER = _Decoder(parse_float=_Num, parse_int=_Num, parse_constant=_Num)
 # fast: floats parsed in C; integers kept as text (ids as written, -0 keeps its sign)
-_FAST_DECODER = json.JSONDecoder(parse_int=_Num)
+_FAST_DECODER = _Decoder(parse_int=_Num)
 _INF = float("inf")
 _NINF = -_INF
 

@@ -25,6 +25,7 @@ x,0.1,1e-300
 from __future__ import annotations
 
 import json
+from itertools import chain
 from operator import add
 from typing import Any, TextIO
 
@@ -158,6 +159,143 @@ def _format_short(flat: np.ndarray) -> list[str]:
     return out
 
 
+# -- fast float64 text, when orjson is installed -------------------------------------------
+#
+# ``repr`` costs ~0.6 µs per float64 (CPython's shortest-digit search), which made writing
+# CSV the slowest step of ``softmax compute``. orjson (optional: the ``fast`` extra) writes
+# a whole float64 array as shortest round-trip text in compiled code. Its digits are the
+# same as ``repr``'s (both are the shortest string that reads back, the closest one on a
+# tie); its layout differs only outside 1e-4 <= |x| < 1e16 (``0.00001`` for ``1e-05``,
+# ``1e16`` or ``1e+16`` for ``1e+16``) and for non-finite values (``null``). Those entries
+# are formatted with ``repr`` and spliced in, so the output is byte for byte what the
+# ``repr`` path writes. A probe of awkward values checks the installed orjson once, and
+# any disagreement (a future change of its layout) switches the fast path off.
+
+_FAST_MIN = 256  # values per batch below which repr is as quick as the set-up
+_PROBE = (  # awkward cases: the 1e-4 edge, the largest positional values, exact ties
+    "0.0 -0.0 1.0 -1.0 0.1 0.5 2.5 100.0 0.0001 -0.0001 0.00010000000000000002 0.0001234 "
+    "0.001 0.3333333333333333 0.6666666666666666 1234567.0 123456.789 1000000000000000.0 "
+    "9999999999999998.0 4503599627370497.0 562949953421312.2 562949953421312.8 "
+    "0.059305286740735194 0.24734900345923863 0.0002220446049250313 0.7310585786300049"
+).split()
+_SCI_PROBE = (  # outside 1e-4 <= |x| < 1e16: orjson's layout differs, _special_texts fixes it
+    "1e-05 -2.5e-05 9.999999999999999e-05 1.0000000000000003e-05 9.999999999999999e-06 5e-06 "
+    "-3.2e-07 1e-10 1.234e-100 2.2250738585072014e-308 5e-324 1e+16 -1.5e+17 1e+22 "
+    "1.7976931348623157e+308 nan inf -inf"
+).split()
+_fast_json: Any = None  # the orjson module once probed and found exact, False if not usable
+_fast_sci = False  # whether orjson's exponent layout, fixed up, is repr's too
+
+
+def _orjson() -> Any:
+    global _fast_json, _fast_sci
+    if _fast_json is None:
+        _fast_json = False
+        try:
+            import orjson
+        except ImportError:
+            return False
+        probe = np.array([float(v) for v in _PROBE], dtype=np.float64)
+        try:
+            text = orjson.dumps(probe, option=orjson.OPT_SERIALIZE_NUMPY)
+        except Exception:  # pragma: no cover - an orjson without numpy support
+            return False
+        if text.decode("ascii") == "[" + ",".join(_PROBE) + "]":
+            _fast_json = orjson
+            sci = np.array([float(v) for v in _SCI_PROBE], dtype=np.float64)
+            _fast_sci = _special_texts(orjson, sci) == [v.encode("ascii") for v in _SCI_PROBE]
+    return _fast_json
+
+
+def _fix_exponents(body: bytes, v: np.ndarray) -> bytes:
+    """orjson's text of an array holding ``v`` (finite, ``|v| < 1e-5`` or ``>= 1e16``) as repr's.
+
+    orjson writes ``1.5e-7`` and ``1e16`` (or ``1e+16``) where repr writes ``1.5e-07`` and
+    ``1e+16``; the digits are the same. Values end in ``,`` or ``]`` in ``body``.
+    """
+    mag = np.abs(v)
+    tiny = mag[(mag < 1e-5) & (mag >= 1e-11)]  # the exponents -6 ... -10 (and a neighbour)
+    if tiny.size:
+        e = np.unique(-np.floor(np.log10(tiny)).astype(np.int64))
+        for d in sorted(set(e.tolist()) | set((e + 1).tolist()) | set((e - 1).tolist())):
+            if 1 <= d <= 9:
+                body = body.replace(b"e-%d," % d, b"e-0%d," % d)
+                body = body.replace(b"e-%d]" % d, b"e-0%d]" % d)
+    if (mag >= 1e16).any():
+        for d in range(1, 10):
+            body = body.replace(b"e%d" % d, b"e+%d" % d)
+    return body
+
+
+def _mid_texts(oj: Any, v: np.ndarray) -> list[bytes]:
+    """repr of ``v`` with ``1e-5 <= |v| < 1e-4``: orjson's ``0.0000123`` becomes ``1.23e-05``."""
+    body = oj.dumps(v, option=oj.OPT_SERIALIZE_NUMPY)[1:-1].replace(b"0.0000", b"")
+    buf = np.frombuffer(body, dtype=np.uint8)  # tokens like 123 or -4, comma-separated
+    starts = np.concatenate(([0], np.flatnonzero(buf == ord(",")) + 1))
+    after = starts + (buf[starts] == ord("-")) + 1  # just after the first digit
+    ends = np.append(starts[1:] - 1, buf.size)
+    body = np.insert(buf, after[after < ends], ord(".")).tobytes()  # 1.23, -4
+    return (body.replace(b",", b"e-05,") + b"e-05").split(b",")
+
+
+def _special_texts(oj: Any, v: np.ndarray) -> list[bytes]:
+    """``repr`` of each of ``v`` (as bytes): values outside ``1e-4 <= |x| < 1e16``, non-finite.
+
+    orjson's digits with repr's layout: ``_fix_exponents`` for the exponent forms,
+    ``_mid_texts`` for ``1e-5 <= |x| < 1e-4``; ``repr`` itself for nan and ±inf.
+    """
+    with np.errstate(invalid="ignore"):
+        mag = np.abs(v)
+        sci = (mag < 1e-5) | ((mag >= 1e16) & (mag != np.inf))
+        mid = (mag >= 1e-5) & (mag < 1e-4)
+    out = np.empty(v.size, dtype=object)
+    if sci.any():
+        w = v[sci]
+        text = _fix_exponents(oj.dumps(w, option=oj.OPT_SERIALIZE_NUMPY), w)
+        out[sci] = np.array(text[1:-1].split(b","), dtype=object)
+    if mid.any():
+        out[mid] = np.array(_mid_texts(oj, v[mid]), dtype=object)
+    rest = ~(sci | mid)  # nan, ±inf
+    if rest.any():
+        out[rest] = np.array([repr(x).encode("ascii") for x in v[rest].tolist()], dtype=object)
+    return out.tolist()
+
+
+def _fast_rows(a: np.ndarray, delim: str) -> str | None:
+    """Rows of a float64 2-D ``a`` as delimited lines (no final newline), or None.
+
+    Exactly the text :func:`format_floats` gives, joined; None when orjson is missing
+    or the batch is small. Values outside ``1e-4 <= |x| < 1e16`` are written as ``null``
+    by orjson first and then spliced in, formatted by :func:`_special_texts`.
+    """
+    if a.dtype != np.float64 or a.size < _FAST_MIN or a.shape[1] == 0:
+        return None
+    oj = _orjson()
+    if not oj:
+        return None
+    with np.errstate(invalid="ignore"):
+        mag = np.abs(a)
+        odd = ~(((mag >= 1e-4) & (mag < 1e16)) | (a == 0))  # nan and ±inf included
+    fill = None
+    if odd.any():
+        v = a[odd]  # C order, as the text runs
+        if _fast_sci and v.size >= 64:
+            fill = _special_texts(oj, v)
+        else:
+            fill = [repr(x).encode("ascii") for x in v.tolist()]
+        a = np.where(odd, np.nan, a)
+    body = oj.dumps(np.ascontiguousarray(a), option=oj.OPT_SERIALIZE_NUMPY)
+    text = body[2:-2].replace(b"],[", b"\n")
+    if fill is not None:
+        parts = text.split(b"null")
+        if len(parts) != len(fill) + 1:  # pragma: no cover - cannot happen
+            return None
+        text = b"".join(chain.from_iterable(zip(parts, fill, strict=False))) + parts[-1]
+    if delim != ",":
+        text = text.replace(b",", delim.encode("ascii"))
+    return text.decode("ascii")
+
+
 def _needs_quote(text: str, delim: str) -> bool:
     return (
         delim in text
@@ -283,24 +421,32 @@ class RowWriter:
             ids = [str(i) for i in ids]
         if n == 0:
             return
-        strs = format_floats(a)
         fmt = self._fmt
         if fmt in ("csv", "tsv"):
             d = self._delim
-            it = iter(strs)
+            fast = _fast_rows(a, d)
             if self._has_ids:
                 joined = "".join(ids)
                 if any(c in joined for c in (d, "\t", '"', "\n", "\r", "#", "[", "{")):
                     ids = [_quote(i, d) for i in ids]
-                rows = map(d.join, zip(ids, *[it] * width, strict=False))
+            if fast is not None:
+                if self._has_ids:
+                    fast = "\n".join(map(add, [i + d for i in ids], fast.split("\n")))
+                text = fast
             else:
-                rows = map(d.join, zip(*[it] * width, strict=False))
-            text = "\n".join(rows) + "\n"
+                it = iter(format_floats(a))
+                if self._has_ids:
+                    rows = map(d.join, zip(ids, *[it] * width, strict=False))
+                else:
+                    rows = map(d.join, zip(*[it] * width, strict=False))
+                text = "\n".join(rows)
             if not self._started and self._columns is not None:
-                text = self._header_line() + text
+                self._stream.write(self._header_line())
             self._started = True
-            self._stream.write(text)
+            self._stream.write(text)  # the rows and their last newline apart: no copy of text
+            self._stream.write("\n")
             return
+        strs = format_floats(a)
         if not np.isfinite(a).all():
             strs = [_JSON_SPECIAL.get(s, s) for s in strs]
         it = iter(strs)

@@ -36,10 +36,26 @@ def fmt_number(v: float, precision: int) -> str:
     return f"{f:.{precision}g}"
 
 
+#: Most cells in one table: rich takes ~5 s and ~100 MB per 100 000 (a million: minutes, GBs).
+MAX_TABLE_CELLS = 200_000
+
+
+def check_table_size(rows: int, columns: int) -> None:
+    """Refuse a table no terminal can show, before rich spends minutes and gigabytes on it."""
+    if rows * columns > MAX_TABLE_CELLS:
+        from ..errors import SoftmaxInputError
+
+        raise SoftmaxInputError(
+            f"a table of {rows:,} rows × {columns:,} columns is too big to read (at most "
+            f"{MAX_TABLE_CELLS:,} cells); use --format csv or json, or pipe the output"
+        )
+
+
 def vector_table(
     x: np.ndarray, outputs: dict[str, np.ndarray], precision: int, title: str | None = None
 ) -> Table:
     """One row per element: index, the logit, and each output column."""
+    check_table_size(x.shape[0], 2 + len(outputs))
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("i", justify="right", style="dim")
     table.add_column("x", justify="right")
@@ -62,6 +78,7 @@ def rows_table(
     title: str | None = None,
 ) -> Table:
     """One row per vector; the id column first when there is one."""
+    check_table_size(values.shape[0], values.shape[1] + (ids is not None))
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     if ids is not None:
         table.add_column(id_name or "id", style="dim")
