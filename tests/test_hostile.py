@@ -105,7 +105,11 @@ def expectation(entry: dict, command: str, route: str) -> tuple[int, str | None,
 
 def test_manifest_lists_every_corpus_file_and_every_file_exists():
     listed = {e["file"] for e in MANIFEST["entries"] if "file" in e}
-    present = {p.name for p in CORPUS.iterdir()} - {"MANIFEST.json", "make_corpus.py"}
+    present = {p.name for p in CORPUS.iterdir()} - {
+        "MANIFEST.json",
+        "make_corpus.py",
+        ".gitattributes",
+    }
     assert listed == present
     assert {e["make"] for e in MANIFEST["entries"] if "make" in e} == set(MAKERS)
 
@@ -227,6 +231,12 @@ def test_a_pipe_that_closes_mid_row_names_the_short_row_and_keeps_the_rest_whole
     )
     assert proc.stdout.decode().endswith("status=1\n")
     assert "Traceback" not in err
+
+
+def test_a_closed_stdin_is_one_line():
+    proc = _shell("softmax compute - <&-")
+    assert (proc.returncode, proc.stdout) == (1, b"")
+    assert proc.stderr == b"error: <stdin> cannot be read: there is no standard input\n"
 
 
 def test_a_file_deleted_while_it_is_read_is_read_to_the_end(tmp_path):
