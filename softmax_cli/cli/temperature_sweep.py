@@ -51,7 +51,7 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .source import open_source, resolve_format
+from .source import open_source, resolve_format, stderr_is_terminal
 
 SWEEP_HELP = "\n\n".join(
     [
@@ -428,7 +428,7 @@ def temperature_sweep(
             top=top,
             columns=columns,
         )
-        if sys.stderr.isatty():
+        if stderr_is_terminal():
             sys.stderr.write(f"chart written to {plot_path} ({size[0]}x{size[1]})\n")
 
 
