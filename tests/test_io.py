@@ -28,7 +28,7 @@ from softmax_cli.io import (
     open_vectors,
     parse_arguments,
 )
-from softmax_cli.io import readers as readers_mod
+from softmax_cli.io.read import reader as readers_mod
 
 # ---------------------------------------------------------------- helpers
 

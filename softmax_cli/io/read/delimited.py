@@ -1,0 +1,403 @@
+"""CSV, TSV and whitespace-separated text, one vector per row: :class:`_DelimitedParser`.
+
+Each chunk of lines goes through numpy in one call (:meth:`_DelimitedParser._fast`),
+or the csv module when it holds quoted fields (:meth:`_DelimitedParser._quoted`);
+a chunk either refuses is read record by record (:meth:`_DelimitedParser._slow`),
+which names the line, column and token of the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from collections.abc import Callable, Iterator
+from itertools import chain, repeat
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+
+from .decode import _check_text, _Lines
+from .errors import InputError, _TokenError
+from .numbers import (
+    _FOREIGN_SPACE_RE,
+    _cast_checked,
+    _long_values,
+    _number_like,
+    _parse_token,
+    _split_ws,
+)
+from .records import Batch, Layout
+from .sniff import _first_data_line, _is_data_line, _looks_like_header, _resolve_id
+
+_CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of 10 floats)
+_FIRST_CHUNK_ROWS = 256
+
+
+class _DelimitedParser:
+    """CSV, TSV and whitespace-separated text."""
+
+    def __init__(
+        self,
+        src: _Lines,
+        first_line: str,
+        first_no: int,
+        delim: str,
+        header: bool | None,
+        id_column: str | int | None,
+        dt: np.dtype,
+        chunk_rows: int,
+    ) -> None:
+        self.src = src
+        self.name = src.name
+        self.delim = delim
+        self.ws = delim == " "
+        self.quoting = not self.ws
+        self.np_delim = None if self.ws else delim
+        self.dt = dt
+        self.chunk_rows = chunk_rows
+        raw = [first_line]
+        fields = self._split_fields(first_line, self._more_from_source(raw), first_no)
+        ncol = len(fields)
+        self.ref_line = first_no
+        forced_name = isinstance(id_column, str) and not id_column.strip().isdigit()
+        if forced_name and header is False:
+            raise InputError(
+                f"id column {id_column!r} is a name, but header=False says there is no "
+                f"header row; give its position (counting from 1)",
+                source=self.name,
+            )
+        # position given -> exclude it from header detection
+        pre_idx = None
+        if isinstance(id_column, (int, np.integer)) or (
+            isinstance(id_column, str) and id_column.strip().isdigit()
+        ):
+            k = int(id_column)
+            if 1 <= k <= ncol:
+                pre_idx = k - 1
+        self.header_guessed = header is None and not forced_name
+        if header is None:
+            header = forced_name or _looks_like_header(
+                [tok for i, tok in enumerate(fields) if i != pre_idx]
+            )
+        names = [f.strip() for f in fields] if header else None
+        self.id_index = _resolve_id(id_column, names, ncol, self.name, first_no)
+        self.ncol = ncol
+        self.width = ncol - (self.id_index is not None)
+        if self.width < 1:
+            raise InputError(
+                "holds no value columns: the only column is the id column",
+                source=self.name,
+                line=first_no,
+            )
+        self.value_cols = tuple(i for i in range(ncol) if i != self.id_index)
+        columns = id_name = None
+        if names is not None:
+            columns = [n for i, n in enumerate(names) if i != self.id_index]
+            id_name = names[self.id_index] if self.id_index is not None else None
+            nxt = _first_data_line(src)
+            if nxt is None:
+                raise InputError(
+                    f"holds no vectors: only a header on line {first_no}", source=self.name
+                )
+            src.unread([nxt[0]])
+        else:
+            src.unread(raw)
+        self.layout = Layout(
+            columns=columns,
+            id_name=id_name,
+            id_index=self.id_index,
+            delimiter=delim,
+            source_name=self.name,
+            width=self.width,
+        )
+
+    # -- splitting -----------------------------------------------------------------
+
+    def _more_from_source(self, sink: list[str]) -> Callable[[], str | None]:
+        def more() -> str | None:
+            line = self.src.take_one()
+            if line is not None:
+                _check_text(line, self.src.next_no - 1, self.name)
+                sink.append(line)
+            return line
+
+        return more
+
+    def _split_fields(self, line: str, more: Callable[[], str | None], number: int) -> list[str]:
+        """Fields of the record starting with ``line`` (quoted fields may span lines)."""
+        if self.ws:
+            return _split_ws(line)
+        body = line[:-1] if line.endswith("\n") else line
+        if '"' not in body:
+            return body.split(self.delim)
+        while True:
+            try:
+                return next(csv.reader([body], delimiter=self.delim, strict=True))
+            except csv.Error as err:
+                if "unexpected end of data" not in str(err):
+                    # stray text after a closing quote: read it leniently, like csv does
+                    return next(csv.reader([body], delimiter=self.delim))
+                nxt = more()
+                if nxt is None:
+                    raise InputError(
+                        "a quoted field is never closed; add the closing '\"'",
+                        source=self.name,
+                        line=number,
+                    ) from None
+                body = body + "\n" + (nxt[:-1] if nxt.endswith("\n") else nxt)
+
+    # -- chunks ------------------------------------------------------------------------
+
+    def batches(self) -> Iterator[Batch]:
+        # A chunk holds at most chunk_rows lines and about _CHUNK_CHARS characters, so
+        # memory stays flat however long the rows are (a few hundred bytes per value
+        # while a chunk is parsed, computed and written); the first chunk measures them.
+        n = min(self.chunk_rows, _FIRST_CHUNK_ROWS)
+        while True:
+            lines, start = self.src.take(n)
+            if not lines:
+                return
+            chars = sum(map(len, lines))
+            batch = self._chunk(lines, start)
+            n = max(1, min(self.chunk_rows, _CHUNK_CHARS * len(lines) // max(chars, 1)))
+            if batch is not None:
+                yield batch
+
+    def _chunk(self, lines: list[str], start: int) -> Batch | None:
+        if not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        text = "".join(lines)
+        _check_text(text, start, self.name)
+        if self.quoting and '"' in text:
+            return self._quoted(lines, start) or self._slow(lines, start)
+        if self.ws and not text.isascii() and _FOREIGN_SPACE_RE.search(text):
+            return self._slow(lines, start)  # numpy would split 1\u00a0000 into 1 and 000
+        numbers = None
+        data = lines
+        if "#" in text or "\n" in lines:  # comment or empty lines (list test: cheap)
+            keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+            if not keep:
+                return None
+            data = [lines[i] for i in keep]
+            numbers = np.asarray(keep, dtype=np.int64) + start
+        minus = "\u2212" in text
+        filtered = numbers is not None
+        if numbers is None:
+            numbers = np.arange(start, start + len(data), dtype=np.int64)
+        result = self._fast(data, minus, numbers)
+        if result is None and not filtered:
+            keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+            if not keep:
+                return None
+            if len(keep) != len(lines):
+                data = [lines[i] for i in keep]
+                numbers = np.asarray(keep, dtype=np.int64) + start
+                result = self._fast(data, minus, numbers)
+        if result is None:
+            return self._slow(lines, start)
+        values, ids = result
+        return Batch(values=values, ids=ids, lines=numbers)
+
+    def _fast(
+        self, data: list[str], minus: bool, numbers: np.ndarray
+    ) -> tuple[np.ndarray, list[str] | None] | None:
+        """The whole chunk through numpy; None when numpy refuses (the slow pass explains)."""
+        vlines = [line.replace("\u2212", "-") for line in data] if minus else data
+        ids = None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+                if self.id_index is None:
+                    values = np.loadtxt(
+                        vlines,
+                        dtype=np.float64,
+                        delimiter=self.np_delim,
+                        comments=None,
+                        quotechar=None,
+                        ndmin=2,
+                    )
+                else:
+                    if self.ws:
+                        counts = list(map(len, map(str.split, data)))
+                        if counts.count(self.ncol) != len(counts):
+                            return None
+                    else:
+                        counts = list(map(str.count, data, repeat(self.delim)))
+                        if counts.count(self.ncol - 1) != len(counts):
+                            return None
+                    values = np.loadtxt(
+                        vlines,
+                        dtype=np.float64,
+                        delimiter=self.np_delim,
+                        comments=None,
+                        quotechar=None,
+                        ndmin=2,
+                        usecols=self.value_cols,
+                    )
+                    ids = np.loadtxt(
+                        data,
+                        dtype=str,
+                        delimiter=self.np_delim,
+                        comments=None,
+                        quotechar=None,
+                        ndmin=1,
+                        usecols=(self.id_index,),
+                    ).tolist()
+                    if len(ids) != len(data):
+                        return None
+        except ValueError:
+            return None
+        if values.shape != (len(data), self.width):
+            return None
+        if self.dt.itemsize > 8:
+            tokens = np.loadtxt(
+                vlines,
+                dtype=str,
+                delimiter=self.np_delim,
+                comments=None,
+                quotechar=None,
+                ndmin=2,
+                usecols=self.value_cols,
+            )
+            values = _long_values(tokens)
+        return self._finish(values, data, numbers, ids)
+
+    def _quoted(self, lines: list[str], start: int) -> Batch | None:
+        """A chunk with quoted fields, split by the csv module; None if it needs the slow pass."""
+        keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+        if not keep:
+            return None
+        data = [lines[i] for i in keep]
+        try:
+            records = list(csv.reader(data, delimiter=self.delim, strict=True))
+        except csv.Error:
+            return None
+        ncol = self.ncol
+        if len(records) != len(data) or any(len(r) != ncol for r in records):
+            return None  # a record spans lines, or a row is ragged
+        ids = None
+        if self.id_index is None:
+            flat = list(chain.from_iterable(records))
+        else:
+            k = self.id_index
+            ids = [r[k] for r in records]
+            if self.width == 1:
+                flat = [r[self.value_cols[0]] for r in records]
+            else:
+                flat = list(chain.from_iterable(map(itemgetter(*self.value_cols), records)))
+        joined = "".join(flat)
+        if "\u2212" in joined:
+            flat = [t.replace("\u2212", "-") for t in flat]
+            joined = "".join(flat)
+        if not joined.isascii() or "_" in joined:
+            return None
+        try:
+            values = np.array(flat, dtype=np.float64)  # float() syntax, vectorised
+        except ValueError:
+            return None
+        values = values.reshape(len(records), self.width)
+        if self.dt.itemsize > 8:
+            values = _long_values(np.array(flat).reshape(values.shape))
+        numbers = np.asarray(keep, dtype=np.int64) + start
+        values, ids = self._finish(values, data, numbers, ids)
+        return Batch(values=values, ids=ids, lines=numbers)
+
+    def _finish(
+        self, values: np.ndarray, data: list[str], numbers: np.ndarray, ids: list[str] | None
+    ) -> tuple[np.ndarray, list[str] | None]:
+        """Overflow checks (an infinity must be spelled inf) and the cast to the dtype."""
+        long = self.dt.itemsize > 8
+        inf_rows = np.flatnonzero(np.isinf(values).any(axis=1))
+        for r in inf_rows:
+            line = data[r]
+            spelled = line.lower().count("inf")
+            if ids is not None:
+                spelled -= ids[r].lower().count("inf")
+            if long or spelled != int(np.isinf(values[r]).sum()):
+                self._record_values(line, int(numbers[r]))  # raises on an overflowing literal
+        if not long:
+            values, bad = _cast_checked(values, self.dt)
+            if bad is not None:
+                r = bad[0]
+                self._record_values(data[r], int(numbers[r]))  # raises: line, column, token
+        return values, ids
+
+    def _record_values(self, line: str, number: int) -> tuple[str | None, list[Any]]:
+        """Parse one single-line record exactly (raises InputError on any problem)."""
+        fields = self._split_fields(line, lambda: None, number)
+        return self._fields_values(fields, number)
+
+    def _fields_values(self, fields: list[str], number: int) -> tuple[str | None, list]:
+        if len(fields) != self.ncol:
+            found = len(fields)
+            if self.id_index is None:
+                expected = (
+                    f"expected {self.ncol} values (as on line {self.ref_line}), found {found}"
+                )
+            else:
+                expected = (
+                    f"expected {self.ncol} columns (an id and {self.width} values, "
+                    f"as on line {self.ref_line}), found {found}"
+                )
+            if found > self.ncol and self.delim == ",":
+                hint = "is there a thousands separator (write 1000, not 1,000) or an extra comma?"
+            elif found > self.ncol:
+                hint = "is there an extra delimiter?"
+            else:
+                hint = "is a value missing? every row needs the same number of values"
+            raise InputError(f"{expected}; {hint}", source=self.name, line=number)
+        values = []
+        for i in self.value_cols:
+            try:
+                values.append(_parse_token(fields[i], self.dt))
+            except _TokenError as err:
+                reason = err.reason
+                if number == self.ref_line and self.header_guessed and not _number_like(err.token):
+                    reason += f"; if line {number} is a header, say so (--header)"
+                raise InputError(
+                    reason, source=self.name, line=number, column=i + 1, token=err.token.strip()
+                ) from None
+        ident = fields[self.id_index] if self.id_index is not None else None
+        return ident, values
+
+    def _slow(self, lines: list[str], start: int) -> Batch | None:
+        """Record by record, with exact error locations (and quoted fields)."""
+        rows: list[list[Any]] = []
+        ids: list[str] = []
+        numbers: list[int] = []
+        i = 0
+
+        def more() -> str | None:
+            nonlocal i
+            if i < len(lines):
+                line = lines[i]
+            else:
+                line = self.src.take_one()
+                if line is None:
+                    return None
+                _check_text(line, start + i, self.name)
+                lines.append(line)
+            i += 1
+            return line
+
+        while i < len(lines):
+            line = lines[i]
+            number = start + i
+            i += 1
+            if not _is_data_line(line):
+                continue
+            fields = self._split_fields(line, more, number)
+            ident, values = self._fields_values(fields, number)
+            rows.append(values)
+            numbers.append(number)
+            if ident is not None:
+                ids.append(ident)
+        if not rows:
+            return None
+        values = np.array(rows, dtype=self.dt)
+        return Batch(
+            values=values.reshape(len(rows), self.width),
+            ids=ids if self.id_index is not None else None,
+            lines=np.asarray(numbers, dtype=np.int64),
+        )

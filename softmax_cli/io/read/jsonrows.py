@@ -1,0 +1,334 @@
+"""JSON input, one vector per row: :class:`_JsonParser`.
+
+Accepts one array of numbers (a single vector), an array of arrays or of objects
+(one per row; an object's keys are the columns), and JSON lines (one array or
+object per line). Rows are converted in chunks; a chunk that is not clean is
+walked row by row to name the row, line and element of the problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+
+from .decode import _check_text, _Lines
+from .errors import InputError, _TokenError
+from .jsonstream import _JsonStream
+from .jsonvalues import (
+    _DECODER,
+    _FAST_DECODER,
+    _has_inf,
+    _json_kind,
+    _json_text,
+    _json_value,
+    _Num,
+)
+from .numbers import _cast_checked
+from .records import Batch, Layout
+from .sniff import _is_data_line, _looks_like_header, _resolve_id
+
+
+class _JsonParser:
+    """JSON documents (streamed element by element) and JSON lines."""
+
+    def __init__(
+        self,
+        src: _Lines,
+        first_line: str,
+        first_no: int,
+        header: bool | None,
+        id_column: str | int | None,
+        dt: np.dtype,
+        chunk_rows: int,
+    ) -> None:
+        self.src = src
+        self.name = src.name
+        self.dt = dt
+        self.chunk_rows = chunk_rows
+        self.row_no = 0
+        self.exact = dt.itemsize > 8
+        try:
+            alone = _DECODER.decode(first_line)
+        except ValueError:
+            alone = None
+        lines_mode = isinstance(alone, dict) or (
+            isinstance(alone, list)
+            and len(alone) > 0
+            and not any(isinstance(e, (list, dict)) for e in alone)
+        )
+        if lines_mode:
+            self.rows: Iterator[tuple[Any, int]] = self._line_rows(alone, first_no)
+        else:
+            self.rows = _JsonStream(src, first_line, first_no, self.exact).rows()
+        first = next(self.rows, None)
+        if first is None:
+            raise InputError(
+                "holds no vectors: the JSON array is empty", source=self.name, line=first_no
+            )
+        value, number = first
+        self.single = not isinstance(value, (list, dict))
+        if self.single:  # one vector: the elements of the top-level array
+            if id_column is not None:
+                raise InputError(
+                    "holds a single JSON vector, which has no id column; drop the id column "
+                    "or give one array or object per row",
+                    source=self.name,
+                    line=number,
+                )
+            self._single_first = (value, number)
+            self._init_layout(None, 0, None, None, is_object=False)
+            self.width = -1  # known after reading the whole vector
+            self._vector = self._read_single()
+            self.width = self.layout.width = self._vector.size
+            return
+        self.row_no = 1
+        self.is_object = isinstance(value, dict)
+        if self.is_object:
+            keys = list(value.keys())
+            if not keys:
+                raise self._row_error("an empty object has no values", number, None)
+            self.keys = keys
+            self.keyset = set(keys)
+            id_index = _resolve_id(id_column, keys, len(keys), self.name, number)
+            self._init_layout(keys, len(keys), id_index, True, is_object=True)
+            self._pending = [(value, number, 1)]
+            return
+        ncol = len(value)
+        if ncol == 0:
+            raise self._row_error("an empty array has no values", number, None)
+        pre_idx = None
+        if isinstance(id_column, (int, np.integer)) and 1 <= id_column <= ncol:
+            pre_idx = int(id_column) - 1
+        forced_name = isinstance(id_column, str) and not id_column.strip().isdigit()
+        if header is None:
+            header = forced_name or _looks_like_header(
+                [
+                    e if isinstance(e, str) and not isinstance(e, _Num) else "0"
+                    for i, e in enumerate(value)
+                    if i != pre_idx
+                ]
+            )
+        names = [_json_text(e).strip() for e in value] if header else None
+        id_index = _resolve_id(id_column, names, ncol, self.name, number)
+        self._init_layout(names, ncol, id_index, bool(header), is_object=False)
+        if header:
+            nxt = next(self.rows, None)
+            if nxt is None:
+                raise InputError(
+                    f"holds no vectors: only a header row on line {number}", source=self.name
+                )
+            self.row_no = 2
+            self._pending = [(nxt[0], nxt[1], 2)]
+        else:
+            self._pending = [(value, number, 1)]
+
+    def _init_layout(self, names, ncol, id_index, header, *, is_object):
+        self.ncol = ncol
+        self.id_index = id_index
+        self.width = ncol - (id_index is not None)
+        if not self.single and self.width < 1:
+            raise InputError(
+                "holds no value columns: the only column is the id column", source=self.name
+            )
+        self.value_index = [i for i in range(ncol) if i != id_index]
+        columns = id_name = None
+        if names is not None:
+            columns = [n for i, n in enumerate(names) if i != id_index]
+            id_name = names[id_index] if id_index is not None else None
+        self.columns = columns
+        self.layout = Layout(
+            columns=columns,
+            id_name=id_name,
+            id_index=id_index,
+            delimiter="json",
+            source_name=self.name,
+            width=self.width,
+        )
+
+    # -- rows --------------------------------------------------------------------------
+
+    def _line_rows(self, first: Any, first_no: int) -> Iterator[tuple[Any, int]]:
+        """JSON lines: one array or object per line."""
+        yield first, first_no
+        while True:
+            lines, start = self.src.take(self.chunk_rows)
+            if not lines:
+                return
+            text = "".join(lines)
+            _check_text(text, start, self.name)
+            keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+            if not keep:
+                continue
+            decoder = _DECODER if self.exact else _FAST_DECODER
+            try:
+                rows = decoder.decode("[" + ",".join(lines[i] for i in keep) + "]")
+            except ValueError:
+                rows = None
+            if rows is not None and not self.exact:
+                for k, row in enumerate(rows):
+                    if _has_inf(row):  # Infinity literal or overflow: keep the text
+                        rows[k] = _DECODER.decode(lines[keep[k]])
+            if rows is None or not all(isinstance(r, (list, dict)) for r in rows):
+                rows = []
+                for i in keep:
+                    try:
+                        row = _DECODER.decode(lines[i])
+                    except json.JSONDecodeError as err:
+                        raise InputError(
+                            f"invalid JSON line: {err.msg} (character {err.colno}); each line "
+                            f"must hold one JSON array or object",
+                            source=self.name,
+                            line=start + i,
+                        ) from None
+                    if not isinstance(row, (list, dict)):
+                        raise InputError(
+                            f"expected a JSON array or object on this line, found "
+                            f"{_json_kind(row)}",
+                            source=self.name,
+                            line=start + i,
+                        )
+                    rows.append(row)
+            yield from zip(rows, [start + i for i in keep], strict=True)
+
+    def _row_error(self, reason: str, line: int, row: int | None, where: str = "") -> InputError:
+        label = f"row {row}" if row is not None else ""
+        if where:
+            label = f"{label}, {where}" if label else where
+        return InputError(f"{label}: {reason}" if label else reason, source=self.name, line=line)
+
+    def _read_single(self) -> np.ndarray:
+        items = [self._single_first]
+        items.extend(self.rows)
+        values = []
+        for k, (value, number) in enumerate(items, 1):
+            if isinstance(value, (list, dict)):
+                raise self._row_error(
+                    "the array mixes numbers with arrays or objects; give either one vector "
+                    "or one array per row",
+                    number,
+                    None,
+                    f"value {k}",
+                )
+            try:
+                values.append(_json_value(value, self.dt))
+            except _TokenError as err:
+                raise self._row_error(err.reason, number, None, f"value {k}") from None
+        return np.array(values, dtype=self.dt)
+
+    def batches(self) -> Iterator[Batch]:
+        if self.single:
+            yield Batch(
+                values=self._vector[None, :],
+                ids=None,
+                lines=np.array([self._single_first[1]], dtype=np.int64),
+            )
+            return
+        pending = self._pending
+        self._pending = []
+        row_no = pending[-1][2] if pending else self.row_no
+        chunk: list[tuple[Any, int, int]] = list(pending)
+        for value, number in self.rows:
+            row_no += 1
+            chunk.append((value, number, row_no))
+            if len(chunk) >= self.chunk_rows:
+                yield self._convert(chunk)
+                chunk = []
+        if chunk:
+            yield self._convert(chunk)
+
+    def _convert(self, chunk: list[tuple[Any, int, int]]) -> Batch:
+        rows = [c[0] for c in chunk]
+        numbers = np.array([c[1] for c in chunk], dtype=np.int64)
+        ok = True
+        if self.is_object:
+            ok = all(type(r) is dict and r.keys() == self.keyset for r in rows)
+            if ok:
+                if self.ncol == 1:
+                    full = [[r[self.keys[0]]] for r in rows]
+                else:
+                    get = itemgetter(*self.keys)
+                    full = [get(r) for r in rows]
+        else:
+            ok = all(type(r) is list and len(r) == self.ncol for r in rows)
+            full = rows
+        ids = None
+        if ok:
+            if self.id_index is not None:
+                k = self.id_index
+                ids = [_json_text(r[k]) for r in full]
+                flat = [v for r in full for i, v in enumerate(r) if i != k]
+            else:
+                flat = [v for r in full for v in r]
+            if set(map(type, flat)) <= {float, _Num} and self.dt.itemsize <= 8:
+                values = np.array(list(map(float, flat)), dtype=np.float64)
+                values = values.reshape(len(rows), self.width)
+                if np.isinf(values).any():
+                    ok = False  # Infinity literal or an overflow: decide exactly below
+                else:
+                    values, bad = _cast_checked(values, self.dt)
+                    ok = bad is None
+                if ok:
+                    return Batch(values=values, ids=ids, lines=numbers)
+        return self._convert_slow(chunk)
+
+    def _convert_slow(self, chunk: list[tuple[Any, int, int]]) -> Batch:
+        out: list[list[Any]] = []
+        ids: list[str] = []
+        for row, number, row_no in chunk:
+            if self.is_object:
+                if not isinstance(row, dict):
+                    raise self._row_error(
+                        f"expected an object like row 1, found {_json_kind(row)}", number, row_no
+                    )
+                if row.keys() != self.keyset:
+                    missing = [k for k in self.keys if k not in row]
+                    extra = [k for k in row if k not in self.keyset]
+                    what = []
+                    if missing:
+                        what.append(
+                            f"lacks key{'s' if len(missing) > 1 else ''} "
+                            f"{', '.join(map(repr, missing[:5]))}"
+                        )
+                    if extra:
+                        what.append(
+                            f"has extra key{'s' if len(extra) > 1 else ''} "
+                            f"{', '.join(map(repr, extra[:5]))}"
+                        )
+                    raise self._row_error(
+                        f"{' and '.join(what)}; every object needs the keys of row 1",
+                        number,
+                        row_no,
+                    )
+                items = [row[k] for k in self.keys]
+            else:
+                if not isinstance(row, list):
+                    raise self._row_error(
+                        f"expected an array like row 1, found {_json_kind(row)}", number, row_no
+                    )
+                if len(row) != self.ncol:
+                    raise self._row_error(
+                        f"expected {self.ncol} values (as in row 1), found {len(row)}; every "
+                        f"row needs the same number of values",
+                        number,
+                        row_no,
+                    )
+                items = row
+            values = []
+            for i in self.value_index:
+                try:
+                    values.append(_json_value(items[i], self.dt))
+                except _TokenError as err:
+                    where = f"key {self.keys[i]!r}" if self.is_object else f"value {i + 1}"
+                    raise self._row_error(err.reason, number, row_no, where) from None
+            out.append(values)
+            if self.id_index is not None:
+                ids.append(_json_text(items[self.id_index]))
+        return Batch(
+            values=np.array(out, dtype=self.dt).reshape(len(out), self.width),
+            ids=ids if self.id_index is not None else None,
+            lines=np.array([c[1] for c in chunk], dtype=np.int64),
+        )

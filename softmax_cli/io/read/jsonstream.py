@@ -1,0 +1,179 @@
+"""The elements of a top-level JSON array, read incrementally: :class:`_JsonStream`.
+
+The document is buffered a block of lines at a time, so a large array does not
+have to fit in memory; the writer's layout (one element per line) is decoded
+many lines at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .decode import _check_text, _Lines
+from .errors import InputError
+from .jsonvalues import _DECODER, _FAST_DECODER, _has_inf
+
+_JSON_BLOCK_LINES = 4096
+_WS_RE = re.compile(r"[ \t\n\r]*")
+
+
+class _JsonStream:
+    """Elements of a top-level JSON array (or a lone object), read incrementally."""
+
+    def __init__(self, src: _Lines, first_line: str, first_no: int, exact: bool) -> None:
+        self.src = src
+        self.decoder = _DECODER if exact else _FAST_DECODER
+        self.name = src.name
+        self.buf = first_line
+        self.pos = 0
+        self.base = first_no  # line number of buf[0]
+        self.cpos = 0  # cached position ...
+        self.cline = first_no  # ... and its line number
+        self.eof = False
+
+    def line_of(self, pos: int) -> int:
+        if pos < self.cpos:
+            return self.base + self.buf.count("\n", 0, pos)
+        self.cline += self.buf.count("\n", self.cpos, pos)
+        self.cpos = pos
+        return self.cline
+
+    def fill(self) -> bool:
+        """Append more lines to the buffer (dropping the consumed part); False at EOF."""
+        if self.eof:
+            return False
+        lines, start = self.src.take(_JSON_BLOCK_LINES)
+        if not lines:
+            self.eof = True
+            return False
+        text = "".join(lines)
+        _check_text(text, start, self.name)
+        if self.pos > 0:
+            self.base = self.line_of(self.pos)
+            self.buf = self.buf[self.pos :]
+            self.pos = 0
+            self.cpos, self.cline = 0, self.base
+        self.buf += text
+        return True
+
+    def peek(self) -> str:
+        """Skip whitespace; the next character, or '' at the end of input."""
+        while True:
+            self.pos = _WS_RE.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.fill():
+                return ""
+
+    def error(self, reason: str, pos: int | None = None) -> InputError:
+        return InputError(
+            reason, source=self.name, line=self.line_of(self.pos if pos is None else pos)
+        )
+
+    def value(self) -> Any:
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as err:
+                incomplete = not self.buf[err.pos :].strip()
+                if incomplete and self.fill():
+                    continue
+                raise self.error(
+                    f"invalid JSON: {err.msg} (column {err.colno}); check the syntax there",
+                    min(err.pos, len(self.buf)),
+                ) from None
+            if _has_inf(value):  # Infinity literal or overflow: keep the number's text
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
+            self.pos = end
+            return value
+
+    def bulk(self) -> list[tuple[Any, int]] | None:
+        """Many elements at once when each sits on its own line followed by a comma.
+
+        That is the writer's layout; anything else returns None (element by element).
+        """
+        start = self.pos
+        if start and self.buf[start - 1] not in "\n \t\r[":
+            return None
+        end = self.buf.rfind("\n", start)
+        if end - start < 256:
+            return None
+        lines = self.buf[start:end].split("\n")
+        used = 0
+        for line in lines:
+            body = line.strip()
+            if not body or body[0] not in "[{" or body[-1] != ",":
+                break
+            used += 1
+        if used < 2:
+            return None
+        texts = [line.strip()[:-1] for line in lines[:used]]
+        try:
+            values = self.decoder.decode("[" + ",".join(texts) + "]")
+        except ValueError:
+            return None
+        if len(values) != used:
+            return None
+        if self.decoder is not _DECODER:
+            for k, value in enumerate(values):
+                if _has_inf(value):
+                    values[k] = _DECODER.decode(texts[k])
+        first = self.line_of(start)
+        self.pos = start + sum(map(len, lines[:used])) + used  # past the last line's newline
+        return list(zip(values, range(first, first + used), strict=True))
+
+    def rows(self) -> Iterator[tuple[Any, int]]:
+        c = self.peek()
+        if c == "{":
+            number = self.line_of(self.pos)
+            yield self.value(), number
+            self.expect_end()
+            return
+        if c != "[":
+            raise self.error("is not a JSON array or object; give one vector per row")
+        self.pos += 1
+        if self.peek() == "]":
+            self.pos += 1
+            self.expect_end()
+            return
+        while True:
+            bulk = self.bulk()
+            if bulk:
+                yield from bulk
+                c = self.peek()
+                if c == "]":
+                    raise self.error("invalid JSON: trailing comma before ']'; remove it")
+                if c == "":
+                    raise self.error("invalid JSON: the array is never closed; add the final ']'")
+                continue
+            number = self.line_of(self.pos)
+            yield self.value(), number
+            c = self.peek()
+            if c == ",":
+                self.pos += 1
+                c = self.peek()
+                if c == "]":
+                    raise self.error("invalid JSON: trailing comma before ']'; remove it")
+                if c == "":
+                    raise self.error("invalid JSON: the array is never closed; add the final ']'")
+                continue
+            if c == "]":
+                self.pos += 1
+                break
+            if c == "":
+                raise self.error("invalid JSON: the array is never closed; add the final ']'")
+            raise self.error(f"invalid JSON: expected ',' or ']' but found {c!r}")
+        self.expect_end()
+
+    def expect_end(self) -> None:
+        if self.peek() != "":
+            raise self.error(
+                "extra text after the JSON document; give one document "
+                "(or one array/object per line)"
+            )
+        # release the buffer
+        self.buf = ""
+        self.pos = 0

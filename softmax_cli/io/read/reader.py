@@ -1,0 +1,215 @@
+"""Open an input and read it: :func:`open_vectors` and the :class:`VectorReader` it returns.
+
+Resolves the source (a path, ``"-"`` for stdin, a text or binary stream), finds
+the first data line, chooses the layout (JSON, or CSV/TSV/whitespace by the
+delimiter) and hands the lines to the parser for that layout.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, TextIO
+
+import numpy as np
+
+from .decode import _binary_lines, _Lines, _text_lines
+from .delimited import _DelimitedParser
+from .errors import InputError
+from .jsonrows import _JsonParser
+from .numbers import _float_dtype
+from .records import Batch, Layout
+from .sniff import _first_data_line, _sniff_delimiter
+
+_FORMATS = ("auto", "csv", "tsv", "ws", "json")
+_FORMAT_ALIASES = {"jsonl": "json", "whitespace": "ws", "space": "ws"}
+
+
+class VectorReader:
+    """Iterate over the input as :class:`Batch` objects; :attr:`layout` is known upfront.
+
+    Made by :func:`open_vectors`; a context manager (closing a file it opened).
+
+    Examples
+    --------
+    >>> import io
+    >>> with open_vectors(io.StringIO("1 2\\n3 4\\n5 6\\n"), chunk_rows=2) as reader:
+    ...     [len(batch.values) for batch in reader]
+    [2, 1]
+    """
+
+    layout: Layout
+
+    def __init__(self, layout: Layout, batches: Iterator[Batch], closer: Callable[[], None]):
+        self.layout = layout
+        self._batches = batches
+        self._closer = closer
+
+    def __iter__(self) -> Iterator[Batch]:
+        return self._batches
+
+    def close(self) -> None:
+        """Release the input (closes a file opened by path; never stdin)."""
+        closer, self._closer = self._closer, lambda: None
+        closer()
+
+    def __enter__(self) -> VectorReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _resolve_source(source: Any) -> tuple[Iterator[str], str, Callable[[], None]]:
+    """Lines, display name and closer for any accepted kind of source."""
+    if isinstance(source, (str, os.PathLike)) and os.fspath(source) == "-":
+        stdin = sys.stdin
+        if stdin is None:
+            raise InputError("cannot be read: there is no standard input", source="<stdin>")
+        buffer = getattr(stdin, "buffer", None)
+        if buffer is not None:
+            return _binary_lines(buffer, "<stdin>"), "<stdin>", lambda: None
+        return _text_lines(stdin), "<stdin>", lambda: None
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        name = path if isinstance(path, str) else os.fsdecode(path)
+        try:
+            handle = open(path, "rb")  # closed by the reader
+        except FileNotFoundError:
+            raise InputError("does not exist; check the path", source=name) from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a file", source=name) from None
+        except PermissionError:
+            raise InputError(
+                "cannot be read: permission denied; check its permissions", source=name
+            ) from None
+        except OSError as err:
+            raise InputError(f"cannot be opened ({err.strerror or err})", source=name) from None
+        try:
+            lines = _binary_lines(handle, name, owned=handle.seekable())
+        except BaseException:
+            handle.close()
+            raise
+        return lines, name, handle.close
+    raw_name = getattr(source, "name", None)
+    name = raw_name if isinstance(raw_name, str) else "<stream>"
+    if isinstance(source, io.TextIOBase):
+        return _text_lines(source), name, lambda: None
+    probe = source.read(0)
+    if isinstance(probe, str):
+        return _text_lines(source), name, lambda: None
+    return _binary_lines(source, name), name, lambda: None
+
+
+def open_vectors(
+    source: str | os.PathLike | TextIO | BinaryIO,
+    *,
+    header: bool | None = None,
+    id_column: str | int | None = None,
+    fmt: str = "auto",
+    chunk_rows: int = 65536,
+    dtype: Any = np.float64,
+) -> VectorReader:
+    """Open text or JSON input holding one vector per row.
+
+    Parameters
+    ----------
+    source : path, ``"-"`` or stream
+        A path, ``"-"`` for stdin (read as bytes and decoded here), or an open
+        text or binary stream (not closed by the reader).
+    header : bool or None
+        Whether the first row names the columns; None detects it (a token
+        outside the id column that is not a number means a header).
+    id_column : str or int, optional
+        A header name, or a position counting from 1 (like ``cut -f``). The
+        column's text is passed through untouched as :attr:`Batch.ids`.
+    fmt : {"auto", "csv", "tsv", "ws", "json"}
+        Input layout; ``auto`` sniffs it from the first line.
+    chunk_rows : int
+        Rows (lines) read per :class:`Batch`; memory is bounded by this.
+    dtype : dtype
+        Float dtype of :attr:`Batch.values`.
+
+    Returns
+    -------
+    VectorReader
+        Its :attr:`~VectorReader.layout` is filled in already.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, binary input, no vectors, a bad header or id
+        column; bad rows raise while iterating.
+
+    Examples
+    --------
+    >>> import io
+    >>> text = "# logits\\nid\\tx\\ty\\nr1\\t1\\t-inf\\n\\nr2\\t1e-3\\t\u22122\\n"
+    >>> reader = open_vectors(io.StringIO(text), id_column="id")
+    >>> reader.layout  # doctest: +NORMALIZE_WHITESPACE
+    Layout(columns=['x', 'y'], id_name='id', id_index=0, delimiter='\\t',
+           source_name='<stream>', width=2)
+    >>> batch = next(iter(reader))
+    >>> batch.ids, batch.values.tolist(), batch.lines.tolist()
+    (['r1', 'r2'], [[1.0, -inf], [0.001, -2.0]], [3, 5])
+    >>> try:
+    ...     list(open_vectors(io.StringIO("1,2\\n3,x\\n")))
+    ... except InputError as err:
+    ...     print(err.line, err.column, err.token)
+    2 2 x
+    """
+    fmt = _FORMAT_ALIASES.get(fmt, fmt)
+    if fmt not in _FORMATS:
+        raise InputError(f"unknown input format {fmt!r}; choose one of {', '.join(_FORMATS)}")
+    dt = _float_dtype(dtype)
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)):
+        raise InputError(f"chunk_rows must be a positive integer, not {chunk_rows!r}")
+    if chunk_rows < 1:
+        raise InputError(f"chunk_rows must be at least 1, not {chunk_rows}")
+    if id_column is not None and not isinstance(id_column, (str, int, np.integer)):
+        raise InputError(f"id column must be a name or a position, not {id_column!r}")
+    if isinstance(id_column, bool):
+        raise InputError("id column must be a name or a position counting from 1, not a bool")
+    if isinstance(id_column, (int, np.integer)) and id_column < 1:
+        raise InputError(
+            f"id column {id_column} is out of range: positions count from 1, like cut -f"
+        )
+    it, name, closer = _resolve_source(source)
+    try:
+        src = _Lines(it, name)
+        first = _first_data_line(src)
+        if first is None:
+            raise InputError(
+                "holds no vectors: it is empty or only blank/comment lines", source=name
+            )
+        line, number = first
+        looks_json = line.lstrip()[:1] in ("[", "{")
+        if fmt == "json" or (fmt == "auto" and looks_json):
+            if not looks_json:
+                raise InputError(
+                    "is not JSON: expected an array or object; give --format the right "
+                    "input format",
+                    source=name,
+                    line=number,
+                )
+            parser: Any = _JsonParser(src, line, number, header, id_column, dt, chunk_rows)
+        else:
+            if fmt == "auto":
+                delim = _sniff_delimiter(line, src)
+            else:
+                delim = {"csv": ",", "tsv": "\t", "ws": " "}[fmt]
+            parser = _DelimitedParser(src, line, number, delim, header, id_column, dt, chunk_rows)
+        layout = parser.layout
+    except BaseException:
+        closer()
+        raise
+    return VectorReader(layout, _closing(parser.batches(), closer), closer)
+
+
+def _closing(batches: Iterator[Batch], closer: Callable[[], None]) -> Iterator[Batch]:
+    try:
+        yield from batches
+    finally:
+        closer()

@@ -1,0 +1,66 @@
+"""The records a reader hands out: the input's :class:`Layout` and its :class:`Batch` of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Layout:
+    """The shape of the input, known as soon as :func:`open_vectors` returns.
+
+    Attributes
+    ----------
+    columns : list of str or None
+        Header names of the value columns; None without a header.
+    id_name : str or None
+        Header name of the id column (None without a header or id column).
+    id_index : int or None
+        0-based position of the id column in an input row, None if none.
+    delimiter : str
+        ``","``, ``"\\t"``, ``" "`` (whitespace-separated) or ``"json"``.
+    source_name : str
+        ``"<stdin>"``, ``"<arguments>"`` or the path as given.
+    width : int
+        Number of value columns.
+
+    Examples
+    --------
+    >>> Layout(columns=None, id_name=None, id_index=None, delimiter=",",
+    ...        source_name="<stdin>", width=3).width
+    3
+    """
+
+    columns: list[str] | None
+    id_name: str | None
+    id_index: int | None
+    delimiter: str
+    source_name: str
+    width: int
+
+
+@dataclass
+class Batch:
+    """A block of consecutive rows.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        Shape ``(rows, width)``, in the requested dtype.
+    ids : list of str or None
+        The id column text of each row, untouched; None without an id column.
+    lines : numpy.ndarray
+        1-based source line number of each row (int64).
+
+    Examples
+    --------
+    >>> b = Batch(values=np.zeros((2, 3)), ids=None, lines=np.array([1, 2]))
+    >>> b.values.shape
+    (2, 3)
+    """
+
+    values: np.ndarray
+    ids: list[str] | None
+    lines: np.ndarray

@@ -1,0 +1,114 @@
+"""What the first lines say about the layout: data lines, delimiter, header, id column.
+
+Blank lines and ``#`` comments are not data. The delimiter is a tab, else a comma,
+else runs of whitespace (looking outside quoted fields). A first row is a header
+when every filled token is text; the id column is a header name or a position
+counting from 1.
+
+Examples
+--------
+>>> _looks_like_header(["a", "b"]), _looks_like_header(["a", "1"])
+(True, False)
+>>> _is_data_line("  # comment\\n"), _is_data_line("1,2\\n")
+(False, True)
+"""
+
+from __future__ import annotations
+
+import re
+
+from .decode import _check_text, _Lines
+from .errors import InputError
+from .numbers import _number_like
+
+
+def _is_data_line(line: str) -> bool:
+    s = line.lstrip()
+    return bool(s) and s[0] != "#"
+
+
+def _first_data_line(src: _Lines) -> tuple[str, int] | None:
+    """Consume lines up to the first non-blank, non-comment one."""
+    while True:
+        line = src.take_one()
+        if line is None:
+            return None
+        number = src.next_no - 1
+        _check_text(line, number, src.name)
+        if _is_data_line(line):
+            return line, number
+
+
+_QUOTED_RE = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _sniff_delimiter(line: str, src: _Lines) -> str:
+    """Tab, else comma, else whitespace, looking at the first record outside quotes."""
+    text = line
+    extra: list[str] = []
+    while text.count('"') % 2 and len(extra) < 100:  # a quoted field goes on
+        more = src.take_one()
+        if more is None:
+            break
+        _check_text(more, src.next_no - 1, src.name)
+        extra.append(more)
+        text += more
+    src.unread(extra)
+    bare = _QUOTED_RE.sub("", text)
+    return "\t" if "\t" in bare else "," if "," in bare else " "
+
+
+def _looks_like_header(tokens: list[str]) -> bool:
+    """A header names columns: every non-empty token is text, not a number.
+
+    A first row that mixes numbers and text is taken for data (its bad token is
+    then reported) rather than silently dropped as a header; so is ``1;2;3``
+    (numbers joined by ``;``), so that its error names the separator.
+    """
+    filled = [t for t in tokens if t.strip()]
+
+    def numeric(t: str) -> bool:
+        parts = t.split(";")
+        joined = len(parts) > 1 and all(p.strip() and _number_like(p) for p in parts)
+        return joined or _number_like(t)
+
+    return bool(filled) and not any(map(numeric, filled))
+
+
+def _resolve_id(
+    id_column: str | int | None, names: list[str] | None, ncol: int, name: str, line: int
+) -> int | None:
+    """0-based id column index from a name or a 1-based position."""
+    if id_column is None:
+        return None
+    if isinstance(id_column, str):
+        if names is not None and id_column in names:
+            return names.index(id_column)
+        if names is not None and id_column.strip() in names:
+            return names.index(id_column.strip())
+        if id_column.strip().isdigit():
+            id_column = int(id_column.strip())
+        elif names is None or all(_number_like(n) for n in names):
+            raise InputError(
+                f"id column {id_column!r} is a name, but the first row holds numbers, not a "
+                f"header; "
+                f"give its position (counting from 1) instead",
+                source=name,
+            )
+        else:
+            shown = ", ".join(repr(n) for n in names[:20])
+            raise InputError(
+                f"id column {id_column!r} is not in the header ({shown}); "
+                f"names must match exactly, or give a position counting from 1",
+                source=name,
+                line=line,
+            )
+    k = int(id_column)
+    if not 1 <= k <= ncol:
+        raise InputError(
+            f"id column {k} is out of range: the first row has {ncol} column"
+            f"{'s' if ncol != 1 else ''} (positions count from 1)",
+            source=name,
+            line=line,
+        )
+    return k - 1
