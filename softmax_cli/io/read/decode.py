@@ -178,6 +178,23 @@ class _Lines:
         self.next_no += len(lines)
         return lines, start
 
+    def take_checked(self, n: int) -> tuple[list[str], int, str]:
+        """Up to ``n`` lines, the number of the first one and their text, checked as text.
+
+        Raises InputError on a NUL byte or a byte that is not UTF-8 (see ``_check_text``).
+        """
+        lines, start = self.take(n)
+        text = "".join(lines)
+        _check_text(text, start, self.name)
+        return lines, start, text
+
+    def take_one_checked(self) -> str | None:
+        """The next line checked as text (like :meth:`take_checked`), or None at the end."""
+        line = self.take_one()
+        if line is not None:
+            _check_text(line, self.next_no - 1, self.name)
+        return line
+
     def take_one(self) -> str | None:
         """The next line (its number is then ``next_no - 1``), or None at the end."""
         if self.pushback:

@@ -27,8 +27,15 @@ from .numbers import (
     _parse_token,
     _split_ws,
 )
-from .records import Batch, Layout
-from .sniff import _first_data_line, _is_data_line, _looks_like_header, _resolve_id
+from .records import Batch, _layout_of
+from .sniff import (
+    _data_indices,
+    _first_data_line,
+    _id_is_name,
+    _is_data_line,
+    _looks_like_header,
+    _resolve_id,
+)
 
 _CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of 10 floats)
 _FIRST_CHUNK_ROWS = 256
@@ -60,7 +67,7 @@ class _DelimitedParser:
         fields = self._split_fields(first_line, self._more_from_source(raw), first_no)
         ncol = len(fields)
         self.ref_line = first_no
-        forced_name = isinstance(id_column, str) and not id_column.strip().isdigit()
+        forced_name = _id_is_name(id_column)
         if forced_name and header is False:
             raise InputError(
                 f"id column {id_column!r} is a name, but header=False says there is no "
@@ -91,10 +98,7 @@ class _DelimitedParser:
                 line=first_no,
             )
         self.value_cols = tuple(i for i in range(ncol) if i != self.id_index)
-        columns = id_name = None
         if names is not None:
-            columns = [n for i, n in enumerate(names) if i != self.id_index]
-            id_name = names[self.id_index] if self.id_index is not None else None
             nxt = _first_data_line(src)
             if nxt is None:
                 raise InputError(
@@ -103,22 +107,14 @@ class _DelimitedParser:
             src.unread([nxt[0]])
         else:
             src.unread(raw)
-        self.layout = Layout(
-            columns=columns,
-            id_name=id_name,
-            id_index=self.id_index,
-            delimiter=delim,
-            source_name=self.name,
-            width=self.width,
-        )
+        self.layout = _layout_of(names, self.id_index, self.width, delim, self.name)
 
     # -- splitting -----------------------------------------------------------------
 
     def _more_from_source(self, sink: list[str]) -> Callable[[], str | None]:
         def more() -> str | None:
-            line = self.src.take_one()
+            line = self.src.take_one_checked()
             if line is not None:
-                _check_text(line, self.src.next_no - 1, self.name)
                 sink.append(line)
             return line
 
@@ -176,7 +172,7 @@ class _DelimitedParser:
         numbers = None
         data = lines
         if "#" in text or "\n" in lines:  # comment or empty lines (list test: cheap)
-            keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+            keep = _data_indices(lines)
             if not keep:
                 return None
             data = [lines[i] for i in keep]
@@ -187,7 +183,7 @@ class _DelimitedParser:
             numbers = np.arange(start, start + len(data), dtype=np.int64)
         result = self._fast(data, minus, numbers)
         if result is None and not filtered:
-            keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+            keep = _data_indices(lines)
             if not keep:
                 return None
             if len(keep) != len(lines):
@@ -209,14 +205,7 @@ class _DelimitedParser:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
                 if self.id_index is None:
-                    values = np.loadtxt(
-                        vlines,
-                        dtype=np.float64,
-                        delimiter=self.np_delim,
-                        comments=None,
-                        quotechar=None,
-                        ndmin=2,
-                    )
+                    values = self._loadtxt(vlines, np.float64, ndmin=2)
                 else:
                     if self.ws:
                         counts = list(map(len, map(str.split, data)))
@@ -226,24 +215,8 @@ class _DelimitedParser:
                         counts = list(map(str.count, data, repeat(self.delim)))
                         if counts.count(self.ncol - 1) != len(counts):
                             return None
-                    values = np.loadtxt(
-                        vlines,
-                        dtype=np.float64,
-                        delimiter=self.np_delim,
-                        comments=None,
-                        quotechar=None,
-                        ndmin=2,
-                        usecols=self.value_cols,
-                    )
-                    ids = np.loadtxt(
-                        data,
-                        dtype=str,
-                        delimiter=self.np_delim,
-                        comments=None,
-                        quotechar=None,
-                        ndmin=1,
-                        usecols=(self.id_index,),
-                    ).tolist()
+                    values = self._loadtxt(vlines, np.float64, ndmin=2, usecols=self.value_cols)
+                    ids = self._loadtxt(data, str, ndmin=1, usecols=(self.id_index,)).tolist()
                     if len(ids) != len(data):
                         return None
         except ValueError:
@@ -251,21 +224,27 @@ class _DelimitedParser:
         if values.shape != (len(data), self.width):
             return None
         if self.dt.itemsize > 8:
-            tokens = np.loadtxt(
-                vlines,
-                dtype=str,
-                delimiter=self.np_delim,
-                comments=None,
-                quotechar=None,
-                ndmin=2,
-                usecols=self.value_cols,
-            )
+            tokens = self._loadtxt(vlines, str, ndmin=2, usecols=self.value_cols)
             values = _long_values(tokens)
         return self._finish(values, data, numbers, ids)
 
+    def _loadtxt(
+        self, lines: list[str], dtype: Any, *, ndmin: int, usecols: tuple[int, ...] | None = None
+    ) -> np.ndarray:
+        """numpy's parse of unquoted lines split on the delimiter (no comments, no quotes)."""
+        return np.loadtxt(
+            lines,
+            dtype=dtype,
+            delimiter=self.np_delim,
+            comments=None,
+            quotechar=None,
+            ndmin=ndmin,
+            usecols=usecols,
+        )
+
     def _quoted(self, lines: list[str], start: int) -> Batch | None:
         """A chunk with quoted fields, split by the csv module; None if it needs the slow pass."""
-        keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+        keep = _data_indices(lines)
         if not keep:
             return None
         data = [lines[i] for i in keep]

@@ -15,21 +15,21 @@ from typing import Any
 
 import numpy as np
 
-from .decode import _check_text, _Lines
+from .decode import _Lines
 from .errors import InputError, _TokenError
 from .jsonstream import _JsonStream
 from .jsonvalues import (
     _DECODER,
     _FAST_DECODER,
-    _has_inf,
+    _exact_infinities,
     _json_kind,
     _json_text,
     _json_value,
     _Num,
 )
 from .numbers import _cast_checked
-from .records import Batch, Layout
-from .sniff import _is_data_line, _looks_like_header, _resolve_id
+from .records import Batch, _layout_of
+from .sniff import _data_indices, _id_is_name, _looks_like_header, _resolve_id
 
 
 class _JsonParser:
@@ -103,7 +103,7 @@ class _JsonParser:
         pre_idx = None
         if isinstance(id_column, (int, np.integer)) and 1 <= id_column <= ncol:
             pre_idx = int(id_column) - 1
-        forced_name = isinstance(id_column, str) and not id_column.strip().isdigit()
+        forced_name = _id_is_name(id_column)
         if header is None:
             header = forced_name or _looks_like_header(
                 [
@@ -135,19 +135,7 @@ class _JsonParser:
                 "holds no value columns: the only column is the id column", source=self.name
             )
         self.value_index = [i for i in range(ncol) if i != id_index]
-        columns = id_name = None
-        if names is not None:
-            columns = [n for i, n in enumerate(names) if i != id_index]
-            id_name = names[id_index] if id_index is not None else None
-        self.columns = columns
-        self.layout = Layout(
-            columns=columns,
-            id_name=id_name,
-            id_index=id_index,
-            delimiter="json",
-            source_name=self.name,
-            width=self.width,
-        )
+        self.layout = _layout_of(names, id_index, self.width, "json", self.name)
 
     # -- rows --------------------------------------------------------------------------
 
@@ -155,23 +143,20 @@ class _JsonParser:
         """JSON lines: one array or object per line."""
         yield first, first_no
         while True:
-            lines, start = self.src.take(self.chunk_rows)
+            lines, start, _ = self.src.take_checked(self.chunk_rows)
             if not lines:
                 return
-            text = "".join(lines)
-            _check_text(text, start, self.name)
-            keep = [i for i, line in enumerate(lines) if _is_data_line(line)]
+            keep = _data_indices(lines)
             if not keep:
                 continue
             decoder = _DECODER if self.exact else _FAST_DECODER
+            texts = [lines[i] for i in keep]
             try:
-                rows = decoder.decode("[" + ",".join(lines[i] for i in keep) + "]")
+                rows = decoder.decode("[" + ",".join(texts) + "]")
             except ValueError:
                 rows = None
             if rows is not None and not self.exact:
-                for k, row in enumerate(rows):
-                    if _has_inf(row):  # Infinity literal or overflow: keep the text
-                        rows[k] = _DECODER.decode(lines[keep[k]])
+                _exact_infinities(rows, texts)  # Infinity literal or overflow: keep the text
             if rows is None or not all(isinstance(r, (list, dict)) for r in rows):
                 rows = []
                 for i in keep:

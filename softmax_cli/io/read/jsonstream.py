@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .decode import _check_text, _Lines
+from .decode import _Lines
 from .errors import InputError
-from .jsonvalues import _DECODER, _FAST_DECODER, _has_inf
+from .jsonvalues import _DECODER, _FAST_DECODER, _exact_infinities, _has_inf
 
 _JSON_BLOCK_LINES = 4096
 _WS_RE = re.compile(r"[ \t\n\r]*")
@@ -45,12 +45,10 @@ class _JsonStream:
         """Append more lines to the buffer (dropping the consumed part); False at EOF."""
         if self.eof:
             return False
-        lines, start = self.src.take(_JSON_BLOCK_LINES)
+        lines, _, text = self.src.take_checked(_JSON_BLOCK_LINES)
         if not lines:
             self.eof = True
             return False
-        text = "".join(lines)
-        _check_text(text, start, self.name)
         if self.pos > 0:
             self.base = self.line_of(self.pos)
             self.buf = self.buf[self.pos :]
@@ -118,9 +116,7 @@ class _JsonStream:
         if len(values) != used:
             return None
         if self.decoder is not _DECODER:
-            for k, value in enumerate(values):
-                if _has_inf(value):
-                    values[k] = _DECODER.decode(texts[k])
+            _exact_infinities(values, texts)
         first = self.line_of(start)
         self.pos = start + sum(map(len, lines[:used])) + used  # past the last line's newline
         return list(zip(values, range(first, first + used), strict=True))

@@ -18,13 +18,12 @@ Examples
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
 import numpy as np
 
 from .errors import _TokenError
-from .numbers import _SPECIAL_WORDS, _number_like, _overflow, _parse_token
+from .numbers import _SPECIAL_WORDS, _in_range, _number_like, _overflow, _parse_token
 
 
 class _Num(str):
@@ -61,6 +60,17 @@ def _has_inf(value: Any) -> bool:
     return type(value) is float and value in (_INF, _NINF)
 
 
+def _exact_infinities(values: list[Any], texts: list[str]) -> None:
+    """Decode again exactly, from ``texts[k]``, each fast-decoded ``values[k]`` with an infinity.
+
+    An infinity from the fast decoder is an Infinity literal or an overflow
+    (``1e400``); the exact decoder keeps the number's text to tell them apart.
+    """
+    for k, value in enumerate(values):
+        if _has_inf(value):
+            values[k] = _DECODER.decode(texts[k])
+
+
 def _json_kind(value: Any) -> str:
     if isinstance(value, _Num):
         return "number"
@@ -91,23 +101,8 @@ def _json_value(value: Any, dt: np.dtype) -> Any:
                     raise _overflow(json.dumps(value), dt)
         return value
     if type(value) is _Num:
-        text = str(value)
-        if dt.itemsize > 8:
-            with warnings.catch_warnings(), np.errstate(over="ignore"):
-                warnings.simplefilter("ignore", RuntimeWarning)
-                result = np.longdouble(text)
-            if np.isinf(result) and text.lstrip("-") != "Infinity":
-                raise _overflow(text, dt)
-            return result
-        number = float(text)
-        if number in (np.inf, -np.inf):
-            if text.lstrip("-") != "Infinity":
-                raise _overflow(text, np.dtype(np.float64) if dt.itemsize == 8 else dt)
-        elif dt.itemsize < 8:
-            with np.errstate(over="ignore"):
-                if np.isinf(dt.type(number)):
-                    raise _overflow(text, dt)
-        return number
+        text = str(value)  # a JSON number literal, NaN or [-]Infinity: float() takes them all
+        return _in_range(text, text, float(text), dt, spelled_inf=text.lstrip("-") == "Infinity")
     if isinstance(value, str):
         if value.strip().lower() in _SPECIAL_WORDS:
             return _parse_token(value, dt)

@@ -159,15 +159,35 @@ def _parse_token(token: str, dt: np.dtype) -> Any:
         value = float(s)
     except ValueError:
         raise _not_a_number(token) from None
+    return _in_range(token, s, value, dt, spelled_inf=s.lower().lstrip("+-") in _INF_WORDS)
+
+
+def _in_range(token: str, text: str, value: float, dt: np.dtype, *, spelled_inf: bool) -> Any:
+    """The number literal ``text`` (``value`` is ``float(text)``) within the range of ``dt``.
+
+    Returns ``value``, or ``np.longdouble(text)`` at full precision for longdouble.
+    A literal beyond the dtype's largest finite value raises the overflow
+    _TokenError (about ``token``) unless it spells an infinity (``spelled_inf``).
+
+    Examples
+    --------
+    >>> _in_range("1e39", "1e39", 1e39, np.dtype(np.float64), spelled_inf=False)
+    1e+39
+    >>> try:
+    ...     _in_range("1e39", "1e39", 1e39, np.dtype(np.float32), spelled_inf=False)
+    ... except _TokenError as err:
+    ...     print(err.reason)
+    '1e39' overflows float32 (largest ≈ 3.4e38); write inf if you mean it
+    """
     if dt.itemsize > 8:  # longdouble: full precision, its own range
         with warnings.catch_warnings(), np.errstate(over="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
-            long_value = np.longdouble(s)
-        if np.isinf(long_value) and s.lower().lstrip("+-") not in _INF_WORDS:
+            long_value = np.longdouble(text)
+        if np.isinf(long_value) and not spelled_inf:
             raise _overflow(token, dt)
         return long_value
     if value in (np.inf, -np.inf):
-        if s.lower().lstrip("+-") not in _INF_WORDS:
+        if not spelled_inf:
             raise _overflow(token, np.dtype(np.float64) if dt.itemsize == 8 else dt)
     elif dt.itemsize < 8:
         with np.errstate(over="ignore"):

@@ -64,3 +64,27 @@ class Batch:
     values: np.ndarray
     ids: list[str] | None
     lines: np.ndarray
+
+
+def _layout_of(
+    names: list[str] | None, id_index: int | None, width: int, delimiter: str, source_name: str
+) -> Layout:
+    """The :class:`Layout` of a first row's header ``names`` (None without a header).
+
+    Examples
+    --------
+    >>> _layout_of(["id", "x", "y"], 0, 2, ",", "<stdin>").columns
+    ['x', 'y']
+    """
+    columns = id_name = None
+    if names is not None:
+        columns = [n for i, n in enumerate(names) if i != id_index]
+        id_name = names[id_index] if id_index is not None else None
+    return Layout(
+        columns=columns,
+        id_name=id_name,
+        id_index=id_index,
+        delimiter=delimiter,
+        source_name=source_name,
+        width=width,
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .decode import _check_text, _Lines
+from .decode import _Lines
 from .errors import InputError
 from .numbers import _number_like
 
@@ -27,16 +27,24 @@ def _is_data_line(line: str) -> bool:
     return bool(s) and s[0] != "#"
 
 
+def _data_indices(lines: list[str]) -> list[int]:
+    """Positions of the data lines (not blank, not a comment) in ``lines``."""
+    return [i for i, line in enumerate(lines) if _is_data_line(line)]
+
+
+def _id_is_name(id_column: str | int | None) -> bool:
+    """Whether the id column is given by a header name (a string that is not a position)."""
+    return isinstance(id_column, str) and not id_column.strip().isdigit()
+
+
 def _first_data_line(src: _Lines) -> tuple[str, int] | None:
     """Consume lines up to the first non-blank, non-comment one."""
     while True:
-        line = src.take_one()
+        line = src.take_one_checked()
         if line is None:
             return None
-        number = src.next_no - 1
-        _check_text(line, number, src.name)
         if _is_data_line(line):
-            return line, number
+            return line, src.next_no - 1
 
 
 _QUOTED_RE = re.compile(r'"(?:[^"]|"")*"')
@@ -47,10 +55,9 @@ def _sniff_delimiter(line: str, src: _Lines) -> str:
     text = line
     extra: list[str] = []
     while text.count('"') % 2 and len(extra) < 100:  # a quoted field goes on
-        more = src.take_one()
+        more = src.take_one_checked()
         if more is None:
             break
-        _check_text(more, src.next_no - 1, src.name)
         extra.append(more)
         text += more
     src.unread(extra)
