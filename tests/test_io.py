@@ -1153,3 +1153,16 @@ def test_io_imports_no_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[1,2]\n[3,4],[5,6]\n", "[1,2]\n[3,4],[5,1e400]\n", "[1,2]\n[3,Infinity],[5,6]\n"],
+)
+def test_json_line_holding_two_rows_is_one_error_line(cli, text):
+    """Two JSON rows on one line of JSON-lines input: the line is named, no traceback (issue 21)."""
+    r = cli("compute", "-", stdin=text)
+    assert r.code == 1
+    assert r.out == ""
+    assert r.err.startswith("error: <stdin>: line 2: invalid JSON line: Extra data")
+    assert r.err.count("\n") == 1

@@ -155,6 +155,8 @@ class _JsonParser:
                 rows = decoder.decode("[" + ",".join(texts) + "]")
             except ValueError:
                 rows = None
+            if rows is not None and len(rows) != len(texts):
+                rows = None  # a line holds two rows ("[1,2],[3,4]"): say which, line by line
             if rows is not None and not self.exact:
                 _exact_infinities(rows, texts)  # Infinity literal or overflow: keep the text
             if rows is None or not all(isinstance(r, (list, dict)) for r in rows):
