@@ -68,7 +68,7 @@ def compare_vector(
         One vector of logits; it is rounded to ``dtype`` first, and the oracle
         sees those float values exactly.
     method : str
-        A registry mapping or ``cross-entropy`` (then ``target`` is required).
+        A registry mapping, or a loss (``cross-entropy``, ...; then ``target`` is required).
     dtype : dtype, optional
         float16, float32, float64 or longdouble (default: that of ``x``, float64 for ints).
     dps : int
@@ -78,7 +78,7 @@ def compare_vector(
     params : dict, optional
         The method's parameters (``alpha``, ``k``, ...).
     target : int, optional
-        The true class, for cross-entropy.
+        The true class, for a loss.
     explain : bool
         Also measure every step of every implementation against the same step done
         exactly (costs about one more oracle run per implementation).
