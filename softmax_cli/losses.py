@@ -35,7 +35,8 @@ How they stay accurate:
   ``1 − p_t`` near 1) and ``ν = λ/(α−1)`` the threshold; so ``L ≥ 0`` always,
   and ``L = 0`` exactly when ``p = onehot(t)``.
 
-:data:`LOSSES` lists them for the command line (``softmax grad --loss``).
+:data:`softmax_cli.registry.LOSSES` holds their records (name, parameters,
+oracle, twins) for the command line (``softmax grad --loss``, ``softmax compare``).
 
 Examples
 --------
@@ -50,8 +51,6 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,15 +61,15 @@ from ._arrays import check_temperature, to_last_axis
 from .errors import SoftmaxInputError
 from .floats import two_prod, two_sum
 from .params import check_alpha
+from .records import Loss
 
 __all__ = [
-    "LOSSES",
     "Loss",
     "am_softmax",
     "cross_entropy",
     "cross_entropy_naive",
+    "cross_entropy_shifted",
     "entmax_loss",
-    "get",
     "neg_prob",
     "sparsemax_loss",
 ]
@@ -248,6 +247,27 @@ def cross_entropy(
     return _scalar_out(loss, dt), _vector_out(grad, restore)
 
 
+def check_smoothing(eps: float) -> float:
+    """``ε`` for label smoothing, a number in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> check_smoothing(0.1)
+    0.1
+    """
+    return _check_smoothing(eps)
+
+
+def check_scale(s: float) -> float:
+    """AM-softmax's scale ``s``, a finite number ``> 0``."""
+    return _check_positive("scale", s)
+
+
+def check_margin(m: float) -> float:
+    """AM-softmax's margin ``m``, a finite number."""
+    return _check_finite("margin", m)
+
+
 def _check_smoothing(eps: float) -> float:
     try:
         e = float(eps)
@@ -285,6 +305,32 @@ def cross_entropy_naive(
     p = np.moveaxis(exp_family.softmax_naive(a, axis, temperature=temperature), axis, -1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return -np.log(np.take_along_axis(p, t[..., None], axis=-1)[..., 0])
+
+
+def cross_entropy_shifted(
+    x: ArrayLike, target: Any, axis: int = -1, *, temperature: float = 1.0
+) -> np.ndarray:
+    """The usual cross-entropy ``−log_softmax_shifted(x)_t``, in the input dtype (loss only).
+
+    A teaching twin of :func:`cross_entropy`: ``−((x_t − m) − log Σ exp(x − m))``
+    by :func:`~softmax_cli.exp_family.log_softmax_shifted`; it neither overflows
+    nor underflows, but loses digits where ``1 − p_t`` is below the precision.
+
+    Examples
+    --------
+    >>> float(cross_entropy_shifted([0.0, 800.0], 0))
+    800.0
+    >>> float(cross_entropy_shifted([0.0, -40.0], 0))  # 1 − p_t ≈ 4e-18 is lost
+    0.0
+    """
+    a = np.asarray(x)
+    if a.dtype.kind != "f":
+        a = a.astype(np.float64)
+    moved, _, _ = to_last_axis(a, axis)  # validates shape and axis
+    t = check_targets(target, moved.shape[:-1], moved.shape[-1])
+    logp = np.moveaxis(exp_family.log_softmax_shifted(a, axis, temperature=temperature), axis, -1)
+    with np.errstate(invalid="ignore"):
+        return -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
 
 
 def neg_prob(
@@ -529,99 +575,14 @@ def entmax_loss(
 
 
 # ---------------------------------------------------------------------------
-# The losses the command line offers
+# The records: in the registry (this module knows no registry at import time)
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Loss:
-    """A loss for ``softmax grad --loss``.
+def __getattr__(name: str) -> Any:
+    """``LOSSES`` and ``get``, kept for old imports: the records live in the registry."""
+    if name in ("LOSSES", "get"):
+        from . import registry
 
-    ``mapping`` names the registry mapping whose output ``p`` the gradient is
-    built from; ``options`` the keyword options the function takes beyond
-    ``(x, target, axis)``; ``oracle`` the mpmath twin (``"module:function"``).
-    ``relative``: the loss is accurate to a few ULP *of itself* however small
-    it is (else to a few ULP of ``max(1, loss)``: the Fenchel–Young losses
-    inherit the absolute accuracy of sparsemax/entmax).
-    """
-
-    name: str
-    func: Callable[..., tuple[np.ndarray, np.ndarray]]
-    mapping: str
-    summary: str
-    gradient: str
-    options: tuple[str, ...]
-    oracle: str
-    relative: bool = True
-
-
-_ORACLE = "softmax_cli.oracle.losses"
-
-LOSSES: dict[str, Loss] = {
-    loss.name: loss
-    for loss in (
-        Loss(
-            "ce",
-            cross_entropy,
-            "softmax",
-            "cross-entropy LSE(x/τ) − x_t/τ",
-            "(p − y)/τ, y = (1−ε)·onehot(t) + ε/n",
-            ("label_smoothing", "temperature"),
-            f"{_ORACLE}:cross_entropy",
-        ),
-        Loss(
-            "neg-prob",
-            neg_prob,
-            "softmax",
-            "−p_t, a smooth accuracy",
-            "−p_t·(onehot(t) − p)/τ",
-            ("temperature",),
-            f"{_ORACLE}:neg_prob",
-        ),
-        Loss(
-            "am-softmax",
-            am_softmax,
-            "softmax",
-            "additive-margin softmax on cosines: CE of s·(c − m·onehot(t))",
-            "s·(p − onehot(t))",
-            ("scale", "margin"),
-            f"{_ORACLE}:am_softmax",
-        ),
-        Loss(
-            "sparsemax",
-            sparsemax_loss,
-            "sparsemax",
-            "sparsemax loss ½ − z_t + Σ_S ½(z_i² − λ²)",
-            "(p − onehot(t))/τ",
-            ("temperature",),
-            f"{_ORACLE}:sparsemax_loss",
-            relative=False,
-        ),
-        Loss(
-            "entmax",
-            entmax_loss,
-            "entmax",
-            "entmax Fenchel–Young loss (p − onehot)ᵀz + H_α(p)",
-            "(p − onehot(t))/τ",
-            ("alpha", "temperature"),
-            f"{_ORACLE}:entmax_loss",
-            relative=False,
-        ),
-    )
-}
-
-
-def get(name: str) -> Loss:
-    """The loss called ``name`` (``ce``, ``neg-prob``, ``am-softmax``, ``sparsemax``, ``entmax``).
-
-    Examples
-    --------
-    >>> get("ce").mapping
-    'softmax'
-    """
-    try:
-        return LOSSES[str(name).lower()]
-    except KeyError:
-        raise SoftmaxInputError(
-            f"unknown loss {name!r}: choose one of {', '.join(LOSSES)}"
-        ) from None
+        return registry.LOSSES if name == "LOSSES" else registry.get_loss
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

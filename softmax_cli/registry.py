@@ -1,13 +1,17 @@
-"""The one list of mappings every command iterates.
+"""The one table of mappings and losses every command iterates.
 
 A :class:`Mapping` record holds what the commands need to know of a method:
 its command-line name and aliases, a one-line summary, its parameters (with
-defaults, checks and CLI flags), the library function, the naive twin (or
-``None``), the mpmath twin (named as ``"module:function"`` and imported only
-when asked for, so start-up never pays for mpmath), the closed-form derivative
-(a form from :mod:`softmax_cli.derivatives`, or ``None``) and its properties.
+defaults, checks and CLI flags), the library function, the naive and ``x − max``
+twins (or ``None``), the mpmath twin, the closed-form derivative (a form from
+:mod:`softmax_cli.derivatives`, or ``None``), its condition number and explain
+traces, example parameters, the oracle tolerance and its properties. A
+:class:`Loss` record does the same for a loss (``grad --loss``, ``compare``).
+Functions that need mpmath are named as ``"module:function"`` and imported only
+when asked for (:func:`resolve`), so start-up never pays for mpmath.
 No command has an if/elif per method: add a record here and every command
-knows the new mapping.
+knows the new mapping or loss; :func:`register` and :func:`registered` add one
+at run time (the tests' dummy records).
 
 Examples
 --------
@@ -20,102 +24,43 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+import contextlib
+from collections.abc import Iterator
 
-import numpy as np
-
-from . import derivatives, exp_family, params, sparse, variants
+from . import derivatives, exp_family, losses, params, sparse, variants
 from .errors import SoftmaxInputError
+from .records import (
+    DISTRIBUTION,
+    ELEMENTWISE,
+    LOG_DISTRIBUTION,
+    SCALAR,
+    Loss,
+    Mapping,
+    Param,
+    resolve,
+)
 
-#: Kinds of output a mapping produces.
-DISTRIBUTION = "distribution"  # a probability vector on the simplex
-LOG_DISTRIBUTION = "log-distribution"  # the log of one
-SCALAR = "scalar"  # a reduction: one number per vector
-ELEMENTWISE = "elementwise"  # one independent number per entry
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter of a mapping.
-
-    ``name`` is the library keyword, ``flag`` the command-line option,
-    ``kind`` its Python type (``float``, ``int`` or ``str``), ``check`` the
-    function from :mod:`softmax_cli.params` that validates and converts it.
-    """
-
-    name: str
-    kind: type
-    default: Any
-    help: str
-    flag: str
-    check: Callable[[Any], Any]
-    choices: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """A mapping from logits to (usually) a distribution, and everything known of it."""
-
-    name: str
-    func: Callable[..., np.ndarray]
-    summary: str
-    output: str = DISTRIBUTION
-    params: tuple[Param, ...] = ()
-    aliases: tuple[str, ...] = ()
-    naive: Callable[..., np.ndarray] | None = None
-    shifted: Callable[..., np.ndarray] | None = None
-    oracle: str | None = None
-    sparse: bool = False
-    monotone: bool = True
-    shift_invariant: bool = True
-    stochastic: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-    #: Closed-form derivative: ``derivative(a, tau, **params)`` on logits ``a`` in the
-    #: working dtype (vectors on the last axis) returns a structured Jacobian; used by
-    #: :mod:`softmax_cli.derivatives`. ``None``: no deterministic derivative.
-    derivative: Callable[..., Any] | None = None
-
-    def validate(self, given: dict[str, Any]) -> dict[str, Any]:
-        """Check ``given`` parameters against this mapping's; return them converted.
-
-        Unknown names raise :class:`SoftmaxInputError`; missing ones take their defaults.
-        """
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(given) - set(known))
-        if unknown:
-            raise SoftmaxInputError(
-                f"{self.name} takes no parameter {', '.join(unknown)}"
-                + (f" (it takes {', '.join(known)})" if known else "")
-            )
-        return {name: p.check(given.get(name, p.default)) for name, p in known.items()}
-
-    def __call__(
-        self, x: Any, *, axis: int = -1, temperature: float = 1.0, **kw: Any
-    ) -> np.ndarray:
-        """Run the library function with validated parameters."""
-        return self.func(x, axis=axis, temperature=temperature, **self.validate(kw))
-
-    def oracle_twin(self) -> Callable[..., Any]:
-        """The mpmath twin (imports :mod:`mpmath` on first use)."""
-        if self.oracle is None:
-            raise SoftmaxInputError(f"{self.name} has no oracle twin")
-        module, _, attr = self.oracle.partition(":")
-        return getattr(importlib.import_module(module), attr)
-
-    @property
-    def properties(self) -> list[str]:
-        """The property names that hold for this mapping, for display."""
-        flags = {
-            "sparse": self.sparse,
-            "monotone": self.monotone,
-            "shift-invariant": self.shift_invariant,
-            "stochastic": self.stochastic,
-        }
-        return [k for k, v in flags.items() if v]
-
+__all__ = [
+    "DISTRIBUTION",
+    "ELEMENTWISE",
+    "LOG_DISTRIBUTION",
+    "LOSSES",
+    "MAPPINGS",
+    "SCALAR",
+    "Loss",
+    "Mapping",
+    "Param",
+    "all_params",
+    "get",
+    "get_loss",
+    "loss_names",
+    "loss_params",
+    "names",
+    "register",
+    "registered",
+    "resolve",
+    "unregister",
+]
 
 _ALPHA = Param(
     "alpha", float, 1.5, "entmax α ≥ 1 (1 = softmax, 2 = sparsemax)", "--alpha", params.check_alpha
@@ -139,6 +84,8 @@ _SEED = Param(
 )
 
 _EXP = "softmax_cli.oracle.exp_family"
+_COND = "softmax_cli.analysis.compare.conditioning"
+_TRACE = "softmax_cli.analysis.compare.traces"
 _SPARSE = "softmax_cli.oracle.sparse"
 _VARIANTS = "softmax_cli.oracle.variants"
 
@@ -151,6 +98,12 @@ MAPPINGS: tuple[Mapping, ...] = (
         shifted=exp_family.softmax_shifted,
         oracle=f"{_EXP}:softmax",
         derivative=derivatives.softmax_form,
+        condition=f"{_COND}:softmax",
+        traces={
+            "naive": ("exp(x) / Σ exp(x)", f"{_TRACE}:softmax_naive"),
+            "shifted": ("exp(x − m) / Σ exp(x − m), m = max x", f"{_TRACE}:softmax_shifted"),
+            "accurate": ("t / (1 + r), r = Σ t but the max's 1", f"{_TRACE}:softmax_accurate"),
+        },
     ),
     Mapping(
         "log-softmax",
@@ -162,6 +115,15 @@ MAPPINGS: tuple[Mapping, ...] = (
         shifted=exp_family.log_softmax_shifted,
         oracle=f"{_EXP}:log_softmax",
         derivative=derivatives.log_softmax_form,
+        condition=f"{_COND}:log_softmax",
+        traces={
+            "naive": ("log(exp(x) / Σ exp(x))", f"{_TRACE}:log_softmax_naive"),
+            "shifted": ("(x − m) − log Σ exp(x − m)", f"{_TRACE}:log_softmax_shifted"),
+            "accurate": (
+                "(q − log1p(r)) + e, r = Σ t but the max's 1",
+                f"{_TRACE}:log_softmax_accurate",
+            ),
+        },
     ),
     Mapping(
         "logsumexp",
@@ -174,6 +136,12 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_EXP}:logsumexp",
         shift_invariant=False,
         derivative=derivatives.logsumexp_form,
+        condition=f"{_COND}:logsumexp",
+        traces={
+            "naive": ("log Σ exp(x)", f"{_TRACE}:logsumexp_naive"),
+            "shifted": ("m + log Σ exp(x − m)", f"{_TRACE}:logsumexp_shifted"),
+            "accurate": ("m + log1p(r), r = Σ t but the max's 1", f"{_TRACE}:logsumexp_accurate"),
+        },
     ),
     Mapping(
         "soft-max",
@@ -211,6 +179,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_SPARSE}:entmax",
         sparse=True,
         derivative=derivatives.entmax_form,
+        example={"alpha": 1.3},
     ),
     Mapping(
         "sparse-softmax",
@@ -221,6 +190,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_SPARSE}:sparse_softmax",
         sparse=True,
         derivative=derivatives.sparse_softmax_form,
+        example={"k": 2},
     ),
     Mapping(
         "taylor",
@@ -249,6 +219,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("perturb-max",),
         oracle=f"{_VARIANTS}:perturbmax",
         derivative=derivatives.perturbmax_form,
+        oracle_ulp=1e6,  # quadrature to |error| ≤ 1e-12 (variants.PERTURBMAX_TOLERANCE)
     ),
     Mapping(
         "gumbel-softmax",
@@ -259,6 +230,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_VARIANTS}:gumbel_softmax",
         monotone=False,
         stochastic=True,
+        example={"seed": 0},
     ),
     Mapping(
         "sigmoid",
@@ -281,10 +253,121 @@ MAPPINGS: tuple[Mapping, ...] = (
     ),
 )
 
+_SMOOTHING = Param(
+    "label_smoothing",
+    float,
+    0.0,
+    "ε in [0, 1]: target (1−ε)·onehot + ε/n",
+    "--label-smoothing",
+    losses.check_smoothing,
+)
+_SCALE = Param("scale", float, 30.0, "s > 0: the logits are s·(c − m·onehot)", "--scale",
+               losses.check_scale)  # fmt: skip
+_MARGIN = Param("margin", float, 0.35, "the additive margin m", "--margin", losses.check_margin)
+
+_LOSS_ORACLE = "softmax_cli.oracle.losses"
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss(
+            "ce",
+            losses.cross_entropy,
+            "softmax",
+            "cross-entropy LSE(x/τ) − x_t/τ",
+            "(p − y)/τ, y = (1−ε)·onehot(t) + ε/n",
+            f"{_LOSS_ORACLE}:cross_entropy",
+            params=(_SMOOTHING,),
+            aliases=("cross-entropy", "cross_entropy", "crossentropy", "xent"),
+            title="cross-entropy",
+            naive=losses.cross_entropy_naive,
+            shifted=losses.cross_entropy_shifted,
+            condition=f"{_COND}:cross_entropy",
+            traces={
+                "naive": ("−log(exp(x_t) / Σ exp(x))", f"{_TRACE}:cross_entropy_naive"),
+                "shifted": (
+                    "−((x_t − m) − log Σ exp(x − m))",
+                    f"{_TRACE}:cross_entropy_shifted",
+                ),
+                "accurate": (
+                    "−((q_t − log1p(r)) + e_t), r = Σ t but the max's 1",
+                    f"{_TRACE}:cross_entropy_accurate",
+                ),
+            },
+            example={"label_smoothing": 0.1},
+        ),
+        Loss(
+            "neg-prob",
+            losses.neg_prob,
+            "softmax",
+            "−p_t, a smooth accuracy",
+            "−p_t·(onehot(t) − p)/τ",
+            f"{_LOSS_ORACLE}:neg_prob",
+            aliases=("neg_prob",),
+        ),
+        Loss(
+            "am-softmax",
+            losses.am_softmax,
+            "softmax",
+            "additive-margin softmax on cosines: CE of s·(c − m·onehot(t))",
+            "s·(p − onehot(t))",
+            f"{_LOSS_ORACLE}:am_softmax",
+            params=(_SCALE, _MARGIN),
+            temperature=False,
+            aliases=("am_softmax",),
+            example={"scale": 8.0, "margin": 0.2},
+        ),
+        Loss(
+            "sparsemax",
+            losses.sparsemax_loss,
+            "sparsemax",
+            "sparsemax loss ½ − z_t + Σ_S ½(z_i² − λ²)",
+            "(p − onehot(t))/τ",
+            f"{_LOSS_ORACLE}:sparsemax_loss",
+            aliases=("sparsemax_loss",),
+            title="sparsemax-loss",
+            relative=False,
+        ),
+        Loss(
+            "entmax",
+            losses.entmax_loss,
+            "entmax",
+            "entmax Fenchel–Young loss (p − onehot)ᵀz + H_α(p)",
+            "(p − onehot(t))/τ",
+            f"{_LOSS_ORACLE}:entmax_loss",
+            params=(_ALPHA,),
+            aliases=("entmax_loss",),
+            title="entmax-loss",
+            example={"alpha": 1.3},
+            relative=False,
+        ),
+    )
+}
+
 _BY_NAME: dict[str, Mapping] = {}
-for _m in MAPPINGS:
-    for _key in (_m.name, *_m.aliases):
-        _BY_NAME[_key.lower()] = _m
+_LOSS_BY_NAME: dict[str, Loss] = {}
+
+
+def _keys(record: Mapping | Loss) -> list[str]:
+    names = [record.name, *record.aliases]
+    if isinstance(record, Loss) and record.title:
+        names.append(record.title)
+    return list(dict.fromkeys(k.lower() for k in names))
+
+
+def _index() -> None:
+    """Rebuild the by-name lookups from :data:`MAPPINGS` and :data:`LOSSES`."""
+    _BY_NAME.clear()
+    _LOSS_BY_NAME.clear()
+    for m in MAPPINGS:
+        for key in _keys(m):
+            _BY_NAME[key] = m
+    for loss in LOSSES.values():
+        for key in _keys(loss):
+            _LOSS_BY_NAME[key] = loss
+
+
+_index()
 
 
 def names() -> list[str]:
@@ -326,3 +409,127 @@ def all_params() -> dict[str, Param]:
         for p in m.params:
             out.setdefault(p.name, p)
     return out
+
+
+def loss_names() -> list[str]:
+    """Every loss's primary name, in registry order (the values of ``grad --loss``).
+
+    Examples
+    --------
+    >>> loss_names()
+    ['ce', 'neg-prob', 'am-softmax', 'sparsemax', 'entmax']
+    """
+    return list(LOSSES)
+
+
+def get_loss(name: str) -> Loss:
+    """The loss called ``name`` (or one of its aliases, or its title), case-insensitively.
+
+    Examples
+    --------
+    >>> get_loss("xent").name, get_loss("ce").title, get_loss("ce").mapping
+    ('ce', 'cross-entropy', 'softmax')
+    """
+    try:
+        return _LOSS_BY_NAME[str(name).lower()]
+    except KeyError:
+        raise SoftmaxInputError(
+            f"unknown loss {name!r}: choose one of {', '.join(loss_names())}"
+        ) from None
+
+
+def find_loss(name: str) -> Loss | None:
+    """The loss ``name`` names, or ``None``: for a command that takes mappings and losses.
+
+    Examples
+    --------
+    >>> find_loss("cross_entropy").title, find_loss("softmax")
+    ('cross-entropy', None)
+    """
+    return _LOSS_BY_NAME.get(str(name).lower())
+
+
+def loss_params() -> dict[str, Param]:
+    """The parameters losses take that no mapping takes, by name (the loss options).
+
+    Examples
+    --------
+    >>> list(loss_params())
+    ['label_smoothing', 'scale', 'margin']
+    """
+    shared = all_params()
+    out: dict[str, Param] = {}
+    for loss in LOSSES.values():
+        for p in loss.params:
+            if p.name not in shared:
+                out.setdefault(p.name, p)
+    return out
+
+
+def register(record: Mapping | Loss) -> None:
+    """Add a mapping or a loss to the registry: every command offers it from now on.
+
+    Its name and aliases must be new (among mappings, or among losses).
+    Command-line options are generated when a command module is imported, so
+    a record registered later must use parameters (flags) that already exist.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> double = Mapping("double", lambda x, axis=-1, temperature=1.0: 2 * np.asarray(x),
+    ...                  "twice x", output=ELEMENTWISE, shift_invariant=False)
+    >>> register(double)
+    >>> get("double")([1.0, 2.0]).tolist()
+    [2.0, 4.0]
+    >>> unregister(double)
+    >>> "double" in names()
+    False
+    """
+    global MAPPINGS
+    taken = _BY_NAME if isinstance(record, Mapping) else _LOSS_BY_NAME
+    clash = [k for k in _keys(record) if k in taken]
+    if clash:
+        raise ValueError(f"{', '.join(clash)} already names a registered record")
+    if isinstance(record, Mapping):
+        MAPPINGS = (*MAPPINGS, record)
+    elif isinstance(record, Loss):
+        LOSSES[record.name] = record
+    else:
+        raise TypeError(f"register takes a Mapping or a Loss, got {type(record).__name__}")
+    _index()
+
+
+def unregister(record: Mapping | Loss) -> None:
+    """Remove a record added by :func:`register` (a no-op if it is not there)."""
+    global MAPPINGS
+    if isinstance(record, Mapping):
+        MAPPINGS = tuple(m for m in MAPPINGS if m is not record)
+    elif LOSSES.get(record.name) is record:
+        del LOSSES[record.name]
+    _index()
+
+
+@contextlib.contextmanager
+def registered(*records: Mapping | Loss) -> Iterator[None]:
+    """Register ``records`` for the duration of a ``with`` block (tests' dummy records).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> half = Mapping("half", lambda x, axis=-1, temperature=1.0: np.asarray(x) / 2,
+    ...                "x/2", output=ELEMENTWISE, shift_invariant=False)
+    >>> with registered(half):
+    ...     get("half")([1.0]).tolist()
+    [0.5]
+    >>> "half" in names()
+    False
+    """
+    done: list[Mapping | Loss] = []
+    try:
+        for r in records:
+            register(r)
+            done.append(r)
+        yield
+    finally:
+        for r in reversed(done):
+            unregister(r)

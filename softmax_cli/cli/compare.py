@@ -17,6 +17,7 @@ import numpy as np
 import typer
 from rich.console import Console
 
+from .. import registry
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from .app import EXIT_CHECK, EXIT_USAGE, app
@@ -34,7 +35,9 @@ from .options import (
     OutputFormat,
     TemperatureOpt,
     ValuesArg,
+    resolve_loss,
     resolve_method,
+    with_loss_params,
     with_method_params,
 )
 from .source import open_source, resolve_format, row_progress, stderr_is_terminal
@@ -54,7 +57,9 @@ and the condition number κ, then a verdict in words naming the step that
 failed and why. For many rows (a file or stdin): the worst error per row.
 
 --method takes softmax, log-softmax, logsumexp (naive and x − max twins),
-cross-entropy with --target, or any other mapping (accurate against oracle).
+cross-entropy with --target (twins too) or another loss with --target
+(neg-prob, am-softmax, sparsemax-loss, entmax-loss), or any other mapping
+(accurate against oracle).
 --check exits with status 3 when the accurate result is off by more than
 --max-ulp ULP anywhere: usable in CI. The report is a table on a terminal
 (--format table forces it, plain text in a pipe); in a pipe the default is
@@ -82,7 +87,9 @@ entries, a refusal past 100 000).
 TargetOpt = Annotated[
     Optional[int],  # noqa: UP045
     typer.Option(
-        "--target", help="True class index, for --method cross-entropy.", show_default=False
+        "--target",
+        help="True class index, for --method cross-entropy or another loss.",
+        show_default=False,
     ),
 ]
 DpsOpt = Annotated[
@@ -124,17 +131,24 @@ def _rows(reader) -> Iterator[tuple[str, np.ndarray]]:
             yield label, batch.values[r]
 
 
-def _subject(method: str, params: dict[str, Any], target: int | None):
+def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], target):
     from ..analysis import compare as an
 
-    if method.lower() in an.LOSS_NAMES:
-        return an.subject(method, params, target)
+    loss = registry.find_loss(method) if method.lower() in an.loss_names() else None
+    if loss is not None:
+        return an.loss_subject(loss, resolve_loss(loss, {**params, **loss_params}), target)
+    if loss_params:
+        flags = [registry.loss_params()[n].flag for n in loss_params]
+        raise SoftmaxInputError(
+            f"{', '.join(flags)} applies only to a loss (--method cross-entropy, ...)"
+        )
     mapping, checked = resolve_method(method, params)
     return an.subject(mapping.name, checked, target)
 
 
 @app.command(help=COMPARE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
 @with_method_params
+@with_loss_params
 def compare(
     values: ValuesArg = None,
     method: MethodOpt = "softmax",
@@ -153,6 +167,7 @@ def compare(
     max_rows: MaxRowsOpt = 20,
     *,
     method_params: dict[str, Any],
+    loss_params: dict[str, Any],
 ) -> None:
     from ..analysis import compare as an
 
@@ -166,7 +181,7 @@ def compare(
         _usage(f"--max-rows must be 0 (all) or more, got {max_rows}")
     if not max_ulp >= 0:
         _usage(f"--max-ulp must be a number ≥ 0, got {max_ulp:g}")
-    subj = _subject(method, method_params, target)
+    subj = _subject(method, method_params, loss_params, target)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:

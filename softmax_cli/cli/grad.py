@@ -6,7 +6,6 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Annotated, Any, Optional, TextIO
 
 import numpy as np
@@ -30,6 +29,7 @@ from .options import (
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
+    LossChoice,
     MaxUlpOpt,
     OutputFormat,
     OutputOpt,
@@ -37,6 +37,7 @@ from .options import (
     TemperatureOpt,
     ValuesArg,
     resolve_method,
+    with_loss_params,
     with_method_params,
 )
 from .source import open_source, resolve_format, row_progress, stderr_is_terminal
@@ -102,16 +103,6 @@ MethodOpt = Annotated[
 ]
 
 
-class LossName(str, Enum):
-    """``--loss`` values (see :data:`softmax_cli.losses.LOSSES`)."""
-
-    ce = "ce"
-    neg_prob = "neg-prob"
-    am_softmax = "am-softmax"
-    sparsemax = "sparsemax"
-    entmax = "entmax"
-
-
 VectorOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -119,9 +110,13 @@ VectorOpt = Annotated[
     ),
 ]
 LossOpt = Annotated[
-    Optional[LossName],  # noqa: UP045
+    Optional[str],  # noqa: UP045
     typer.Option(
-        "--loss", "-l", help="Print this loss and its gradient ∂L/∂x.", show_default=False
+        "--loss",
+        "-l",
+        help="Print this loss and its gradient ∂L/∂x.",
+        show_default=False,
+        click_type=LossChoice(),
     ),
 ]
 TargetOpt = Annotated[
@@ -136,22 +131,6 @@ TargetColumnOpt = Annotated[
         show_default=False,
     ),
 ]
-SmoothingOpt = Annotated[
-    Optional[float],  # noqa: UP045
-    typer.Option(
-        "--label-smoothing",
-        help="ε in [0, 1] for --loss ce: target (1−ε)·onehot + ε/n [default: 0].",
-        show_default=False,
-    ),
-]
-ScaleOpt = Annotated[
-    Optional[float],  # noqa: UP045
-    typer.Option("--scale", help="s > 0 for --loss am-softmax [default: 30].", show_default=False),
-]
-MarginOpt = Annotated[
-    Optional[float],  # noqa: UP045
-    typer.Option("--margin", help="m for --loss am-softmax [default: 0.35].", show_default=False),
-]
 
 
 @dataclass
@@ -163,7 +142,7 @@ class Plan:
     params: dict[str, Any]
     temperature: float
     dtype: np.dtype
-    loss: losses.Loss | None = None
+    loss: registry.Loss | None = None
     loss_kw: dict[str, Any] = field(default_factory=dict)
     vector: str | None = None
     target: int | None = None
@@ -197,7 +176,7 @@ def make_plan(
             dtype,
             vector=vector,
         )
-    record = losses.get(loss)
+    record = registry.get_loss(loss)
     if vector is not None:
         raise SoftmaxInputError("--vector (a JVP) and --loss are separate modes: give one")
     if method is not None and registry.get(method).name != record.mapping:
@@ -419,6 +398,7 @@ def _open_output(path: str | None) -> Iterator[TextIO]:
 
 @app.command(help=GRAD_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
 @with_method_params
+@with_loss_params
 def grad(
     values: ValuesArg = None,
     method: MethodOpt = None,
@@ -428,9 +408,6 @@ def grad(
     loss: LossOpt = None,
     target: TargetOpt = None,
     target_column: TargetColumnOpt = None,
-    label_smoothing: SmoothingOpt = None,
-    scale: ScaleOpt = None,
-    margin: MarginOpt = None,
     check: CheckOpt = False,
     max_ulp: MaxUlpOpt = 4.0,
     input: InputOpt = None,
@@ -441,6 +418,7 @@ def grad(
     output: OutputOpt = None,
     *,
     method_params: dict[str, Any],
+    loss_params: dict[str, Any],
 ) -> None:
     dt = parse_dtype(dtype.value)
     plan = make_plan(
@@ -449,10 +427,10 @@ def grad(
         temperature=temperature,
         dtype=dt,
         vector=vector,
-        loss=loss.value if loss is not None else None,
+        loss=loss,
         target=target,
         target_column=target_column,
-        loss_options={"label_smoothing": label_smoothing, "scale": scale, "margin": margin},
+        loss_options={n: loss_params.get(n) for n in registry.loss_params()},
     )
     fmt = resolve_format(format.value)
     worst: dict[str, float] = {}

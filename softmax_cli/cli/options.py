@@ -5,6 +5,9 @@
 command, so no command spells out a method's options and a new registry
 entry's parameters appear everywhere at once. The command receives them in a
 ``method_params`` dict holding only the ones the user gave.
+:func:`with_loss_params` does the same for the losses' own parameters
+(``--label-smoothing``, ``--scale``, ``--margin``) into ``loss_params``, and
+:class:`LossChoice` checks ``--loss`` against the registry's losses.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ from enum import Enum
 from typing import Annotated, Any, Optional
 
 import typer
+
+try:  # typer >= 0.20 vendors its own copy of click
+    from typer._click import shell_completion as click_completion
+    from typer._click import types as click_types
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import shell_completion as click_completion
+    from click import types as click_types
 
 from .. import registry
 from ..errors import SoftmaxInputError
@@ -114,19 +124,57 @@ MaxUlpOpt = Annotated[
 ]
 
 
-def _param_annotation(p: registry.Param) -> Any:
+def _param_annotation(p: registry.Param, users: list[str], panel: str) -> Any:
     kind = {float: float, int: int, str: str}[p.kind]
     helptext = p.help
     if p.choices:
         helptext += f" ({'|'.join(p.choices)})"
-    users = [m.name for m in registry.MAPPINGS if any(q.name == p.name for q in m.params)]
     helptext += f" \\[{', '.join(users)}; default: {p.default}]"  # \\[ : not rich markup
     return Annotated[
         Optional[kind],  # noqa: UP045
-        typer.Option(
-            p.flag, help=helptext, show_default=False, rich_help_panel="Method parameters"
-        ),
+        typer.Option(p.flag, help=helptext, show_default=False, rich_help_panel=panel),
     ]
+
+
+def _with_params(
+    func: Callable[..., Any], key: str, params: dict[str, registry.Param], users, panel: str
+) -> Callable[..., Any]:
+    """Give ``func`` one option per parameter in ``params``, collected into the keyword ``key``.
+
+    ``func`` must take a keyword ``key`` (a dict); the wrapper's signature
+    replaces it by the generated options, each defaulting to ``None`` (= not
+    given, the record's own default applies).
+    """
+    sig = inspect.signature(func)
+    hints = typing.get_type_hints(func, include_extras=True)  # resolves string annotations
+    base = [
+        p.replace(annotation=hints.get(name, p.annotation))
+        for name, p in sig.parameters.items()
+        if name != key
+    ]
+    extra = [
+        inspect.Parameter(
+            p.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=_param_annotation(p, users(p), panel),
+        )
+        for p in params.values()
+    ]
+    names = [p.name for p in extra]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        given = {n: kwargs.pop(n) for n in names if kwargs.get(n) is not None}
+        for n in names:
+            kwargs.pop(n, None)
+        return func(**{key: given}, **kwargs)
+
+    params_out = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in base] + extra
+    wrapper.__signature__ = sig.replace(parameters=params_out)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params_out}
+    del wrapper.__wrapped__  # typer must see the generated signature, not func's
+    return wrapper
 
 
 def with_method_params(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -136,33 +184,74 @@ def with_method_params(func: Callable[..., Any]) -> Callable[..., Any]:
     signature replaces it by the generated options, each defaulting to
     ``None`` (= not given, the mapping's own default applies).
     """
-    sig = inspect.signature(func)
-    hints = typing.get_type_hints(func, include_extras=True)  # resolves string annotations
-    base = [
-        p.replace(annotation=hints.get(name, p.annotation))
-        for name, p in sig.parameters.items()
-        if name != "method_params"
-    ]
-    extra = [
-        inspect.Parameter(
-            p.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_param_annotation(p)
+
+    def users(p: registry.Param) -> list[str]:
+        return [m.name for m in registry.MAPPINGS if any(q.name == p.name for q in m.params)]
+
+    return _with_params(func, "method_params", registry.all_params(), users, "Method parameters")
+
+
+def with_loss_params(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``func`` one option per loss parameter no mapping has, collected into ``loss_params``.
+
+    ``--label-smoothing``, ``--scale``, ``--margin``, ... from
+    :func:`softmax_cli.registry.loss_params` (a loss parameter a mapping also
+    takes, as ``--alpha``, is a method option already).
+    """
+
+    def users(p: registry.Param) -> list[str]:
+        return [
+            loss.name
+            for loss in registry.LOSSES.values()
+            if any(q.name == p.name for q in loss.params)
+        ]
+
+    return _with_params(func, "loss_params", registry.loss_params(), users, "Loss parameters")
+
+
+class LossChoice(click_types.ParamType):
+    """``--loss`` values, checked against the registry when the command runs.
+
+    A loss registered after start-up is a valid choice; an unknown one is a
+    usage error (exit status 2) listing the choices, as a fixed choice list would.
+    """
+
+    name = "loss"
+
+    def get_metavar(self, param: Any = None, ctx: Any = None) -> str:
+        return "[" + "|".join(registry.loss_names()) + "]"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        found = registry.find_loss(str(value))
+        if found is None:
+            choices = ", ".join(repr(n) for n in registry.loss_names())
+            self.fail(f"{value!r} is not one of {choices}.", param, ctx)
+        return found.name
+
+    def shell_complete(self, ctx: Any, param: Any, incomplete: str) -> list[Any]:
+        return [
+            click_completion.CompletionItem(n)
+            for n in registry.loss_names()
+            if n.startswith(incomplete)
+        ]
+
+
+def resolve_loss(loss: registry.Loss, given: dict[str, Any]) -> dict[str, Any]:
+    """Check the method and loss options given against ``loss``; return them.
+
+    An option the loss does not take is an error naming its flag, as for a method.
+    """
+    known = {p.name for p in loss.params}
+    flags = {
+        p.name: p.flag for p in (*registry.all_params().values(), *registry.loss_params().values())
+    }
+    stray = [flags.get(n, n) for n in given if n not in known]
+    if stray:
+        takes = ", ".join(p.flag for p in loss.params) or "no parameters"
+        raise SoftmaxInputError(
+            f"{', '.join(stray)} does not apply to --method {loss.shown} (it takes {takes})"
         )
-        for p in registry.all_params().values()
-    ]
-    names = [p.name for p in extra]
-
-    @functools.wraps(func)
-    def wrapper(**kwargs: Any) -> Any:
-        given = {n: kwargs.pop(n) for n in names if kwargs.get(n) is not None}
-        for n in names:
-            kwargs.pop(n, None)
-        return func(method_params=given, **kwargs)
-
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in base] + extra
-    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    del wrapper.__wrapped__  # typer must see the generated signature, not func's
-    return wrapper
+    return dict(given)
 
 
 def resolve_method(name: str, given: dict[str, Any]) -> tuple[registry.Mapping, dict[str, Any]]:

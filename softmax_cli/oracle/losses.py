@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -110,10 +109,9 @@ def entmax_loss(xs: Sequence[mpf], t: int, *, alpha: float = 1.5, temperature: m
 
 
 def _twin(name: str):
-    from ..losses import get
+    from ..registry import get_loss
 
-    module, _, attr = get(name).oracle.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return get_loss(name).oracle_twin()
 
 
 def evaluate(

@@ -1,0 +1,112 @@
+"""What went wrong at one step of a float run: overflow, nan, underflow, absorption, ..."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ...floats import exp_overflow_threshold, exp_underflow_threshold, two_sum
+from .formatting import _g, dtype_name
+
+# ---- what went wrong at a step (float run only)
+
+
+def _detect(
+    kind: str, value: np.ndarray, operands: tuple, dtype: np.dtype
+) -> tuple[str | None, str]:
+    """The event at a step and a sentence for it, from its values and operands alone."""
+    arrays = [np.atleast_1d(o) for o in operands if isinstance(o, np.ndarray)]
+    name = dtype_name(dtype)
+    v = value
+
+    def had(test: Callable[[np.ndarray], np.ndarray]) -> bool:
+        return any(bool(test(o).any()) for o in arrays)
+
+    def pairs(mask: np.ndarray) -> tuple[Any, ...] | None:
+        idx = int(np.flatnonzero(mask)[0])
+        if kind in ("sum", "max", "rest") or not arrays:
+            return None
+        full = np.broadcast_arrays(*arrays, v)
+        return tuple(a[idx] for a in full[:-1])
+
+    sym = {"sub": " − ", "shift": " − ", "add": " + ", "mul": "·", "div": "/"}.get(kind)
+
+    def show(mask: np.ndarray, result: str) -> str:
+        ops = pairs(mask)
+        if ops is None:
+            return f"Σ = {result}" if kind in ("sum", "rest") else f"{kind} = {result}"
+        if sym is not None and len(ops) >= 2:
+            return f"{_g(ops[0])}{sym}{_g(ops[1])} = {result}"
+        if kind == "cast":
+            return f"{_g(ops[0])} rounds to {result} in {name}"
+        return f"{kind}({_g(ops[0])}) = {result}"
+
+    parts: list[str] = []
+    event = None
+    new_nan = np.isnan(v) & ~had(np.isnan)
+    if new_nan.any():
+        event = "nan"
+        parts.append(show(new_nan, "nan"))
+    new_inf = np.isinf(v) & (v > 0) & ~had(np.isinf)
+    if new_inf.any():
+        event = event or "overflow"
+        if kind == "exp":
+            a = pairs(new_inf)[0]
+            parts.append(
+                f"exp({_g(a)}) overflows {name} (largest finite exp argument ≈ "
+                f"{exp_overflow_threshold(dtype):.2f})"
+            )
+        elif kind == "sum":
+            parts.append(
+                f"Σ overflows {name}: the terms are finite, their sum is above its "
+                f"largest value ≈ {_g(np.finfo(dtype).max)}"
+            )
+        else:
+            parts.append(show(new_inf, "inf") + f" (overflow: above {_g(np.finfo(dtype).max)})")
+    new_ninf = np.isinf(v) & (v < 0) & ~had(np.isinf)
+    if new_ninf.any():
+        event = event or "-inf"
+        parts.append(show(new_ninf, "-inf"))
+    if kind == "exp" and arrays:
+        zero = (v == 0) & np.isfinite(arrays[0])
+        if zero.any():
+            event = event or "underflow"
+            k, n = int(zero.sum()), zero.size
+            lim = f"(exp(x) rounds to 0 below x ≈ {exp_underflow_threshold(dtype):.2f})"
+            if k == n and n > 1:
+                parts.append(f"every exp(x_i) underflows to 0 in {name} {lim}")
+            else:
+                a = pairs(zero)[0]
+                more = f" and {k - 1} more" if k > 1 else ""
+                parts.append(
+                    f"exp({_g(a)}){more} underflow{'s' if k == 1 else ''} to 0 in {name} {lim}"
+                )
+    if kind in ("div", "mul") and len(arrays) >= 2:
+        a, b = np.broadcast_arrays(arrays[0], arrays[1])[:2]
+        zero = (v == 0) & (a != 0) & np.isfinite(a) & ~np.isnan(b)
+        if zero.any():
+            event = event or "zero"
+            parts.insert(0, show(zero, "0"))
+    if kind == "sum" and arrays and v.size == 1 and np.isfinite(v).all():
+        a = arrays[0]
+        if a.size > 1 and np.isfinite(a).all():
+            k = int(np.argmax(np.abs(a)))
+            rest = np.delete(a, k).sum()
+            if rest != 0 and v[0] == a[k]:
+                event = event or "absorbed"
+                parts.append(
+                    f"Σ = {_g(v[0])} + {_g(rest)} rounds to {_g(v[0])}: the smaller "
+                    "terms fall below half an ULP of the sum"
+                )
+    if kind == "shift" and len(arrays) == 2 and not parts:
+        _, err = two_sum(*np.broadcast_arrays(arrays[0], -arrays[1]))
+        if (err != 0).any():
+            k = int((err != 0).sum())
+            event = "rounded"
+            parts.append(
+                f"x − m is rounded for {k} of {err.size} entries (error up to "
+                f"{_g(np.abs(err).max())}); exp turns that into a relative error"
+            )
+    return event, " and ".join(parts)

@@ -1,0 +1,102 @@
+"""Running traces: the float run with its events, and ``--explain``'s exact run beside it."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from ... import oracle
+from ..._arrays import working_dtype
+from .events import _detect
+from .formatting import format_ulp, round_significant
+from .limits import LOST_ULP
+from .tracer import FAIL_EVENTS, Step, Trace, TraceFn, Tracer
+
+
+def _tracer(name: str, dtype: np.dtype, exact: bool = False) -> Tracer:
+    """The accurate functions work in float64 (longdouble) and round once; the twins don't."""
+    work = working_dtype(dtype) if name == "accurate" else dtype
+    return Tracer(work, final=np.dtype(dtype), exact=exact)
+
+
+def _run_trace(fn: TraceFn, x: np.ndarray, tau: float, dtype: np.dtype, name: str):
+    T = _tracer(name, dtype)
+    with np.errstate(all="ignore"):
+        out = fn(T, x, tau)
+    return T, out
+
+
+def _float_trace(
+    name: str, title: str, fn: TraceFn, x: np.ndarray, tau: float, dtype: np.dtype
+) -> tuple[Trace, np.ndarray]:
+    T, out = _run_trace(fn, x, tau, dtype, name)
+    steps = []
+    for kind, key, formula, value, operands, dt in T.steps:
+        event, note = _detect(kind, value, operands, dt)
+        steps.append(Step(key, formula, value, dt, event, note))
+    return Trace(name, title, tuple(steps)), out
+
+
+def _explained(
+    trace: Trace,
+    fn: TraceFn,
+    x: np.ndarray,
+    tau: float,
+    dps: int,
+    computed: np.ndarray,
+    exact_out: list,
+) -> Trace:
+    """``trace`` with each step's exact value and error; marks where digits are lost."""
+    T = _tracer(trace.implementation, computed.dtype, exact=True)
+    try:
+        with mpmath.workdps(dps):
+            fn(T, x, tau)
+        exact_steps = [s[3] for s in T.steps]
+    except (ArithmeticError, ValueError, TypeError):
+        exact_steps = [None] * len(trace.steps)
+    steps = []
+    seen = False
+    for st, ex in zip(trace.steps, exact_steps, strict=True):
+        if ex is None or len(ex) != len(st.values):
+            steps.append(st)
+            continue
+        with mpmath.workdps(dps):
+            err = oracle.ulp_error(st.values, ex, st.dtype)
+        event, note = st.event, st.note
+        finite = np.isfinite(st.values) & np.array([mpmath.isfinite(v) for v in ex])
+        lost = (err > LOST_ULP) & finite
+        if not seen and not st.failed and lost.any():
+            event = "lost digits"
+            i = int(np.argmax(np.where(lost, err, -1)))
+            note = (
+                f"off by {format_ulp(err[i])} ULP"
+                + (f" at entry {i}" if err.size > 1 else "")
+                + (f" (exact {round_significant(ex[i], 5)})" if err.size == 1 else "")
+                + (f"; {st.note}" if st.note else "")
+            )
+        seen = seen or event in FAIL_EVENTS
+        steps.append(Step(st.key, st.formula, st.values, st.dtype, event, note, tuple(ex), err))
+    final = steps[-1].values if steps else None
+    if final is None or not _same(final, computed):
+        with mpmath.workdps(dps):
+            err = oracle.ulp_error(computed, exact_out, computed.dtype)
+        steps.append(
+            Step(
+                "library",
+                "the library's own result (special values or a subnormal sum take another path)",
+                computed,
+                computed.dtype,
+                None,
+                "",
+                tuple(exact_out),
+                err,
+            )
+        )
+    return Trace(trace.implementation, trace.title, tuple(steps))
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
