@@ -105,7 +105,9 @@ def sparsemax(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> list[mpf]:
 
 
 def entmax15(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> list[mpf]:
-    """Exact 1.5-entmax of ``xs / temperature``: ``relu(z − λ)²``, ``z = x/(2τ)``, ``λ`` by bisection.
+    """Exact 1.5-entmax of ``xs / temperature``: ``relu(z − λ)²``, ``z = x/(2τ)``.
+
+    ``λ`` is found by bisection.
 
     Examples
     --------
