@@ -185,3 +185,28 @@ def test_gumbel_twin_slices_an_nd_input_row_by_row() -> None:
     got = variants.gumbel_softmax(x, seed=2, axis=0)
     exact = oracle.evaluate("gumbel-softmax", x, seed=2, axis=0)
     assert ulps_of_one(got, exact) <= ULPS
+
+
+# ---------------------------------------------------------------- the precision asked for
+
+
+@pytest.mark.parametrize(
+    ("args", "dps"), [((), 50), (("--dps", "200"), 200), (("--dps", "25"), 25)]
+)
+def test_compare_runs_the_oracle_at_the_dps_asked_for(cli, monkeypatch, args, dps):
+    # test_dps_changes_the_oracle_precision only reads back the echoed "dps" field;
+    # here the twin itself reports the precision it ran at
+    from softmax_cli.oracle import exp_family
+
+    seen: list[int] = []
+    twin = exp_family.softmax
+
+    def spy(xs: Any, **kw: Any) -> Any:
+        seen.append(mpmath.mp.dps)
+        return twin(xs, **kw)
+
+    monkeypatch.setattr(exp_family, "softmax", spy)
+    run = cli("compare", "--format", "json", *args, "1", "2")
+    assert run.code == 0
+    assert seen[0] == dps  # the oracle column (the condition numbers run a little higher)
+    assert min(seen) == dps
