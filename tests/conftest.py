@@ -102,13 +102,12 @@ def render(renderable, width: int = 80, **kw) -> str:
 def check_golden(name: str, text: str) -> None:
     """``text`` equals ``tests/golden/NAME``, fits 80 columns and is plain.
 
-    ``SOFTMAX_WRITE_GOLDEN=1 python -m pytest ...`` rewrites the files after a
-    deliberate change; review the diff before committing it.
+    It only compares. After a deliberate change of the output, rewrite the
+    files with ``python -m tests.golden_files --update`` (a separate command,
+    never a test run) and review the diff before committing it.
     """
     text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
     path = GOLDEN / name
-    if os.environ.get("SOFTMAX_WRITE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden text"
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "\x1b" not in text

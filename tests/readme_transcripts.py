@@ -60,9 +60,7 @@ def update() -> None:
     text = README.read_text(encoding="utf-8")
     out, last = [], 0
     for m in checked_blocks(text):
-        body = "".join(
-            _entry(cmd) for cmd, _ in parse_block(m.group(1))
-        )
+        body = "".join(_entry(cmd) for cmd, _ in parse_block(m.group(1)))
         out.append(text[last : m.start(1)] + body)
         last = m.end(1)
     out.append(text[last:])

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import orjson  # noqa: F401  (a test dependency in pyproject.toml: no silent skip without it)
 import pytest
 
 from softmax_cli.io import writers
-
-pytest.importorskip("orjson")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ Golden pictures live in tests/golden/sweep_*.txt, rendered with
 ``Console(width=80, color_system=None)``. After an intended change of the
 drawing, regenerate them with::
 
-    SOFTMAX_WRITE_GOLDEN=1 python -m pytest tests/test_sweep.py -k golden
+    python -m tests.golden_files --update
 
 and read the diff before committing.
 """

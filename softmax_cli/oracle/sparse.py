@@ -1,17 +1,22 @@
 """mpmath twins of :mod:`softmax_cli.sparse`, under the caller's working precision.
 
 Each takes one vector of exact mpf values and returns a list of mpf. The
-support of every mapping is determined exactly (sorting, then comparisons in
-extended precision); the threshold is then closed-form (sparsemax,
-1.5-entmax) or found by safeguarded Newton iteration to full precision
-(α-entmax). Special values follow the library's rules: a nan gives nan
-everywhere; an infinite maximum (some ``+inf``, or every entry ``-inf``) is
-shared equally by the entries equal to it; ``-inf`` among finite entries gets 0.
+twins do not share the library's method: the library reads the support of
+sparsemax and 1.5-entmax off sorted prefix sums (closed form) and finds the
+α-entmax threshold by safeguarded Newton steps; here every threshold ``λ`` is
+found by plain bisection on the defining equation
+``Σ relu(z − λ)^{1/(α−1)} = 1`` over ``[max z − 1, max z]`` (the left end
+gives at least 1, the right end 0), halving the bracket until it is one unit
+in the last place of ``λ`` at the working precision plus guard bits, and
+then ``p = relu(z − λ)^{1/(α−1)}``. No sorting, no support test, no closed
+form. Special values follow the library's rules: a nan gives nan everywhere;
+an infinite maximum (some ``+inf``, or every entry ``-inf``) is shared equally
+by the entries equal to it; ``-inf`` among finite entries gets 0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import mpmath
 from mpmath import mpf
@@ -34,101 +39,88 @@ def _round(ps: Sequence[mpf]) -> list[mpf]:
     return [+v for v in ps]
 
 
-def sparsemax(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> list[mpf]:
-    """Exact sparsemax of ``xs / temperature`` (sort-based).
+def _bisect_threshold(z: Sequence[mpf], power: mpf) -> mpf:
+    """The ``λ`` with ``Σ relu(z − λ)^power = 1``, by bisection, for ``max z = 0``.
 
-    With ``z`` sorted descending, the support is the largest ``k`` with
-    ``1 + k z_k > Σ_{j≤k} z_j`` and ``λ = (Σ_{j≤k} z_j − 1)/k``.
+    ``g(λ) = Σ relu(z − λ)^power`` decreases from ``g(−1) ≥ 1`` to ``g(0) = 0``,
+    so ``[−1, 0]`` brackets the root. The bracket is halved until its midpoint
+    rounds to one of its ends (``λ`` to the last bit of the working precision).
+    Entries at or below the left end never count again and are dropped as
+    the bracket moves; for ``power == 1`` the entries at or above the right
+    end are summed once instead of at every step.
+
+    Examples
+    --------
+    >>> float(_bisect_threshold([mpf(0), mpf(-1), mpf("-0.5")], mpf(1)))
+    -0.75
+    """
+    lo, hi = mpf(-1), mpf(0)
+    live = [v for v in z if v > lo]
+    linear = power == 1
+    above_n, above_sum = 0, mpf(0)  # power 1: the entries known to be ≥ hi, summed
+    for _ in range(16 * mpmath.mp.prec):
+        mid = (lo + hi) / 2
+        if mid == lo or mid == hi:
+            break
+        if linear:
+            g = above_sum - above_n * mid + mpmath.fsum(v - mid for v in live if v > mid)
+        else:
+            g = mpmath.fsum((v - mid) ** power for v in live if v > mid)
+        if g == 1:
+            return mid
+        if g > 1:
+            lo = mid
+            live = [v for v in live if v > lo]
+        else:
+            hi = mid
+            if linear:
+                top = [v for v in live if v >= hi]
+                above_n += len(top)
+                above_sum += mpmath.fsum(top)
+                live = [v for v in live if v < hi]
+    return (lo + hi) / 2
+
+
+def _entmax_by_bisection(xs: Sequence[mpf], temperature: mpf, scale: mpf, power: mpf) -> list[mpf]:
+    """``relu(z − λ)^power`` with ``z = scale·(x − max x)/τ`` and ``λ`` from bisection."""
+    share = limit_share(xs)
+    if share is not None:
+        return share
+    with mpmath.workprec(mpmath.mp.prec + _GUARD):
+        z = _shifted(xs, scale, temperature)
+        lam = _bisect_threshold(z, power)
+        out = [(v - lam) ** power if v > lam else mpf(0) for v in z]
+    return _round(out)
+
+
+def sparsemax(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> list[mpf]:
+    """Exact sparsemax of ``xs / temperature``: ``relu(z − λ)`` with ``λ`` by bisection.
 
     Examples
     --------
     >>> [float(v) for v in sparsemax([mpf(1), mpf(2), mpf("2.5")])]
     [0.0, 0.25, 0.75]
     """
-    share = limit_share(xs)
-    if share is not None:
-        return share
-    with mpmath.workprec(mpmath.mp.prec + _GUARD):
-        z = _shifted(xs, mpf(1), temperature)
-        zs = sorted((v for v in z if mpmath.isfinite(v)), reverse=True)
-        cs, best_k, best_cs = mpf(0), 1, zs[0]
-        for k, v in enumerate(zs, start=1):
-            cs += v
-            if 1 + k * v > cs:
-                best_k, best_cs = k, cs
-        lam = (best_cs - 1) / best_k
-        out = [v - lam if v > lam else mpf(0) for v in z]
-    return _round(out)
+    return _entmax_by_bisection(xs, temperature, mpf(1), mpf(1))
 
 
 def entmax15(xs: Sequence[mpf], *, temperature: mpf = mpf(1)) -> list[mpf]:
-    """Exact 1.5-entmax of ``xs / temperature`` (sort-based).
+    """Exact 1.5-entmax of ``xs / temperature``: ``relu(z − λ)²``, ``z = x/(2τ)``.
 
-    With ``z = x/(2τ)`` sorted descending, ``λ_k = μ_k − sqrt(1/k − σ²_k)`` over the
-    top ``k``; the support is the largest ``k`` with ``λ_k < z_k``.
+    ``λ`` is found by bisection.
 
     Examples
     --------
     >>> [mpmath.nstr(v, 12) for v in entmax15([mpf(1), mpf(2), mpf(3)])]
     ['0.0', '0.169281086117', '0.830718913883']
     """
-    share = limit_share(xs)
-    if share is not None:
-        return share
-    with mpmath.workprec(2 * mpmath.mp.prec + _GUARD):
-        z = _shifted(xs, mpf(1) / 2, temperature)
-        zs = sorted((v for v in z if mpmath.isfinite(v)), reverse=True)
-        s1 = s2 = mpf(0)
-        lam = zs[0] - 1
-        for k, v in enumerate(zs, start=1):
-            s1 += v
-            s2 += v * v
-            mean = s1 / k
-            delta = mpf(1) / k - (s2 / k - mean * mean)
-            if delta < 0:
-                continue
-            lam_k = mean - mpmath.sqrt(delta)
-            if lam_k < v:
-                lam = lam_k
-        out = [(v - lam) ** 2 if v > lam else mpf(0) for v in z]
-    return _round(out)
-
-
-def _solve_decreasing(f: Callable[[mpf], tuple[mpf, mpf]], lo: mpf, hi: mpf) -> mpf:
-    """Root of a decreasing ``f`` on ``[lo, hi]`` (``f(lo) ≥ 0 ≥ f(hi)``), to the working precision.
-
-    ``f`` returns ``(f(λ), −f'(λ))``. Newton steps are taken while they stay
-    in the bracket and halve the step before last; otherwise bisection.
-    """
-    tol = mpmath.ldexp(mpf(1), -mpmath.mp.prec + 2)
-    lam = (lo + hi) / 2
-    dx_old = dx = hi - lo
-    for _ in range(8 * mpmath.mp.prec):
-        fv, d = f(lam)
-        if fv == 0:
-            return lam
-        if fv > 0:
-            lo = lam
-        else:
-            hi = lam
-        step = fv / d if d > 0 and mpmath.isfinite(d) else None
-        if step is not None and lo < lam + step < hi and abs(2 * step) <= abs(dx_old):
-            dx_old, dx = dx, abs(step)
-            lam = lam + step
-        else:
-            dx_old, dx = dx, (hi - lo) / 2
-            lam = lo + (hi - lo) / 2
-        if dx <= tol * abs(lam) or hi - lo <= tol * abs(lam):
-            return lam
-    return lam
+    return _entmax_by_bisection(xs, temperature, mpf(1) / 2, mpf(2))
 
 
 def entmax(xs: Sequence[mpf], *, temperature: mpf = mpf(1), alpha: float = 1.5) -> list[mpf]:
     """Exact α-entmax of ``xs / temperature``; ``alpha == 1`` is softmax, ``alpha == 2`` sparsemax.
 
-    The support is found exactly: with ``z`` sorted descending, entry ``k`` is
-    in it iff ``Σ_{i<k} (z_i − z_k)^{1/(α−1)} < 1``. On that support ``λ``
-    solves ``Σ (z_i − λ)^{1/(α−1)} = 1`` between the next entry and ``z_k``.
+    ``p = relu(z − λ)^{1/(α−1)}`` with ``z = (α−1)·x/τ`` and ``λ`` by bisection.
 
     Examples
     --------
@@ -142,39 +134,9 @@ def entmax(xs: Sequence[mpf], *, temperature: mpf = mpf(1), alpha: float = 1.5) 
         return _softmax(xs, temperature=temperature)
     if a == 2:
         return sparsemax(xs, temperature=temperature)
-    share = limit_share(xs)
-    if share is not None:
-        return share
     with mpmath.workprec(mpmath.mp.prec + _GUARD):
-        beta = 1 / (a - 1)
-        z = _shifted(xs, a - 1, temperature)
-        zs = sorted((v for v in z if mpmath.isfinite(v)), reverse=True)
-
-        def inside(j: int) -> bool:  # is zs[j] in the support? (monotone in j)
-            return mpmath.fsum((v - zs[j]) ** beta for v in zs[:j] if v > zs[j]) < 1
-
-        k, out_at = 1, len(zs)  # zs[:k] inside; zs[out_at] outside (or the end)
-        while out_at - k > 0:
-            j = (k + out_at) // 2
-            if inside(j):
-                k = j + 1
-            else:
-                out_at = j
-        top = zs[:k]
-        lo = max(zs[k], mpf(-1)) if k < len(zs) else mpf(-1)
-        hi = top[-1]
-
-        def f(lam: mpf) -> tuple[mpf, mpf]:
-            ts = [v - lam for v in top]
-            val = mpmath.fsum(t**beta for t in ts) - 1
-            der = beta * mpmath.fsum(t ** (beta - 1) for t in ts if t > 0)
-            return val, der
-
-        lam = _solve_decreasing(f, lo, hi)
-        out = [(v - lam) ** beta if v > lam else mpf(0) for v in z]
-        total = mpmath.fsum(out)
-        out = [v / total for v in out]
-    return _round(out)
+        scale, power = a - 1, 1 / (a - 1)
+    return _entmax_by_bisection(xs, temperature, scale, power)
 
 
 def sparse_softmax(
