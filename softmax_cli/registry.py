@@ -5,7 +5,7 @@ its command-line name and aliases, a one-line summary, its parameters (with
 defaults, checks and CLI flags), the library function, the naive twin (or
 ``None``), the mpmath twin (named as ``"module:function"`` and imported only
 when asked for, so start-up never pays for mpmath), the closed-form derivative
-(a form from :mod:`softmax_cli.derivatives`, or ``None``) and its properties.
+(a form from :mod:`softmax_cli.derivative_forms`, or ``None``) and its properties.
 No command has an if/elif per method: add a record here and every command
 knows the new mapping.
 
@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from . import derivatives, exp_family, params, sparse, variants
+from . import derivative_forms as derivatives  # the closed-form Jacobians (no registry import)
+from . import exp_family, params, sparse, variants
 from .errors import SoftmaxInputError
 
 #: Kinds of output a mapping produces.
@@ -314,6 +315,30 @@ def get(name: str) -> Mapping:
         raise SoftmaxInputError(
             f"unknown method {name!r}: choose one of {', '.join(names())}"
         ) from None
+
+
+def differentiable(name: str | Mapping) -> Mapping:
+    """The mapping called ``name`` (or the record itself) if it has a closed-form derivative.
+
+    Raises :class:`SoftmaxInputError` for an unknown name, a stochastic mapping
+    (no deterministic derivative) or one without a derivative form. Used by
+    :mod:`softmax_cli.derivatives` and the oracle's Jacobians.
+
+    Examples
+    --------
+    >>> differentiable("lse").name
+    'logsumexp'
+    >>> differentiable("gumbel-softmax")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    softmax_cli.errors.SoftmaxInputError: gumbel-softmax is stochastic: ...
+    """
+    m = name if isinstance(name, Mapping) else get(name)
+    if m.stochastic:
+        raise SoftmaxInputError(f"{m.name} is stochastic: it has no deterministic derivative")
+    if m.derivative is None:
+        raise SoftmaxInputError(f"{m.name} has no derivative")
+    return m
 
 
 def all_params() -> dict[str, Param]:
