@@ -14,6 +14,10 @@ dodges a circle is still a circle). Relative imports are resolved. The edges:
   registry). From inside ``P`` it is not: the package is already initialising.
 * a package's ``__init__`` importing its own submodules is an ordinary edge; it
   only closes a circle if such a submodule imports names of that ``__init__``.
+
+Not seen: imports by a computed name (``importlib.import_module``), such as the
+command loader of ``cli/app.py`` and the registry's oracle twins, named as
+``"module:function"`` strings and imported on first use.
 """
 
 from __future__ import annotations
