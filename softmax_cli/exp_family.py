@@ -17,9 +17,9 @@ of the finite case: ``softmax([inf, 0]) == [1, 0]``; ``softmax([-inf, -inf])``
 is uniform and ``logsumexp([-inf, -inf]) == -inf``. A ``-inf`` among finite
 entries gets probability 0.
 
-The ``*_naive`` and ``*_shifted`` twins are the textbook formula and the usual
-"subtract the max" formula, computed in the input dtype without any of the
-above; they exist for ``softmax compare`` and for teaching.
+The ``*_naive`` and ``*_shifted`` twins (the textbook formula and the usual
+"subtract the max" formula, in the input dtype, without any of the above) live
+in :mod:`softmax_cli.naive`; they are importable from here too.
 """
 
 from __future__ import annotations
@@ -31,19 +31,21 @@ from . import _expkernel
 from ._arrays import check_temperature, to_last_axis, working_dtype
 from .errors import SoftmaxInputError
 
+# The teaching twins' old import path (they live in :mod:`softmax_cli.naive`).
+from .naive import log_softmax_naive as log_softmax_naive
+from .naive import log_softmax_shifted as log_softmax_shifted
+from .naive import logsumexp_naive as logsumexp_naive
+from .naive import logsumexp_shifted as logsumexp_shifted
+from .naive import softmax_naive as softmax_naive
+from .naive import softmax_shifted as softmax_shifted
+
 __all__ = [
     "hardmax",
     "log_softmax",
-    "log_softmax_naive",
-    "log_softmax_shifted",
     "logsumexp",
-    "logsumexp_naive",
-    "logsumexp_shifted",
     "sigmoid",
     "soft_max",
     "softmax",
-    "softmax_naive",
-    "softmax_shifted",
 ]
 
 
@@ -243,110 +245,3 @@ def hardmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     with np.errstate(invalid="ignore"):  # 1/k in the input's dtype (longdouble: not float64)
         out = hit.astype(np.result_type(a.dtype, np.float64)) / hit.sum(axis=-1, keepdims=True)
     return restore(np.where(nan_rows, np.nan, out))
-
-
-# ---------------------------------------------------------------------------
-# Teaching twins: computed in the input dtype, exactly as textbooks write them.
-# ---------------------------------------------------------------------------
-
-
-def _plain(x: ArrayLike, axis: int, temperature: float) -> tuple[np.ndarray, int]:
-    a = np.asarray(x)
-    if a.dtype.kind != "f":
-        a = a.astype(np.float64)
-    tau = check_temperature(temperature)
-    if tau != 1.0:
-        a = a / a.dtype.type(tau)
-    return a, axis
-
-
-def softmax_naive(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
-    """Textbook ``exp(x) / Σ exp(x)`` in the input dtype: overflows past ``log(finfo.max)``.
-
-    Examples
-    --------
-    >>> softmax_naive([1000.0, 2000.0])
-    array([nan, nan])
-    """
-    a, axis = _plain(x, axis, temperature)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        e = np.exp(a)
-        return e / e.sum(axis=axis, keepdims=True)
-
-
-def log_softmax_naive(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
-    """Textbook ``log(softmax_naive(x))``: ``-inf`` or ``nan`` where that underflows or overflows.
-
-    Examples
-    --------
-    >>> log_softmax_naive([0.0, -800.0])
-    array([  0., -inf])
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(softmax_naive(x, axis, temperature=temperature))
-
-
-def logsumexp_naive(
-    x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
-) -> np.ndarray:
-    """Textbook ``τ·log Σ exp(x/τ)`` in the input dtype.
-
-    Examples
-    --------
-    >>> float(logsumexp_naive([1000.0, 1000.0]))
-    inf
-    """
-    a, axis = _plain(x, axis, temperature)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        out = np.log(np.exp(a).sum(axis=axis, keepdims=keepdims))
-    return out * out.dtype.type(temperature) if temperature != 1.0 else out
-
-
-def softmax_shifted(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
-    """The usual stable form ``exp(x − max) / Σ exp(x − max)``, in the input dtype.
-
-    What numpy users, scipy and PyTorch compute; no overflow, but the rounding
-    of ``x − max`` is magnified by ``exp`` (tens of ULP on spread-out logits).
-
-    Examples
-    --------
-    >>> softmax_shifted([1000.0, 2000.0]).tolist()
-    [0.0, 1.0]
-    """
-    a, axis = _plain(x, axis, temperature)
-    with np.errstate(invalid="ignore", over="ignore"):
-        e = np.exp(a - a.max(axis=axis, keepdims=True))
-        return e / e.sum(axis=axis, keepdims=True)
-
-
-def log_softmax_shifted(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
-    """The usual stable form ``(x − max) − log Σ exp(x − max)``, in the input dtype.
-
-    Examples
-    --------
-    >>> log_softmax_shifted([0.0, -40.0])[0]
-    np.float64(0.0)
-    """
-    a, axis = _plain(x, axis, temperature)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        d = a - a.max(axis=axis, keepdims=True)
-        return d - np.log(np.exp(d).sum(axis=axis, keepdims=True))
-
-
-def logsumexp_shifted(
-    x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
-) -> np.ndarray:
-    """The usual stable form ``max + log Σ exp(x − max)``, in the input dtype.
-
-    Examples
-    --------
-    >>> float(logsumexp_shifted([1000.0, 1000.0]))
-    1000.6931471805599
-    """
-    a, axis = _plain(x, axis, temperature)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        m = a.max(axis=axis, keepdims=True)
-        out = m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
-    if temperature != 1.0:
-        out = out * out.dtype.type(temperature)
-    return out if keepdims else np.squeeze(out, axis=axis)

@@ -577,12 +577,3 @@ def entmax_loss(
 # ---------------------------------------------------------------------------
 # The records: in the registry (this module knows no registry at import time)
 # ---------------------------------------------------------------------------
-
-
-def __getattr__(name: str) -> Any:
-    """``LOSSES`` and ``get``, kept for old imports: the records live in the registry."""
-    if name in ("LOSSES", "get"):
-        from . import registry
-
-        return registry.LOSSES if name == "LOSSES" else registry.get_loss
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,7 @@ A :class:`Mapping` record holds what the commands need to know of a method:
 its command-line name and aliases, a one-line summary, its parameters (with
 defaults, checks and CLI flags), the library function, the naive and ``x − max``
 twins (or ``None``), the mpmath twin, the closed-form derivative (a form from
-:mod:`softmax_cli.derivatives`, or ``None``), its condition number and explain
+:mod:`softmax_cli.derivative_forms`, or ``None``), its condition number and explain
 traces, example parameters, the oracle tolerance and its properties. A
 :class:`Loss` record does the same for a loss (``grad --loss``, ``compare``).
 Functions that need mpmath are named as ``"module:function"`` and imported only
@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from . import derivatives, exp_family, losses, params, sparse, variants
+from . import derivative_forms, exp_family, losses, params, sparse, variants
 from .errors import SoftmaxInputError
 from .records import (
     DISTRIBUTION,
@@ -97,7 +97,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         naive=exp_family.softmax_naive,
         shifted=exp_family.softmax_shifted,
         oracle=f"{_EXP}:softmax",
-        derivative=derivatives.softmax_form,
+        derivative=derivative_forms.softmax_form,
         condition=f"{_COND}:softmax",
         traces={
             "naive": ("exp(x) / Σ exp(x)", f"{_TRACE}:softmax_naive"),
@@ -114,7 +114,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         naive=exp_family.log_softmax_naive,
         shifted=exp_family.log_softmax_shifted,
         oracle=f"{_EXP}:log_softmax",
-        derivative=derivatives.log_softmax_form,
+        derivative=derivative_forms.log_softmax_form,
         condition=f"{_COND}:log_softmax",
         traces={
             "naive": ("log(exp(x) / Σ exp(x))", f"{_TRACE}:log_softmax_naive"),
@@ -135,7 +135,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         shifted=exp_family.logsumexp_shifted,
         oracle=f"{_EXP}:logsumexp",
         shift_invariant=False,
-        derivative=derivatives.logsumexp_form,
+        derivative=derivative_forms.logsumexp_form,
         condition=f"{_COND}:logsumexp",
         traces={
             "naive": ("log Σ exp(x)", f"{_TRACE}:logsumexp_naive"),
@@ -151,7 +151,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("soft_max",),
         oracle=f"{_EXP}:soft_max",
         shift_invariant=False,
-        derivative=derivatives.soft_max_form,
+        derivative=derivative_forms.soft_max_form,
     ),
     Mapping(
         "sparsemax",
@@ -159,7 +159,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         "Euclidean projection onto the simplex: exact zeros",
         oracle=f"{_SPARSE}:sparsemax",
         sparse=True,
-        derivative=derivatives.sparsemax_form,
+        derivative=derivative_forms.sparsemax_form,
     ),
     Mapping(
         "entmax15",
@@ -168,7 +168,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("entmax-1.5",),
         oracle=f"{_SPARSE}:entmax15",
         sparse=True,
-        derivative=derivatives.entmax15_form,
+        derivative=derivative_forms.entmax15_form,
     ),
     Mapping(
         "entmax",
@@ -178,7 +178,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("entmax-alpha", "entmax_bisect"),
         oracle=f"{_SPARSE}:entmax",
         sparse=True,
-        derivative=derivatives.entmax_form,
+        derivative=derivative_forms.entmax_form,
         example={"alpha": 1.3},
     ),
     Mapping(
@@ -189,7 +189,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("sparse_softmax", "top-k", "top-p"),
         oracle=f"{_SPARSE}:sparse_softmax",
         sparse=True,
-        derivative=derivatives.sparse_softmax_form,
+        derivative=derivative_forms.sparse_softmax_form,
         example={"k": 2},
     ),
     Mapping(
@@ -201,7 +201,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_VARIANTS}:taylor_softmax",
         shift_invariant=False,
         monotone=False,
-        derivative=derivatives.taylor_form,
+        derivative=derivative_forms.taylor_form,
     ),
     Mapping(
         "sigsoftmax",
@@ -209,7 +209,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         "exp(x)·σ(x) normalised (Kanai et al. 2018)",
         oracle=f"{_VARIANTS}:sigsoftmax",
         shift_invariant=False,
-        derivative=derivatives.sigsoftmax_form,
+        derivative=derivative_forms.sigsoftmax_form,
     ),
     Mapping(
         "perturbmax",
@@ -218,7 +218,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         params=(_NOISE,),
         aliases=("perturb-max",),
         oracle=f"{_VARIANTS}:perturbmax",
-        derivative=derivatives.perturbmax_form,
+        derivative=derivative_forms.perturbmax_form,
         oracle_ulp=1e6,  # quadrature to |error| ≤ 1e-12 (variants.PERTURBMAX_TOLERANCE)
     ),
     Mapping(
@@ -240,7 +240,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("logistic",),
         oracle=f"{_EXP}:sigmoid",
         shift_invariant=False,
-        derivative=derivatives.sigmoid_form,
+        derivative=derivative_forms.sigmoid_form,
     ),
     Mapping(
         "argmax",
@@ -249,7 +249,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         aliases=("hardmax", "onehot"),
         oracle=f"{_EXP}:hardmax",
         sparse=True,
-        derivative=derivatives.hardmax_form,
+        derivative=derivative_forms.hardmax_form,
     ),
 )
 
@@ -397,6 +397,30 @@ def get(name: str) -> Mapping:
         raise SoftmaxInputError(
             f"unknown method {name!r}: choose one of {', '.join(names())}"
         ) from None
+
+
+def differentiable(name: str | Mapping) -> Mapping:
+    """The mapping called ``name`` (or the record itself) if it has a closed-form derivative.
+
+    Raises :class:`SoftmaxInputError` for an unknown name, a stochastic mapping
+    (no deterministic derivative) or one without a derivative form. Used by
+    :mod:`softmax_cli.derivatives` and the oracle's Jacobians.
+
+    Examples
+    --------
+    >>> differentiable("lse").name
+    'logsumexp'
+    >>> differentiable("gumbel-softmax")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    softmax_cli.errors.SoftmaxInputError: gumbel-softmax is stochastic: ...
+    """
+    m = name if isinstance(name, Mapping) else get(name)
+    if m.stochastic:
+        raise SoftmaxInputError(f"{m.name} is stochastic: it has no deterministic derivative")
+    if m.derivative is None:
+        raise SoftmaxInputError(f"{m.name} has no derivative")
+    return m
 
 
 def all_params() -> dict[str, Param]:

@@ -36,6 +36,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import check_temperature, to_last_axis
+from ._perturbquad import ndtr as _ndtr  # noqa: F401  (Φ, reached here by the tests)
+from ._perturbquad import perturbmax_normal
 from .errors import SoftmaxInputError
 from .exp_family import softmax
 from .floats import two_prod, two_sum
@@ -55,10 +57,11 @@ __all__ = [
 #: (before rounding to the output dtype).
 PERTURBMAX_TOLERANCE = 1e-12
 
-# Elements per temporary array in the chunked computations (about 32 MB of float64);
-# perturb-max is compute-bound and runs fastest on cache-sized blocks (256 KB).
+# Elements per temporary array in the chunked computations (about 32 MB of float64).
 _CHUNK = 1 << 22
-_PM_CHUNK = 1 << 15
+# perturb-max, normal noise: trapezoid step of the quadrature (:mod:`softmax_cli._perturbquad`);
+# aliasing error ≈ exp(−π²·β/h) with β ≥ 0.19 (n ≤ 1e6).
+_Q_STEP = 0.05
 
 
 def _specials(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -327,113 +330,6 @@ def sigsoftmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.
     return restore(p)
 
 
-# ---------------------------------------------------------------------------
-# perturb-max with normal noise
-# ---------------------------------------------------------------------------
-
-_Q_HALF_WIDTH = 9.0  # integrate w ∈ [−9, 9] around the row maximum: Φ(−9) ≈ 1.1e-19
-_Q_STEP = 0.05  # trapezoid step; aliasing error ≈ exp(−π²·β/h) with β ≥ 0.19 (n ≤ 1e6)
-_T_STEP = 1.0 / 256  # Φ table spacing: |δ| ≤ 1/512
-_T_TERMS = 7  # Taylor terms of Φ about each table point: (9/512)^8/8! < 1e-18
-_T_TOP = 9.0  # Φ(t) = 1 to double precision above (1 − Φ(9) ≈ 1.1e-19)
-
-
-@lru_cache(maxsize=1)
-def _normal_table() -> tuple[list[np.ndarray], int]:
-    """Table of Φ about ``t0 = k/256`` on [−9.1, 9.1] for :func:`_ndtr`.
-
-    Column 0 holds ``t0``, column 1 ``Φ(t0)``, column ``m + 1`` the Taylor
-    coefficient ``φ(t0)·(−1)^(m−1) He_{m−1}(t0)/m!`` of
-    ``Φ(t0 + δ) = Φ(t0) + Σ_m c_m δ^m``; also returns ``kmax``, the index of ``t0 = 0``.
-    Built once from :func:`math.erfc`, with the rounding of ``t0/√2``
-    corrected to first order (it would cost 80 ULP at ``t0 = −9``).
-    """
-    from decimal import Decimal, localcontext
-
-    kmax = math.ceil((_Q_HALF_WIDTH + 0.1) / _T_STEP)
-    t0 = np.arange(-kmax, kmax + 1) * _T_STEP
-    pdf0 = np.exp(-0.5 * t0 * t0) / math.sqrt(2 * math.pi)
-    phi0 = np.empty_like(t0)
-    with localcontext() as ctx:
-        ctx.prec = 40
-        root_half = Decimal(1) / Decimal(2).sqrt()
-        for i, v in enumerate(t0.tolist()):
-            z = Decimal(abs(v)) * root_half
-            zh = float(z)
-            dz = float(z - Decimal(zh))
-            q = 0.5 * math.erfc(zh) - math.exp(-zh * zh) / math.sqrt(math.pi) * dz
-            phi0[i] = q if v <= 0 else 1.0 - q
-    he = [np.ones_like(t0), t0.copy()]
-    for j in range(1, _T_TERMS):
-        he.append(t0 * he[j] - j * he[j - 1])
-    cols = [t0, phi0]
-    for m in range(1, _T_TERMS + 1):
-        cols.append((-1) ** (m - 1) * he[m - 1] / math.factorial(m) * pdf0)
-    return [np.ascontiguousarray(c) for c in cols], kmax
-
-
-def _ndtr(t: np.ndarray) -> np.ndarray:
-    """``Φ(t)`` for ``t ≥ −9``, with relative error about 1e-16 (numpy only).
-
-    Table lookup at the nearest ``k/256`` and a 7-term Taylor expansion; 1 above 9.
-    """
-    cols, kmax = _normal_table()
-    with np.errstate(invalid="ignore", over="ignore"):
-        idx = np.rint(t * (1 / _T_STEP))
-        np.clip(idx, -kmax, kmax, out=idx)
-        idx = idx.astype(np.intp)
-        idx += kmax
-        d = t - cols[0].take(idx)
-        c = cols[_T_TERMS + 1].take(idx)
-        for m in range(_T_TERMS, 1, -1):
-            c *= d
-            c += cols[m].take(idx)
-        c *= d
-        c += cols[1].take(idx)
-    return np.where(t >= _T_TOP, 1.0, c)
-
-
-def _perturbmax_normal(zp: np.ndarray) -> np.ndarray:
-    """``P[argmax(z + ε) = i]`` for rows ``zp = z − max z ≤ 0`` (finite max), ε ~ N(0, I).
-
-    With ``w = z_i + ε_i`` measured from the row maximum,
-    ``p_i = ∫ φ(w − zp_i) Π_{j≠i} Φ(w − zp_j) dw``; the product is
-    ``P(w)/Φ(w − zp_i)`` with ``P(w) = Π_j Φ(w − zp_j)``, so the cost is
-    O(n × nodes) (``Φ ≥ Φ(−9)`` never underflows, and where ``P`` underflows
-    the integrand is below 1e-289). Outside ``[−9, 9]`` every integrand is
-    below ``Φ(−9)``; the trapezoid rule on this smooth integrand, vanishing at
-    both ends, converges geometrically in the step.
-    """
-    nodes = np.arange(-_Q_HALF_WIDTH, _Q_HALF_WIDTH + _Q_STEP / 2, _Q_STEP)
-    weights = np.full(nodes.size, _Q_STEP / math.sqrt(2 * math.pi))
-    weights[[0, -1]] *= 0.5
-    lead = zp.shape[:-1]
-    n = zp.shape[-1]
-    rows = zp.reshape(-1, n)
-    out = np.zeros_like(rows)
-    # chunk sizes depend on n only, so a vector gets the same result alone or in a batch
-    group = max(1, _PM_CHUNK // (n * nodes.size))
-    kc = max(1, _PM_CHUNK // (group * n))
-    for r0 in range(0, rows.shape[0], group):
-        blk = rows[r0 : r0 + group]
-        acc = np.zeros_like(blk)
-        for k0 in range(0, nodes.size, kc):
-            w = nodes[k0 : k0 + kc]
-            t = w[None, None, :] - blk[:, :, None]  # (rows, n, nodes)
-            cdf = _ndtr(t)
-            prod = cdf.prod(axis=1, keepdims=True)
-            with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # t² = inf: exp → 0
-                t *= t
-                t *= -0.5
-                integrand = np.exp(t, out=t)
-                integrand *= prod
-                integrand /= cdf
-            acc += (integrand * weights[k0 : k0 + kc]).sum(axis=-1)
-        out[r0 : r0 + group] = acc
-    out /= out.sum(axis=-1, keepdims=True)
-    return out.reshape(*lead, n)
-
-
 def perturbmax(
     x: ArrayLike, axis: int = -1, *, noise: str = "normal", temperature: float = 1.0
 ) -> np.ndarray:
@@ -506,7 +402,7 @@ def perturbmax(
     with np.errstate(over="ignore", invalid="ignore"):  # longdouble below -1.8e308: -inf, p = 0
         zp = (clean - m) / tau
         zp = np.where(np.isnan(zp), -np.inf, zp).astype(np.float64)
-    p = _perturbmax_normal(zp).astype(a.dtype)
+    p = perturbmax_normal(zp, _Q_STEP).astype(a.dtype)
     if a.dtype.itemsize > 8:  # on the simplex to longdouble's ULP, not float64's
         p /= p.sum(axis=-1, keepdims=True)
     p = np.where(inf_rows, _equal_share(a == a.max(axis=-1, keepdims=True)), p)
@@ -526,8 +422,9 @@ def gumbel_noise(
 
     ``u = rng.random(shape)`` (float64, C order), raised to the smallest normal
     float where it is 0 so every ``g`` is finite (``g ∈ [−6.6, 36.7]``). The
-    library and the oracle twin both draw through this function, so a seed
-    fixes the noise exactly.
+    oracle twin (:func:`softmax_cli.oracle.variants.gumbel_noise`) follows the same
+    protocol on its own, exactly in mpmath, so a seed fixes the noise and a fault in
+    this transform shows against it.
 
     Examples
     --------

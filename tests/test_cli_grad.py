@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from softmax_cli import derivatives, losses
+from softmax_cli import derivatives, losses, registry
 
 from .conftest import run_shell
 
@@ -104,7 +104,7 @@ def test_each_loss_prints_loss_and_gradient(cli, args, name, kw):
     assert run.code == 0, run.err
     header, rows = csv_rows(run.out)
     assert header == ["loss", "grad_0", "grad_1", "grad_2"]
-    loss, grad = losses.get(name).func(np.array(x), 2, **kw)
+    loss, grad = registry.get_loss(name).func(np.array(x), 2, **kw)
     assert rows[0].tolist() == [float(loss), *grad.tolist()]
 
 

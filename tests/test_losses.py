@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import softmax_cli as sm
-from softmax_cli import losses, oracle
+from softmax_cli import losses, oracle, registry
 from softmax_cli.errors import SoftmaxInputError
 from softmax_cli.oracle import losses as oracle_losses
 from softmax_cli.oracle.derivatives import scaled_ulp_error
@@ -43,7 +43,7 @@ def finite_difference(fn, x, t, kw, h=1e-6) -> np.ndarray:
 
 @pytest.mark.parametrize(("name", "kw"), KINDS, ids=KIND_IDS)
 def test_finite_differences_of_each_loss_match_its_gradient(name, kw):
-    fn = losses.get(name).func
+    fn = registry.get_loss(name).func
     for t in (0, 2, 3):
         _, grad = fn(X, t, **kw)
         np.testing.assert_allclose(grad, finite_difference(fn, X, t, kw), atol=3e-8)
@@ -51,7 +51,7 @@ def test_finite_differences_of_each_loss_match_its_gradient(name, kw):
 
 @pytest.mark.parametrize(("name", "kw"), KINDS, ids=KIND_IDS)
 def test_loss_and_gradient_match_the_oracle(name, kw):
-    record = losses.get(name)
+    record = registry.get_loss(name)
     x = X.reshape(1, -1)
     loss, grad = record.func(x, [2], **kw)
     exact_loss, exact_grad = oracle_losses.evaluate(name, x, [2], **kw)
@@ -74,8 +74,8 @@ def test_golden_losses_from_the_oracle():
         ("entmax", [0.3, -0.2, 0.9, 0.1], 0, {"alpha": 1.3}, "0.97506379540678422104"),
     ]
     for name, x, t, kw, want in golden:
-        loss, _ = losses.get(name).func(np.array(x), t, **kw)
-        tol = 1.0 if losses.get(name).relative else 2.0
+        loss, _ = registry.get_loss(name).func(np.array(x), t, **kw)
+        tol = 1.0 if registry.get_loss(name).relative else 2.0
         assert oracle.ulp_error(loss, mpmath.mpf(want)) <= tol, name
 
 
@@ -186,7 +186,7 @@ def test_entmax_loss_at_alpha_one_and_two_is_cross_entropy_and_sparsemax_loss():
 
 @pytest.mark.parametrize(("name", "kw"), KINDS, ids=KIND_IDS)
 def test_batches_axes_and_dtypes(name, kw):
-    fn = losses.get(name).func
+    fn = registry.get_loss(name).func
     x = np.tanh(np.random.default_rng(1).normal(0, 1, (4, 3))).astype(np.float32)  # columns
     loss, grad = fn(x, [0, 2, 1], axis=0, **kw)
     assert loss.shape == (3,) and grad.shape == x.shape
@@ -221,4 +221,4 @@ def test_option_errors():
     with pytest.raises(SoftmaxInputError, match="alpha"):
         losses.entmax_loss([0.5, 0.2], 0, alpha=0.9)
     with pytest.raises(SoftmaxInputError, match="unknown loss 'hinge'"):
-        losses.get("hinge")
+        registry.get_loss("hinge")

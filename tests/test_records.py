@@ -95,11 +95,8 @@ def test_every_trace_ends_in_the_function_it_explains(r):
             assert an._same(out, sj.implementations[name](x, 0.5)), (r.name, name, dt)
 
 
-def test_legacy_loss_names_still_answer():
-    from softmax_cli import losses
-
-    assert losses.get("ce") is registry.get_loss("cross-entropy")
-    assert set(losses.LOSSES) == set(registry.loss_names())
+def test_loss_aliases_answer():
+    assert registry.get_loss("ce") is registry.get_loss("cross-entropy")
     assert an.LOSS_NAMES["xent"] == "cross-entropy"
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from mpmath import mpf
 
 from .._arrays import as_float_array, normalize_axis
+from ..registry import differentiable
 from . import DEFAULT_DPS, MAX_DPS, abs_error_in_ulps_of_one, to_mpf
 
 __all__ = ["jacobian", "jvp", "numerical_jacobian", "scaled_ulp_error", "vjp"]
@@ -112,9 +113,7 @@ def jacobian(
     >>> J.shape, mpmath.nstr(J[0, 1], 5)
     ((1, 2), '0.5')
     """
-    from ..derivatives import _mapping
-
-    mapping = _mapping(name)
+    mapping = differentiable(name)
     if not 1 <= int(dps) <= MAX_DPS:
         raise ValueError(f"dps must be between 1 and {MAX_DPS}, got {dps}")
     params = mapping.validate(params)
