@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import SoftmaxInputError
 from ..io.readers import Batch, Layout, open_vectors, parse_arguments
+from .output import resolve_format  # noqa: F401 - re-exported: commands' old import path
 
 
 class ArgumentsReader:
@@ -101,16 +102,6 @@ def _command_path() -> str:
     except RuntimeError:  # pragma: no cover - outside a command
         ctx = None
     return ctx.command_path if ctx is not None else "softmax compute"
-
-
-def resolve_format(fmt: str) -> str:
-    """``auto`` is ``table`` when stdout is a terminal and ``csv`` otherwise."""
-    if fmt != "auto":
-        return fmt
-    try:
-        return "table" if sys.stdout.isatty() else "csv"
-    except (AttributeError, ValueError):
-        return "csv"
 
 
 def stderr_is_terminal() -> bool:
