@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .. import registry
+from ..analysis.compute import row_params
 from ..analysis.sweep import (
     DEFAULT_MAX,
     DEFAULT_MIN,
@@ -194,15 +194,6 @@ def grid_from_options(
 # ---------------------------------------------------------------- rows
 
 
-def _row_params(mapping: registry.Mapping, params: dict[str, Any], index: int) -> dict[str, Any]:
-    """A seeded stochastic map draws other noise for every input row after the first."""
-    seed = params.get("seed")
-    if not mapping.stochastic or seed is None or index == 0:
-        return params
-    state = np.random.SeedSequence([seed, index]).generate_state(1)[0]
-    return {**params, "seed": int(state)}
-
-
 def _rows(reader, from_args: bool):
     """(label, vector) per input row; labels are ids, else line numbers (None for arguments)."""
     for batch in reader:
@@ -280,7 +271,7 @@ def temperature_sweep(
                         method=mapping,
                         bits=bits,
                         dtype=dt,
-                        **_row_params(mapping, params, index),
+                        **row_params(mapping, params, index),
                     )
                 except SoftmaxInputError as err:
                     where = _label_text(label, layout.id_name)
