@@ -37,7 +37,7 @@ from .options import (
     usage_error,
     with_method_params,
 )
-from .output import emit, resolve_format
+from .output import deliver, resolve_format
 from .source import open_source, row_progress, stderr_is_terminal
 
 # mirrors softmax_cli.oracle.DEFAULT_DPS and analysis.compare.MIN_DPS/MAX_DPS (tested equal);
@@ -203,7 +203,7 @@ def compare(
                     else:
                         writer.write(json_record(label, cmp))
 
-            emit(
+            deliver(
                 fmt,
                 table=lambda: _print_tables(
                     results(),

@@ -1,7 +1,7 @@
 """``softmax compute``: run any registry mapping over vectors from arguments, files or stdin.
 
 The computing is :mod:`softmax_cli.analysis.compute` (``run_mapping`` is called
-through this module's name for it); the output goes through :func:`.output.emit`.
+through this module's name for it); the output goes through :func:`.output.deliver`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .output import emit, resolve_format
+from .output import deliver, resolve_format
 from .source import open_source, row_progress, stderr_is_terminal
 
 COMPUTE_HELP = """Run a mapping on vectors of logits.
@@ -136,7 +136,7 @@ def compute(
             for result, row_ids, _ in batches:
                 writer.write(result, row_ids)
 
-        emit(
+        deliver(
             fmt,
             table=lambda: _print_table(mapping, batches, layout, from_args, precision),
             records=write,

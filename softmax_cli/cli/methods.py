@@ -10,7 +10,7 @@ from ..analysis.methods import method_records, method_rows, parameter_text
 from ..io.records import RecordWriter
 from .app import app
 from .options import FormatOpt, OutputFormat
-from .output import emit, resolve_format
+from .output import deliver, resolve_format
 
 __all__ = ["method_records", "methods"]
 
@@ -31,7 +31,7 @@ def methods(format: FormatOpt = OutputFormat.auto) -> None:
     def write(writer: RecordWriter) -> None:
         writer.write_all(method_rows(records) if writer.delimited else records)
 
-    emit(
+    deliver(
         resolve_format(format.value),
         table=lambda: _print_table(records),
         records=write,

@@ -1,6 +1,6 @@
 """Where a command's results go: a rich table, or records through the one writer.
 
-:func:`emit` is the one place that chooses between the two: commands hand it a
+:func:`deliver` is the one place that chooses between the two: commands hand it a
 function that prints their tables and a function that feeds their records to a
 :class:`~softmax_cli.io.records.RecordWriter` (or its numeric
 :class:`~softmax_cli.io.writers.RowWriter`).
@@ -36,7 +36,7 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         yield fh
 
 
-def emit(
+def deliver(
     fmt: str,
     *,
     table: Callable[[], Any],

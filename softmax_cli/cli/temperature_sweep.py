@@ -49,7 +49,7 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .output import emit, resolve_format
+from .output import deliver, resolve_format
 from .source import open_source, stderr_is_terminal
 
 SWEEP_HELP = "\n\n".join(
@@ -296,7 +296,7 @@ def temperature_sweep(
                     sweep_records(s, label, label_name=label_name, unit=unit, sparse=mapping.sparse)
                 )
 
-        emit(
+        deliver(
             fmt,
             table=lambda: _print_reports(
                 results, layout.id_name, top, precision, picture.value, columns, tables
