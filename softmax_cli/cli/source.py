@@ -2,7 +2,8 @@
 
 Commands call :func:`open_source` with what the user typed and get a reader
 that yields :class:`~softmax_cli.io.readers.Batch` objects, whatever the route;
-:func:`resolve_format` turns ``--format auto`` into a concrete format.
+:func:`~softmax_cli.cli.output.resolve_format` (re-exported here) turns ``--format auto``
+into a concrete format.
 """
 
 from __future__ import annotations
