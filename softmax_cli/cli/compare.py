@@ -6,12 +6,10 @@ application starts, so ``softmax compute`` stays fast.
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterator
 from itertools import chain, islice
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, Optional
 
 import numpy as np
 import typer
@@ -20,7 +18,8 @@ from rich.console import Console
 from .. import registry
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
-from .app import EXIT_CHECK, EXIT_USAGE, app
+from ..io.records import RecordWriter
+from .app import EXIT_CHECK, app
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
@@ -37,10 +36,12 @@ from .options import (
     ValuesArg,
     resolve_loss,
     resolve_method,
+    usage_error,
     with_loss_params,
     with_method_params,
 )
-from .source import open_source, resolve_format, row_progress, stderr_is_terminal
+from .output import deliver, resolve_format
+from .source import open_source, row_progress, stderr_is_terminal
 
 # mirrors softmax_cli.oracle.DEFAULT_DPS and analysis.compare.MIN_DPS/MAX_DPS (tested equal);
 # spelled out so that the help text does not import mpmath
@@ -117,12 +118,6 @@ MaxRowsOpt = Annotated[
 ]
 
 
-def _usage(message: str) -> NoReturn:
-    """A bad option value: one line on stderr and exit status 2, like any usage error."""
-    sys.stderr.write(f"error: {message} (see 'softmax compare --help')\n")
-    raise typer.Exit(EXIT_USAGE)
-
-
 def _rows(reader) -> Iterator[tuple[str, np.ndarray]]:
     """(label, vector) for every input row: the id, else the source line number."""
     for batch in reader:
@@ -168,19 +163,20 @@ def compare(
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
-) -> None:
+) -> int:
     from ..analysis import compare as an
+    from ..analysis.compare_rows import Worst, delimited_records, json_record
 
     try:
         dps = an.check_dps(dps)
     except SoftmaxInputError as err:
-        _usage(f"--dps {str(err).removeprefix('dps ')}")
+        raise usage_error(f"--dps {str(err).removeprefix('dps ')}") from None
     if not 1 <= precision <= 17:
-        _usage(f"--precision must be between 1 and 17, got {precision}")
+        raise usage_error(f"--precision must be between 1 and 17, got {precision}")
     if max_rows < 0:
-        _usage(f"--max-rows must be 0 (all) or more, got {max_rows}")
+        raise usage_error(f"--max-rows must be 0 (all) or more, got {max_rows}")
     if not max_ulp >= 0:
-        _usage(f"--max-ulp must be a number ≥ 0, got {max_ulp:g}")
+        raise usage_error(f"--max-ulp must be a number ≥ 0, got {max_ulp:g}")
     subj = _subject(method, method_params, loss_params, target)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
@@ -197,7 +193,7 @@ def compare(
                 "note: --explain shows its steps for a single vector, in a table or json\n"
             )
         rows = chain(first, rows)
-        worst = _Worst(max_ulp)
+        worst = Worst(max_ulp)
         with row_progress("compare", many and stderr_is_terminal()) as advance:
 
             def results() -> Iterator[tuple[str, Any]]:
@@ -215,8 +211,16 @@ def compare(
                     advance()
                     yield label, cmp
 
-            if fmt == "table":
-                _print_tables(
+            def records(writer) -> None:
+                for label, cmp in results():
+                    if writer.delimited:
+                        writer.write_all(delimited_records(label, cmp, layout.id_name))
+                    else:
+                        writer.write(json_record(label, cmp))
+
+            deliver(
+                fmt,
+                table=lambda: _print_tables(
                     results(),
                     many,
                     layout.id_name,
@@ -226,40 +230,19 @@ def compare(
                     subj.name,
                     dt,
                     dps,
-                )
-            elif fmt in ("json", "jsonl"):
-                _write_json(results(), fmt)
-            else:
-                _write_delimited(results(), "," if fmt == "csv" else "\t", layout.id_name)
-    if check and worst.ulp > max_ulp:
+                ),
+                records=records,
+                writer=lambda stream, fmt: RecordWriter(stream, fmt, json_layout="flush"),
+            )
+    if check and worst.failed:
         sys.stdout.flush()
         where = f"row {worst.label}" + ("" if worst.scalar else f", entry {worst.index}")
         sys.stderr.write(
             f"check failed: accurate {subj.name} is off by {an.format_ulp(worst.ulp)} ULP > "
             f"--max-ulp {max_ulp:g} ({where}; {worst.over} of {worst.rows} rows over)\n"
         )
-        raise typer.Exit(EXIT_CHECK)
-
-
-class _Worst:
-    """The largest error of the accurate implementation over the rows, for --check."""
-
-    def __init__(self, limit: float) -> None:
-        self.limit = limit
-        self.ulp = -1.0
-        self.label = ""
-        self.index = 0
-        self.scalar = False
-        self.rows = 0
-        self.over = 0
-
-    def see(self, label: str, cmp: Any) -> None:
-        acc = cmp.accurate
-        self.rows += 1
-        self.over += acc.worst > self.limit
-        if acc.worst > self.ulp:
-            self.ulp, self.label, self.index = acc.worst, label, acc.worst_index
-            self.scalar = cmp.scalar
+        return EXIT_CHECK
+    return 0
 
 
 def _print_tables(results, many: bool, id_name, precision, max_rows, explain, name, dt, dps):
@@ -273,116 +256,3 @@ def _print_tables(results, many: bool, id_name, precision, max_rows, explain, na
         return
     summaries = [summarize(cmp, label) for label, cmp in results]
     console.print(summary_view(summaries, name, dt, dps, id_name))
-
-
-# ---------------------------------------------------------------------------- machine formats
-
-
-def _numbers(values: np.ndarray) -> list[str]:
-    """JSON number tokens, bit-exact for the dtype; nan and infinities as strings."""
-    from ..io.writers import format_floats
-
-    return [t if t not in ("nan", "inf", "-inf") else f'"{t}"' for t in format_floats(values)]
-
-
-def _json_list(tokens: list[str]) -> str:
-    return "[" + ", ".join(tokens) + "]"
-
-
-def _record(label: str, cmp: Any) -> str:
-    """One row as a JSON object (numbers written bit-exactly, oracle values as strings)."""
-    from ..analysis.compare import dtype_name
-
-    fields = {
-        "row": json.dumps(label),
-        "method": json.dumps(cmp.method),
-        "dtype": json.dumps(dtype_name(cmp.dtype)),
-        "dps": str(cmp.dps),
-        "temperature": repr(float(cmp.temperature)),
-    }
-    if cmp.target is not None:
-        fields["target"] = str(cmp.target)
-    fields["x"] = _json_list(_numbers(cmp.x))
-    fields["oracle"] = json.dumps(list(cmp.oracle_text), ensure_ascii=False)
-    fields["condition"] = "null" if cmp.condition is None else _json_list(_numbers(cmp.condition))
-    impls = {}
-    for r in cmp.results:
-        impl = {
-            "values": _json_list(_numbers(r.values)),
-            "ulp": _json_list(_numbers(r.ulp)),
-            "flags": json.dumps([list(f) for f in r.flags]),
-            "worst_ulp": _numbers(np.array([r.worst]))[0],
-            "wrong": json.dumps(bool(r.failed)),
-        }
-        if r.trace is not None and r.trace.steps and r.trace.steps[0].exact is not None:
-            impl["steps"] = _json_list([_step(s) for s in r.trace.steps])
-        impls[r.name] = _json_object(impl)
-    fields["implementations"] = _json_object(impls)
-    fields["verdict"] = json.dumps(list(cmp.verdict), ensure_ascii=False)
-    return _json_object(fields)
-
-
-def _step(s: Any) -> str:
-    from ..analysis.compare import dtype_name
-
-    return _json_object(
-        {
-            "step": json.dumps(s.key),
-            "formula": json.dumps(s.formula, ensure_ascii=False),
-            "dtype": json.dumps(dtype_name(s.dtype)),
-            "values": _json_list(_numbers(s.values)),
-            "ulp": "null" if s.ulp is None else _json_list(_numbers(s.ulp)),
-            "event": json.dumps(s.event),
-            "note": json.dumps(s.note, ensure_ascii=False),
-        }
-    )
-
-
-def _json_object(fields: dict[str, str]) -> str:
-    return "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in fields.items()) + "}"
-
-
-def _write_json(results, fmt: str) -> None:
-    out = sys.stdout
-    if fmt == "jsonl":
-        for label, cmp in results:
-            out.write(_record(label, cmp) + "\n")
-        return
-    out.write("[")
-    for n, (label, cmp) in enumerate(results):
-        out.write(("," if n else "") + "\n" + _record(label, cmp))
-    out.write("\n]\n")
-
-
-def _write_delimited(results, delimiter: str, id_name: str | None) -> None:
-    """One line per entry (per row for a reduction): x, oracle, each result, ULPs, flags, κ."""
-    writer = csv.writer(sys.stdout, delimiter=delimiter, lineterminator="\n")
-    header_done = False
-    for label, cmp in results:
-        if not header_done:
-            head = [id_name or "row", "i", "x", "oracle"]
-            for r in cmp.results:
-                head += [r.name, f"{r.name}_ulp", f"{r.name}_flags"]
-            head.append("condition")
-            writer.writerow(head)
-            header_done = True
-        xs = _plain(cmp.x)
-        cols = [(_plain(r.values), _plain(r.ulp), r.flags) for r in cmp.results]
-        kappa = _plain(cmp.condition) if cmp.condition is not None else None
-        for i in range(len(cmp.oracle_text)):
-            row = [
-                label,
-                "" if cmp.scalar else str(i),
-                "" if cmp.scalar else xs[i],
-                cmp.oracle_text[i],
-            ]
-            for vals, ulps, flags in cols:
-                row += [vals[i], ulps[i], " ".join(flags[i])]
-            row.append("" if kappa is None else kappa[i])
-            writer.writerow(row)
-
-
-def _plain(values: np.ndarray) -> list[str]:
-    from ..io.writers import format_floats
-
-    return format_floats(np.asarray(values))

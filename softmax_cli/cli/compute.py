@@ -1,17 +1,20 @@
-"""``softmax compute``: run any registry mapping over vectors from arguments, files or stdin."""
+"""``softmax compute``: run any registry mapping over vectors from arguments, files or stdin.
+
+The computing is :mod:`softmax_cli.analysis.compute` (``run_mapping`` is called
+through this module's name for it); the output goes through :func:`.output.deliver`.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import sys
 from collections.abc import Iterator
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import numpy as np
 import typer
 from rich.console import Console
 
 from .. import registry
+from ..analysis.compute import output_columns, row_params, run_mapping
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.writers import RowWriter
@@ -34,7 +37,8 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .source import open_source, resolve_format, row_progress, stderr_is_terminal
+from .output import deliver, resolve_format
+from .source import open_source, row_progress, stderr_is_terminal
 
 COMPUTE_HELP = """Run a mapping on vectors of logits.
 
@@ -67,32 +71,6 @@ AxisOpt = Annotated[
 ]
 
 
-@contextlib.contextmanager
-def open_output(path: str | None) -> Iterator[TextIO]:
-    """stdout, or the named file (created only once there is something to write)."""
-    if path is None or path == "-":
-        yield sys.stdout
-        return
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        yield fh
-
-
-def output_columns(mapping: registry.Mapping, columns: list[str] | None) -> list[str] | None:
-    """Header of the output: the input's for per-entry maps, the method's name for reductions."""
-    if mapping.output == registry.SCALAR:
-        return [mapping.name] if columns is not None else None
-    return columns
-
-
-def _batch_params(mapping: registry.Mapping, params: dict[str, Any], index: int) -> dict[str, Any]:
-    """Per-batch parameters: a seeded stochastic map draws fresh noise for every batch."""
-    seed = params.get("seed")
-    if not mapping.stochastic or seed is None or index == 0:
-        return params
-    state = np.random.SeedSequence([seed, index]).generate_state(1)[0]
-    return {**params, "seed": int(state)}
-
-
 def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tuple]:
     """(result, ids, input values) per batch, computed vectorised over the batch's rows."""
     for i, b in enumerate(reader):
@@ -101,25 +79,10 @@ def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tu
             b.values.astype(dt, copy=False),
             axis=-1,
             temperature=temperature,
-            params=_batch_params(mapping, params, i),
+            params=row_params(mapping, params, i),
         )
         advance(b.values.shape[0])
         yield out, b.ids, b.values
-
-
-def run_mapping(
-    mapping: registry.Mapping,
-    values: np.ndarray,
-    *,
-    axis: int,
-    temperature: float,
-    params: dict[str, Any],
-) -> np.ndarray:
-    """Apply ``mapping`` to a 2-D block; reductions come back as a column (or a row for axis 0)."""
-    out = mapping.func(values, axis=axis, temperature=temperature, **params)
-    if mapping.output == registry.SCALAR:
-        out = out[:, None] if axis != 0 else out[None, :]
-    return out
 
 
 @app.command(help=COMPUTE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
@@ -165,22 +128,23 @@ def compute(
             batches: Any = [(result, ids if keep_ids else None, full)]
         else:
             batches = _per_batch(reader, mapping, params, dt, temperature, advance)
-        if fmt == "table":
-            _print_table(mapping, batches, layout, from_args, precision)
-            return
-        with open_output(output) as stream:
-            writer = RowWriter(
-                stream,
-                fmt,
-                columns=out_cols,
-                id_name=layout.id_name,
-                has_ids=layout.id_index is not None
-                and not (by_column and mapping.output == registry.SCALAR),
-                dtype=dt,
-            )
-            with writer:
-                for result, row_ids, _ in batches:
-                    writer.write(result, row_ids)
+        has_ids = layout.id_index is not None and not (
+            by_column and mapping.output == registry.SCALAR
+        )
+
+        def write(writer: RowWriter) -> None:
+            for result, row_ids, _ in batches:
+                writer.write(result, row_ids)
+
+        deliver(
+            fmt,
+            table=lambda: _print_table(mapping, batches, layout, from_args, precision),
+            records=write,
+            writer=lambda stream, fmt: RowWriter(
+                stream, fmt, columns=out_cols, id_name=layout.id_name, has_ids=has_ids, dtype=dt
+            ),
+            output=output,
+        )
 
 
 def _print_table(mapping, batches, layout, from_args: bool, precision: int) -> None:

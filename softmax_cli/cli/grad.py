@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Optional, TextIO
+from typing import Annotated, Any, Optional
 
 import numpy as np
 import typer
 from rich.console import Console
 
-from .. import derivatives, losses, registry
+from .. import losses, registry
+from ..analysis.grad import (
+    BLOCK_NUMBERS,
+    MAX_CHECK_N,
+    MAX_JACOBIAN_N,
+    Plan,
+    gini,
+    grad_blocks,
+    is_scalar,
+    output_columns,
+    reference_half_l1,
+)
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.readers import parse_arguments
@@ -40,16 +47,11 @@ from .options import (
     with_loss_params,
     with_method_params,
 )
-from .source import open_source, resolve_format, row_progress, stderr_is_terminal
+from .output import deliver, resolve_format
+from .source import open_source, row_progress, stderr_is_terminal
 
-#: Digits the oracle works to for ``--check``.
-CHECK_DPS = 50
-#: Numbers in one block of dense Jacobians (8 MB of float64; their text is ~10x that).
-_BLOCK_NUMBERS = 1 << 20
-#: Longest vector whose dense Jacobian grad computes (n² = 4M numbers, 32 MB a row).
-MAX_JACOBIAN_N = 2048
-#: Longest vector --check takes: the oracle differentiates numerically, n² evaluations.
-MAX_CHECK_N = 256
+#: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
+_BLOCK_NUMBERS = BLOCK_NUMBERS
 
 GRAD_HELP = """Jacobians, Jacobian-vector products and loss gradients of a mapping.
 
@@ -131,22 +133,6 @@ TargetColumnOpt = Annotated[
         show_default=False,
     ),
 ]
-
-
-@dataclass
-class Plan:
-    """What one run computes: the mode, the mapping and its parameters, the loss and options."""
-
-    mode: str  # "jacobian" | "jvp" | "loss"
-    mapping: registry.Mapping
-    params: dict[str, Any]
-    temperature: float
-    dtype: np.dtype
-    loss: registry.Loss | None = None
-    loss_kw: dict[str, Any] = field(default_factory=dict)
-    vector: str | None = None
-    target: int | None = None
-    target_column: str | None = None
 
 
 def make_plan(
@@ -268,19 +254,6 @@ def target_index(spec: str, layout: Any) -> int:
     return pos
 
 
-def _row_targets(col: np.ndarray, n: int, source: str, lines: np.ndarray) -> np.ndarray:
-    """Targets from a column of floats, each an integer in ``0 … n−1``, else name the line."""
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(col) | (col != np.floor(col)) | (col < 0) | (col >= n)
-    if bad.any():
-        i = int(np.argmax(bad))
-        try:
-            losses.check_targets(col[i : i + 1].astype(np.float64), (1,), n)
-        except SoftmaxInputError as err:
-            raise SoftmaxInputError(f"{source}: line {int(lines[i])}: {err}") from None
-    return col.astype(np.intp)
-
-
 def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
     try:
         v = parse_arguments([text], dtype=dtype)
@@ -294,106 +267,9 @@ def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
     return v
 
 
-def output_columns(plan: Plan, names: list[str], scalar: bool) -> list[str]:
-    """Header of the machine output for the plan's mode."""
-    if plan.mode == "loss":
-        return ["loss", *(f"grad_{c}" for c in names)]
-    if plan.mode == "jvp":
-        return ["jvp"] if scalar else [f"jvp_{c}" for c in names]
-    if scalar:
-        return [f"d{plan.mapping.name}/d{c}" for c in names]
-    return [f"d{a}/d{b}" for a in names for b in names]
-
-
-# ---------------------------------------------------------------------------
-# Computing one block of rows
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class Block:
-    """One batch of rows and what was computed for it."""
-
-    x: np.ndarray
-    ids: list[str] | None
-    lines: np.ndarray
-    rows: np.ndarray  # the machine-output rows
-    targets: np.ndarray | None = None
-    derivative: derivatives.Derivative | None = None
-    result: Any = None  # J (jacobian), J·v (jvp) or (loss, grad)
-    v: np.ndarray | None = None
-
-
-def compute_block(plan: Plan, x: np.ndarray, targets: np.ndarray | None, v) -> Block:
-    """Run the plan on a ``(rows, n)`` block."""
-    block = Block(x=x, ids=None, lines=np.zeros(0), rows=np.zeros((0, 0)), targets=targets, v=v)
-    if plan.mode == "loss":
-        assert plan.loss is not None
-        loss, grad = plan.loss.func(x, targets, **plan.loss_kw)
-        block.result = (loss, grad)
-        block.rows = np.concatenate([loss[:, None], grad], axis=1)
-        return block
-    d = derivatives.linearize(plan.mapping, x, temperature=plan.temperature, **plan.params)
-    block.derivative = d
-    if plan.mode == "jvp":
-        jv = d.jvp(v)
-        block.result = jv
-        block.rows = jv[:, None] if d.scalar else jv
-    else:
-        J = d.jacobian()
-        block.result = J
-        block.rows = J.reshape(J.shape[0], -1)
-    return block
-
-
-def check_block(plan: Plan, block: Block) -> dict[str, float]:
-    """Worst errors of a block against the oracle, by what was measured."""
-    from .. import oracle
-    from ..oracle import derivatives as oracle_derivatives
-    from ..oracle import losses as oracle_losses
-
-    x, dt = block.x, plan.dtype
-    if plan.mode == "loss":
-        assert plan.loss is not None
-        loss, grad = block.result
-        exact_loss, exact_grad = oracle_losses.evaluate(
-            plan.loss.name, x, block.targets, dps=CHECK_DPS, **plan.loss_kw
-        )
-        if plan.loss.relative:
-            lerr = oracle.ulp_error(loss, exact_loss, dt)
-            lname = "loss {} ULP"
-        else:
-            lerr = oracle_derivatives.scaled_ulp_error(loss, exact_loss, dt)
-            lname = "loss {} ULP of max(1, L)"
-        gerr = oracle_derivatives.scaled_ulp_error(grad, exact_grad, dt)
-        return {lname: float(lerr.max()), "gradient {} ULP of 1.0": float(gerr.max())}
-    kw = {"temperature": plan.temperature, "dps": CHECK_DPS, **plan.params}
-    if plan.mode == "jvp":
-        exact = oracle_derivatives.jvp(plan.mapping.name, x, block.v, **kw)
-        err = oracle_derivatives.scaled_ulp_error(block.result, exact, dt)
-        return {"J·v {} ULP of 1.0": float(err.max())}
-    exact = oracle_derivatives.jacobian(plan.mapping.name, x, **kw)
-    err = oracle_derivatives.scaled_ulp_error(block.result, exact, dt)
-    return {"Jacobian {} ULP of 1.0": float(err.max())}
-
-
-def _merge(worst: dict[str, float], new: dict[str, float]) -> None:
-    for k, v in new.items():
-        worst[k] = max(worst.get(k, 0.0), v)
-
-
 # ---------------------------------------------------------------------------
 # The command
 # ---------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _open_output(path: str | None) -> Iterator[TextIO]:
-    if path is None or path == "-":
-        yield sys.stdout
-        return
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        yield fh
 
 
 @app.command(help=GRAD_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
@@ -419,7 +295,7 @@ def grad(
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
-) -> None:
+) -> int:
     dt = parse_dtype(dtype.value)
     plan = make_plan(
         method=method,
@@ -433,6 +309,7 @@ def grad(
         loss_options={n: loss_params.get(n) for n in registry.loss_params()},
     )
     fmt = resolve_format(format.value)
+    console = Console() if fmt == "table" else Console(stderr=True)  # tables, or the check line
     worst: dict[str, float] = {}
     with (
         open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
@@ -469,67 +346,42 @@ def grad(
                 "differentiates numerically, n² evaluations in arbitrary precision (about 30 s "
                 "at the cap); check a slice of the vector"
             )
-        # dense Jacobians take n² numbers a row: bound the memory of one block
-        step = max(1, _BLOCK_NUMBERS // (n * n)) if plan.mode == "jacobian" else None
+        blocks = grad_blocks(
+            plan,
+            reader,
+            n=n,
+            target_col=tcol,
+            source=layout.source_name,
+            v=v,
+            worst=worst if check else None,
+            advance=advance,
+            block_numbers=_BLOCK_NUMBERS,
+        )
+        scalar = plan.mode != "loss" and is_scalar(plan)
 
-        def blocks() -> Iterator[Block]:
-            for b in reader:
-                x = b.values.astype(dt, copy=False)
-                targets = None
-                if plan.mode == "loss":
-                    if tcol is not None:
-                        targets = _row_targets(x[:, tcol], n, layout.source_name, b.lines)
-                        x = np.delete(x, tcol, axis=1)
-                    else:
-                        targets = np.full(x.shape[0], plan.target, dtype=np.intp)
-                size = step or x.shape[0]
-                for s in range(0, x.shape[0], size):
-                    part = slice(s, s + size)
-                    block = compute_block(
-                        plan, x[part], None if targets is None else targets[part], v
-                    )
-                    block.ids = None if b.ids is None else b.ids[part]
-                    block.lines = b.lines[part]
-                    if check:
-                        _merge(worst, check_block(plan, block))
-                    advance(block.x.shape[0])
-                    yield block
+        def write(writer: RowWriter) -> None:
+            for block in blocks:
+                writer.write(block.rows, block.ids)
 
-        if fmt == "table":
-            console = Console()
-            _print_tables(console, plan, blocks(), names, layout, from_args, precision)
-            report = console
-        else:
-            scalar = plan.mode != "loss" and _is_scalar(plan)
-            with (
-                _open_output(output) as stream,
-                RowWriter(
-                    stream,
-                    fmt,
-                    columns=output_columns(plan, names, scalar),
-                    id_name=layout.id_name,
-                    has_ids=layout.id_index is not None,
-                    dtype=dt,
-                ) as writer,
-            ):
-                for block in blocks():
-                    writer.write(block.rows, block.ids)
-            report = Console(stderr=True)
+        deliver(
+            fmt,
+            table=lambda: _print_tables(console, plan, blocks, names, layout, from_args, precision),
+            records=write,
+            writer=lambda stream, fmt: RowWriter(
+                stream,
+                fmt,
+                columns=output_columns(plan, names, scalar),
+                id_name=layout.id_name,
+                has_ids=layout.id_index is not None,
+                dtype=dt,
+            ),
+            output=output,
+        )
     if check:
-        report.print(check_line(worst, max_ulp), soft_wrap=True)
+        console.print(check_line(worst, max_ulp), soft_wrap=True)
         if any(v > max_ulp for v in worst.values()):
-            raise typer.Exit(EXIT_CHECK)
-
-
-def _is_scalar(plan: Plan) -> bool:
-    return plan.mapping.output == registry.SCALAR
-
-
-def _gini(y: np.ndarray) -> float:
-    """``1 − Σ y_i²`` as ``2 Σ_{i<j} y_i y_j`` (no cancellation near one-hot)."""
-    y = y.astype(np.float64)
-    before = np.concatenate([[0.0], np.cumsum(y[:-1])])
-    return float(2 * (y * before).sum())
+            return EXIT_CHECK
+    return 0
 
 
 def _print_tables(console, plan: Plan, blocks, names, layout, from_args: bool, precision: int):
@@ -541,12 +393,7 @@ def _print_tables(console, plan: Plan, blocks, names, layout, from_args: bool, p
             y = np.atleast_2d(np.asarray(d.value()).reshape(block.x.shape[0], -1))
             half = d.half_l1()
             if reference is None:
-                zero = np.zeros((1, block.x.shape[1]), dtype=plan.dtype)
-                reference = float(
-                    derivatives.linearize(
-                        plan.mapping, zero, temperature=plan.temperature, **plan.params
-                    ).half_l1()[0]
-                )
+                reference = reference_half_l1(plan, block.x.shape[1])
             for r in range(block.x.shape[0]):
                 title = None
                 if not from_args:
@@ -560,7 +407,7 @@ def _print_tables(console, plan: Plan, blocks, names, layout, from_args: bool, p
                         block.result[r],
                         name=name,
                         half_l1=float(half[r]),
-                        gini=_gini(y[r]) if plan.mapping.output == registry.DISTRIBUTION else None,
+                        gini=gini(y[r]) if plan.mapping.output == registry.DISTRIBUTION else None,
                         reference=reference,
                         precision=precision,
                         title=title,
@@ -588,7 +435,7 @@ def _print_tables(console, plan: Plan, blocks, names, layout, from_args: bool, p
                 ),
             )
         return
-    scalar = plan.mode != "loss" and _is_scalar(plan)
+    scalar = plan.mode != "loss" and is_scalar(plan)
     cols = output_columns(plan, names, scalar)
     rows = np.concatenate([b.rows for b in items]) if items else np.zeros((0, len(cols)))
     ids = None

@@ -279,3 +279,18 @@ def resolve_method(name: str, given: dict[str, Any]) -> tuple[registry.Mapping, 
                 msg = f"{f}: {msg}"
                 break
         raise SoftmaxInputError(msg) from None
+
+
+def usage_error(message: str) -> Exception:
+    """A bad option value, to raise: ``error: MESSAGE (see 'softmax CMD --help')``, status 2.
+
+    The entry point reports it like any usage error click finds itself.
+    """
+    try:  # typer >= 0.20 vendors its own copy of click
+        from typer._click.exceptions import UsageError
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        from click import get_current_context
+        from click.exceptions import UsageError
+
+    return UsageError(message, ctx=get_current_context(silent=True))

@@ -2,7 +2,8 @@
 
 Commands call :func:`open_source` with what the user typed and get a reader
 that yields :class:`~softmax_cli.io.readers.Batch` objects, whatever the route;
-:func:`resolve_format` turns ``--format auto`` into a concrete format.
+:func:`~softmax_cli.cli.output.resolve_format` (re-exported here) turns ``--format auto``
+into a concrete format.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from ..errors import SoftmaxInputError
 from ..io.readers import Batch, Layout, open_vectors, parse_arguments
+from .output import resolve_format  # noqa: F401 - re-exported: commands' old import path
 
 
 class ArgumentsReader:
@@ -101,16 +103,6 @@ def _command_path() -> str:
     except RuntimeError:  # pragma: no cover - outside a command
         ctx = None
     return ctx.command_path if ctx is not None else "softmax compute"
-
-
-def resolve_format(fmt: str) -> str:
-    """``auto`` is ``table`` when stdout is a terminal and ``csv`` otherwise."""
-    if fmt != "auto":
-        return fmt
-    try:
-        return "table" if sys.stdout.isatty() else "csv"
-    except (AttributeError, ValueError):
-        return "csv"
 
 
 def stderr_is_terminal() -> bool:

@@ -9,33 +9,31 @@ Several input rows give one sweep each, in input order, labelled by their id
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
-from typing import Annotated, Any, Optional, TextIO
+from typing import Annotated, Any, Optional
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from .. import registry
-from .._arrays import working_dtype
+from ..analysis.compute import row_params
 from ..analysis.sweep import (
     DEFAULT_MAX,
     DEFAULT_MIN,
     DEFAULT_STEPS,
     MAX_STEPS,
-    Sweep,
     parse_taus,
     require_sweepable,
     sweep,
     sweepable_names,
     tau_grid,
 )
+from ..analysis.sweep_records import sweep_header, sweep_records
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
-from ..io.writers import format_floats
+from ..io.records import RecordWriter
 from .app import app
 from .options import (
     NUMERIC_ARGS,
@@ -51,7 +49,8 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .source import open_source, resolve_format, stderr_is_terminal
+from .output import deliver, resolve_format
+from .source import open_source, stderr_is_terminal
 
 SWEEP_HELP = "\n\n".join(
     [
@@ -192,123 +191,7 @@ def grid_from_options(
     )
 
 
-# ---------------------------------------------------------------- machine formats
-
-
-def _quote(text: str, delim: str) -> str:
-    if any(c in text for c in (delim, '"', "\n", "\r")) or text.lstrip().startswith("#"):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-_JSON_SPECIAL = {"nan": '"nan"', "inf": '"inf"', "-inf": '"-inf"'}
-
-
-class SweepWriter:
-    """Sweeps as data: one record per (input row, τ), floats exact (shortest round-trip text).
-
-    CSV/TSV columns: the row label (``line`` or the id column's name; only for
-    file or stdin input), ``tau``, ``p_<entry>`` per entry (``<entry>`` the
-    input header's name or the index), ``max_p``, ``entropy_nats`` (or
-    ``entropy_bits``), ``tau_lse``, ``lse_gap``, ``one_minus_sum_p2`` and, for
-    sparse mappings, ``support``. JSON and JSON lines hold the same records as
-    objects, with the probabilities as one list ``p``.
-    """
-
-    def __init__(
-        self,
-        stream: TextIO,
-        fmt: str,
-        *,
-        label_name: str | None,
-        entry_names: list[str],
-        unit: str,
-        sparse: bool,
-    ) -> None:
-        self.stream, self.fmt = stream, fmt
-        self.label_name = label_name
-        self.delim = "\t" if fmt == "tsv" else ","
-        self.stats = ["max_p", f"entropy_{unit}", "tau_lse", "lse_gap", "one_minus_sum_p2"]
-        self.sparse = sparse
-        self.columns = (
-            ([label_name] if label_name else [])
-            + ["tau"]
-            + [f"p_{n}" for n in entry_names]
-            + self.stats
-            + (["support"] if sparse else [])
-        )
-        self.started = False
-
-    def _fields(self, s: Sweep) -> tuple[list[str], list[list[str]], list[list[str]]]:
-        """Text of the τ, the probabilities and the statistics, per τ."""
-        work = working_dtype(s.p.dtype)
-        taus = format_floats(s.taus)
-        p = format_floats(s.p)
-        per_stat = [
-            format_floats(s.max_p),
-            format_floats(s.entropy.astype(work)),
-            format_floats(s.tau_lse),
-            format_floats(s.lse_gap),
-            format_floats(s.gini.astype(work)),
-        ]
-        if self.sparse and s.support is not None:
-            per_stat.append([str(int(v)) for v in s.support])
-        rows_p = [p[j * s.n : (j + 1) * s.n] for j in range(s.steps)]
-        rows_stats = [[col[j] for col in per_stat] for j in range(s.steps)]
-        return taus, rows_p, rows_stats
-
-    def write(self, s: Sweep, label: str | int | None) -> None:
-        """Write the records of one sweep."""
-        taus, rows_p, rows_stats = self._fields(s)
-        if self.fmt in ("csv", "tsv"):
-            d = self.delim
-            out = []
-            if not self.started:
-                out.append(d.join(_quote(c, d) for c in self.columns))
-            lead = [_quote(str(label), d)] if self.label_name else []
-            for j in range(s.steps):
-                out.append(d.join([*lead, taus[j], *rows_p[j], *rows_stats[j]]))
-            self.stream.write("\n".join(out) + "\n")
-            self.started = True
-            return
-        keys = self.stats + (["support"] if self.sparse else [])
-        lines = []
-        for j in range(s.steps):
-            parts = []
-            if self.label_name:
-                value = json.dumps(label) if isinstance(label, str) else str(label)
-                parts.append(f"{json.dumps(self.label_name)}: {value}")
-            parts.append(f'"tau": {taus[j]}')
-            parts.append('"p": [' + ", ".join(_JSON_SPECIAL.get(v, v) for v in rows_p[j]) + "]")
-            parts += [
-                f"{json.dumps(k)}: {_JSON_SPECIAL.get(v, v)}"
-                for k, v in zip(keys, rows_stats[j], strict=True)
-            ]
-            lines.append("{" + ", ".join(parts) + "}")
-        if self.fmt == "jsonl":
-            self.stream.write("\n".join(lines) + "\n")
-        else:
-            self.stream.write(("[\n  " if not self.started else ",\n  ") + ",\n  ".join(lines))
-        self.started = True
-
-    def close(self) -> None:
-        """Finish: close the JSON array, or write a lone header when no rows came."""
-        if self.fmt == "json":
-            self.stream.write("\n]\n" if self.started else "[]\n")
-        elif not self.started:
-            self.stream.write(self.delim.join(_quote(c, self.delim) for c in self.columns) + "\n")
-
-
 # ---------------------------------------------------------------- rows
-
-
-def _row_params(mapping: registry.Mapping, params: dict[str, Any], index: int) -> dict[str, Any]:
-    """A seeded stochastic map draws other noise for every input row after the first."""
-    seed = params.get("seed")
-    if not mapping.stochastic or seed is None or index == 0:
-        return params
-    state = np.random.SeedSequence([seed, index]).generate_state(1)[0]
-    return {**params, "seed": int(state)}
 
 
 def _rows(reader, from_args: bool):
@@ -388,7 +271,7 @@ def temperature_sweep(
                         method=mapping,
                         bits=bits,
                         dtype=dt,
-                        **_row_params(mapping, params, index),
+                        **row_params(mapping, params, index),
                     )
                 except SoftmaxInputError as err:
                     where = _label_text(label, layout.id_name)
@@ -398,27 +281,31 @@ def temperature_sweep(
         results: Any = sweeps()
         if plot_path is not None:
             results = _collect_for_plot(results)
-        if fmt == "table":
-            _print_reports(results, layout.id_name, top, precision, picture.value, columns, tables)
+        if from_args:
+            label_name = None
+        elif layout.id_index is not None:
+            label_name = layout.id_name or "id"
         else:
-            if from_args:
-                label_name = None
-            elif layout.id_index is not None:
-                label_name = layout.id_name or "id"
-            else:
-                label_name = "line"
-            names = list(columns) if columns is not None else [str(i) for i in range(layout.width)]
-            writer = SweepWriter(
-                sys.stdout,
-                fmt,
-                label_name=label_name,
-                entry_names=names,
-                unit="bits" if bits else "nats",
-                sparse=mapping.sparse,
-            )
+            label_name = "line"
+        names = list(columns) if columns is not None else [str(i) for i in range(layout.width)]
+        unit = "bits" if bits else "nats"
+
+        def write(writer: RecordWriter) -> None:
             for label, s in results:
-                writer.write(s, label)
-            writer.close()
+                writer.write_all(
+                    sweep_records(s, label, label_name=label_name, unit=unit, sparse=mapping.sparse)
+                )
+
+        deliver(
+            fmt,
+            table=lambda: _print_reports(
+                results, layout.id_name, top, precision, picture.value, columns, tables
+            ),
+            records=write,
+            writer=lambda stream, fmt: RecordWriter(
+                stream, fmt, header=sweep_header(label_name, names, unit, mapping.sparse)
+            ),
+        )
     if plot_path is not None:
         plotting.plot_sweeps(
             [s for _, s in results],

@@ -1,4 +1,4 @@
-"""Input and output of vectors: readers (arguments, CSV/TSV/whitespace, JSON) and writers.
+"""Input and output of vectors: readers (arguments, CSV/TSV/whitespace, JSON) and the writer.
 
 Imports numpy only (no typer, rich or mpmath), so the command line starts fast.
 
@@ -19,18 +19,24 @@ Examples
 
 from __future__ import annotations
 
+from .floattext import format_float, format_floats
 from .readers import Batch, InputError, Layout, VectorReader, open_vectors, parse_arguments
-from .writers import FORMATS, RowWriter, format_float, format_floats
+from .records import FORMATS, Num, RecordWriter, Text, numbers
+from .writers import RowWriter
 
 __all__ = [
     "FORMATS",
     "Batch",
     "InputError",
     "Layout",
+    "Num",
+    "RecordWriter",
     "RowWriter",
+    "Text",
     "VectorReader",
     "format_float",
     "format_floats",
+    "numbers",
     "open_vectors",
     "parse_arguments",
 ]

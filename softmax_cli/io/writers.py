@@ -1,13 +1,11 @@
-"""Write rows as CSV, TSV, JSON or JSON lines, with floats that read back bit for bit.
+"""Numeric rows out fast: CSV, TSV, JSON or JSON lines of float blocks, bit for bit.
 
-Every float is written as the *shortest* text that reads back (through
-:func:`~softmax_cli.io.readers.open_vectors` with the same dtype) to the very
-same value: ``repr`` for float64, the shortest ``%g`` that round-trips for
-float32/float16, numpy's shortest repr for longdouble. Non-finite values are
-``nan``, ``inf`` and ``-inf``; JSON has no literal for them, so there they are
-the strings ``"nan"``, ``"inf"``, ``"-inf"`` (which the reader accepts). The sign
-and payload of a NaN are not kept. Negative zero is written ``-0.0`` (``-0`` for
-float32/16) and reads back negative.
+:class:`RowWriter` is the :class:`~softmax_cli.io.records.RecordWriter` for
+blocks of numbers with an optional id per row (``compute`` and ``grad``): the
+same text rules (see :mod:`softmax_cli.io.records`), written a whole block at a
+time, through orjson when it is installed. The float text itself is
+:func:`~softmax_cli.io.floattext.format_float` /
+:func:`~softmax_cli.io.floattext.format_floats`, re-exported here.
 
 Examples
 --------
@@ -31,132 +29,11 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from ..errors import SoftmaxInputError
+from .floattext import format_float, format_floats
+from .records import _JSON_SPECIAL, FORMATS, RecordWriter
+from .records import quote as _quote
 
 __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
-
-FORMATS = ("csv", "tsv", "json", "jsonl")
-
-# dtype -> (first %g precision to try, precision that always round-trips, unsigned view)
-_SHORT = {
-    np.dtype(np.float32): (6, 9, np.uint32),
-    np.dtype(np.float16): (3, 5, np.uint16),
-}
-_JSON_SPECIAL = {"nan": '"nan"', "inf": '"inf"', "-inf": '"-inf"'}
-
-
-def format_float(value: Any, dtype: Any) -> str:
-    """The shortest text that reads back to ``value`` rounded to ``dtype``.
-
-    Parameters
-    ----------
-    value : float
-        The number; it is first rounded to ``dtype``.
-    dtype : dtype
-        float16, float32, float64 or longdouble.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> format_float(0.1, "float64"), format_float(1e-300, "float64")
-    ('0.1', '1e-300')
-    >>> format_float(0.1, "float32"), format_float(float("-inf"), "float32")
-    ('0.1', '-inf')
-    >>> format_float(float("nan"), np.float16)
-    'nan'
-    """
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise SoftmaxInputError(f"format_float needs a float dtype, not {dt}")
-    if dt.itemsize == 8:
-        return repr(float(value))
-    return format_floats(np.asarray([value], dtype=dt))[0]
-
-
-def format_floats(values: np.ndarray) -> list[str]:
-    """:func:`format_float` for every element of an array, in C (row-major) order.
-
-    A 2-D array gives one flat list (rows one after another); its dtype decides
-    the precision (integers count as float64).
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-        Any shape; float16, float32, float64 or longdouble.
-
-    Returns
-    -------
-    list of str
-
-    Examples
-    --------
-    >>> format_floats(np.array([[0.5, -0.0], [np.nan, 1e-300]]))
-    ['0.5', '-0.0', 'nan', '1e-300']
-    >>> format_floats(np.array([0.1, 3.4028235e38, 1e-45], dtype=np.float32))
-    ['0.1', '3.40282e+38', '1e-45']
-    """
-    a = np.asarray(values)
-    if a.dtype.kind != "f":
-        a = a.astype(np.float64)
-    flat = a.ravel()
-    if flat.dtype.itemsize == 8:
-        return list(map(repr, flat.tolist()))
-    if flat.dtype.itemsize > 8:
-        return [str(x) for x in flat]
-    return _format_short(flat)
-
-
-def _format_short(flat: np.ndarray) -> list[str]:
-    """Shortest round-tripping text for float32/float16 (read back as float64, rounded).
-
-    A bisection over the ``%g`` precision, one vectorised pass per step: most
-    float32 values settle in two passes.
-    """
-    dt = flat.dtype
-    p0, pmax, uint = _SHORT[dt]
-    with np.errstate(invalid="ignore"):
-        wide = flat.astype(np.float64)
-    want = flat.view(uint)
-    out = np.empty(len(wide), dtype=object)
-
-    def search(idx: np.ndarray | None, lo: int, hi: int, have_hi: bool) -> None:
-        # the shortest precision for idx lies in [lo, hi]; out[idx] holds %.{hi}g if have_hi
-        sub = wide if idx is None else wide[idx]
-        if not sub.size or (lo == hi and have_hi):
-            return
-        strs = list(map(f"%.{(lo + hi) // 2 if lo < hi else hi}g".__mod__, sub.tolist()))
-        if lo == hi:  # hi == pmax: always round-trips
-            out[idx] = strs
-            return
-        mid = (lo + hi) // 2
-        with np.errstate(invalid="ignore", over="ignore"):
-            back = np.array(strs, dtype=np.float64).astype(dt)
-        ok = back.view(uint) == (want if idx is None else want[idx])
-        ok |= np.isnan(back) & np.isnan(sub)
-        if idx is None:
-            idx = np.arange(len(wide))
-        good = idx[ok]
-        out[good] = np.array(strs, dtype=object)[ok]
-        search(good, lo, mid, True)
-        search(idx[~ok], mid + 1, hi, have_hi)
-
-    search(None, p0, pmax, False)
-    out = out.tolist()
-    # %g is shortest except where the rounding interval is lopsided (exact powers of
-    # two) or wide (subnormals); numpy's Dragon4 repr handles those few exactly.
-    info = np.finfo(dt)
-    bits = want.astype(np.int64)
-    mantissa = bits & ((1 << info.nmant) - 1)
-    exponent = (bits >> info.nmant) & ((1 << info.nexp) - 1)
-    special = (flat != 0) & np.isfinite(flat) & ((mantissa == 0) | (exponent == 0))
-    for i in np.flatnonzero(special).tolist():
-        candidate = str(flat[i])
-        if len(candidate) < len(out[i]) and np.float64(candidate).astype(dt) == flat[i]:
-            out[i] = candidate
-    return out
 
 
 # -- fast float64 text, when orjson is installed -------------------------------------------
@@ -296,24 +173,7 @@ def _fast_rows(a: np.ndarray, delim: str) -> str | None:
     return text.decode("ascii")
 
 
-def _needs_quote(text: str, delim: str) -> bool:
-    return (
-        delim in text
-        or "\t" in text
-        or '"' in text
-        or "\n" in text
-        or "\r" in text
-        or text.lstrip()[:1] in ("#", "[", "{")  # would read as a comment or as JSON
-    )
-
-
-def _quote(text: str, delim: str) -> str:
-    if _needs_quote(text, delim):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-class RowWriter:
+class RowWriter(RecordWriter):
     """Write batches of rows to a text stream in one of :data:`FORMATS`.
 
     Parameters
@@ -363,27 +223,16 @@ class RowWriter:
         has_ids: bool,
         dtype: Any,
     ) -> None:
-        if fmt not in FORMATS:
-            raise SoftmaxInputError(
-                f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}"
-            )
-        self._stream = stream
-        self._fmt = fmt
         self._columns = list(columns) if columns is not None else None
         self._id_name = id_name if id_name is not None else "id"
         self._has_ids = bool(has_ids)
+        header = None
+        if self._columns is not None:
+            header = ([self._id_name] if self._has_ids else []) + self._columns
+        super().__init__(stream, fmt, header=header)
         self._dt = np.dtype(dtype)
-        self._delim = "\t" if fmt == "tsv" else ","
         self._width: int | None = len(self._columns) if self._columns is not None else None
-        self._started = False
-        self._closed = False
         self._key_parts: list[str] | None = None
-
-    # -- helpers -----------------------------------------------------------------
-
-    def _header_line(self) -> str:
-        names = ([self._id_name] if self._has_ids else []) + list(self._columns or [])
-        return self._delim.join(_quote(n, self._delim) for n in names) + "\n"
 
     def _keys(self, width: int) -> list[str] | None:
         if self._key_parts is None and (self._has_ids or self._columns is not None):
@@ -392,16 +241,13 @@ class RowWriter:
             self._key_parts = [json.dumps(k) + ": " for k in keys]
         return self._key_parts
 
-    # -- API ---------------------------------------------------------------------
-
-    def write(self, values: np.ndarray, ids: list[str] | None = None) -> None:
+    def write(self, values: np.ndarray, ids: list[str] | None = None) -> None:  # type: ignore[override]
         """Write rows: ``values`` of shape ``(rows, width)`` (a 1-D array is one row).
 
         ``ids`` (one per row) is required when the writer was made with
         ``has_ids=True`` and ignored otherwise.
         """
-        if self._closed:
-            raise ValueError("write to a closed RowWriter")
+        self._check_open()
         a = np.asarray(values)
         if a.ndim == 1:
             a = a[None, :]
@@ -421,8 +267,7 @@ class RowWriter:
             ids = [str(i) for i in ids]
         if n == 0:
             return
-        fmt = self._fmt
-        if fmt in ("csv", "tsv"):
+        if self.delimited:
             d = self._delim
             fast = _fast_rows(a, d)
             if self._has_ids:
@@ -440,11 +285,7 @@ class RowWriter:
                 else:
                     rows = map(d.join, zip(*[it] * width, strict=False))
                 text = "\n".join(rows)
-            if not self._started and self._columns is not None:
-                self._stream.write(self._header_line())
-            self._started = True
-            self._stream.write(text)  # the rows and their last newline apart: no copy of text
-            self._stream.write("\n")
+            self._emit_lines(text)
             return
         strs = format_floats(a)
         if not np.isfinite(a).all():
@@ -461,27 +302,7 @@ class RowWriter:
         else:
             rows_ = zip(*[it] * width, strict=False)
             lines = ["{" + ", ".join(map(add, keys, row)) + "}" for row in rows_]
-        if fmt == "jsonl":
-            self._stream.write("\n".join(lines) + "\n")
-        else:
-            self._stream.write(("[\n  " if not self._started else ",\n  ") + ",\n  ".join(lines))
-        self._started = True
-
-    def close(self) -> None:
-        """Finish the output (closes the JSON array; writes a lone header if no rows came)."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._fmt == "json":
-            self._stream.write("\n]\n" if self._started else "[]\n")
-        elif self._fmt in ("csv", "tsv") and not self._started and self._columns is not None:
-            self._stream.write(self._header_line())
+        self._emit_json(lines)
 
     def __enter__(self) -> RowWriter:
         return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:  # an error: leave what was written as it is, add no header or closing bracket
-            self._closed = True

@@ -1,0 +1,53 @@
+"""Running a registry mapping over blocks of rows: what ``softmax compute`` computes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import registry
+
+__all__ = ["output_columns", "row_params", "run_mapping"]
+
+
+def run_mapping(
+    mapping: registry.Mapping,
+    values: np.ndarray,
+    *,
+    axis: int,
+    temperature: float,
+    params: dict[str, Any],
+) -> np.ndarray:
+    """Apply ``mapping`` to a 2-D block; reductions come back as a column (or a row for axis 0).
+
+    Examples
+    --------
+    >>> run_mapping(registry.get("logsumexp"), np.zeros((2, 2)), axis=-1, temperature=1.0,
+    ...             params={}).shape
+    (2, 1)
+    """
+    out = mapping.func(values, axis=axis, temperature=temperature, **params)
+    if mapping.output == registry.SCALAR:
+        out = out[:, None] if axis != 0 else out[None, :]
+    return out
+
+
+def row_params(mapping: registry.Mapping, params: dict[str, Any], index: int) -> dict[str, Any]:
+    """Parameters for block (or row) ``index``: a seeded stochastic map draws fresh noise each.
+
+    The first block keeps the seed as given; later ones get a seed derived from
+    it and the index, so the output does not repeat and is reproducible.
+    """
+    seed = params.get("seed")
+    if not mapping.stochastic or seed is None or index == 0:
+        return params
+    state = np.random.SeedSequence([seed, index]).generate_state(1)[0]
+    return {**params, "seed": int(state)}
+
+
+def output_columns(mapping: registry.Mapping, columns: list[str] | None) -> list[str] | None:
+    """Header of the output: the input's for per-entry maps, the method's name for reductions."""
+    if mapping.output == registry.SCALAR:
+        return [mapping.name] if columns is not None else None
+    return columns

@@ -1,0 +1,69 @@
+"""A temperature sweep as records: one per (input row, τ), for the one writer.
+
+CSV/TSV columns (:func:`sweep_header`): the row label (``line`` or the id
+column's name; only for file or stdin input), ``tau``, ``p_<entry>`` per entry
+(``<entry>`` the input header's name or the index), ``max_p``,
+``entropy_nats`` (or ``entropy_bits``), ``tau_lse``, ``lse_gap``,
+``one_minus_sum_p2`` and, for sparse mappings, ``support``. JSON and JSON lines
+hold the same records as objects, with the probabilities as one list ``p``.
+Floats are exact in the sweep's dtype.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._arrays import working_dtype
+from ..io.records import numbers
+from .sweep import Sweep
+
+__all__ = ["sweep_header", "sweep_records"]
+
+
+def _stat_names(unit: str) -> list[str]:
+    return ["max_p", f"entropy_{unit}", "tau_lse", "lse_gap", "one_minus_sum_p2"]
+
+
+def sweep_header(
+    label_name: str | None, entry_names: list[str], unit: str, sparse: bool
+) -> list[str]:
+    """The CSV/TSV header of :func:`sweep_records`."""
+    return (
+        ([label_name] if label_name else [])
+        + ["tau"]
+        + [f"p_{n}" for n in entry_names]
+        + _stat_names(unit)
+        + (["support"] if sparse else [])
+    )
+
+
+def sweep_records(
+    s: Sweep, label: str | int | None, *, label_name: str | None, unit: str, sparse: bool
+) -> list[list[tuple[str, Any]]]:
+    """The records of one sweep, one per τ."""
+    work = working_dtype(s.p.dtype)
+    taus = numbers(s.taus)
+    p = numbers(s.p)
+    stats = list(
+        zip(
+            _stat_names(unit),
+            [
+                numbers(s.max_p),
+                numbers(s.entropy.astype(work)),
+                numbers(s.tau_lse),
+                numbers(s.lse_gap),
+                numbers(s.gini.astype(work)),
+            ],
+            strict=True,
+        )
+    )
+    if sparse and s.support is not None:
+        stats.append(("support", [int(v) for v in s.support]))
+    out = []
+    for j in range(s.steps):
+        record: list[tuple[str, Any]] = [(label_name, label)] if label_name else []
+        record.append(("tau", taus[j]))
+        record.append(("p", p[j * s.n : (j + 1) * s.n]))
+        record += [(name, col[j]) for name, col in stats]
+        out.append(record)
+    return out

@@ -1,0 +1,146 @@
+"""Float text: the shortest text that reads back to the very same float, in any dtype.
+
+Every float is written as the *shortest* text that reads back (through
+:func:`~softmax_cli.io.readers.open_vectors` with the same dtype) to the very
+same value: ``repr`` for float64, the shortest ``%g`` that round-trips for
+float32/float16, numpy's shortest repr for longdouble. Non-finite values are
+``nan``, ``inf`` and ``-inf``. The sign and payload of a NaN are not kept.
+Negative zero is written ``-0.0`` (``-0`` for float32/16) and reads back negative.
+Every writer (:mod:`softmax_cli.io.records`, :mod:`softmax_cli.io.writers`) uses these.
+
+Examples
+--------
+>>> import numpy as np
+>>> format_floats(np.array([0.1, 1e-300, -0.0]))
+['0.1', '1e-300', '-0.0']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import SoftmaxInputError
+
+__all__ = ["format_float", "format_floats"]
+
+# dtype -> (first %g precision to try, precision that always round-trips, unsigned view)
+_SHORT = {
+    np.dtype(np.float32): (6, 9, np.uint32),
+    np.dtype(np.float16): (3, 5, np.uint16),
+}
+
+
+def format_float(value: Any, dtype: Any) -> str:
+    """The shortest text that reads back to ``value`` rounded to ``dtype``.
+
+    Parameters
+    ----------
+    value : float
+        The number; it is first rounded to ``dtype``.
+    dtype : dtype
+        float16, float32, float64 or longdouble.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_float(0.1, "float64"), format_float(1e-300, "float64")
+    ('0.1', '1e-300')
+    >>> format_float(0.1, "float32"), format_float(float("-inf"), "float32")
+    ('0.1', '-inf')
+    >>> format_float(float("nan"), np.float16)
+    'nan'
+    """
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise SoftmaxInputError(f"format_float needs a float dtype, not {dt}")
+    if dt.itemsize == 8:
+        return repr(float(value))
+    return format_floats(np.asarray([value], dtype=dt))[0]
+
+
+def format_floats(values: np.ndarray) -> list[str]:
+    """:func:`format_float` for every element of an array, in C (row-major) order.
+
+    A 2-D array gives one flat list (rows one after another); its dtype decides
+    the precision (integers count as float64).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Any shape; float16, float32, float64 or longdouble.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> format_floats(np.array([[0.5, -0.0], [np.nan, 1e-300]]))
+    ['0.5', '-0.0', 'nan', '1e-300']
+    >>> format_floats(np.array([0.1, 3.4028235e38, 1e-45], dtype=np.float32))
+    ['0.1', '3.40282e+38', '1e-45']
+    """
+    a = np.asarray(values)
+    if a.dtype.kind != "f":
+        a = a.astype(np.float64)
+    flat = a.ravel()
+    if flat.dtype.itemsize == 8:
+        return list(map(repr, flat.tolist()))
+    if flat.dtype.itemsize > 8:
+        return [str(x) for x in flat]
+    return _format_short(flat)
+
+
+def _format_short(flat: np.ndarray) -> list[str]:
+    """Shortest round-tripping text for float32/float16 (read back as float64, rounded).
+
+    A bisection over the ``%g`` precision, one vectorised pass per step: most
+    float32 values settle in two passes.
+    """
+    dt = flat.dtype
+    p0, pmax, uint = _SHORT[dt]
+    with np.errstate(invalid="ignore"):
+        wide = flat.astype(np.float64)
+    want = flat.view(uint)
+    out = np.empty(len(wide), dtype=object)
+
+    def search(idx: np.ndarray | None, lo: int, hi: int, have_hi: bool) -> None:
+        # the shortest precision for idx lies in [lo, hi]; out[idx] holds %.{hi}g if have_hi
+        sub = wide if idx is None else wide[idx]
+        if not sub.size or (lo == hi and have_hi):
+            return
+        strs = list(map(f"%.{(lo + hi) // 2 if lo < hi else hi}g".__mod__, sub.tolist()))
+        if lo == hi:  # hi == pmax: always round-trips
+            out[idx] = strs
+            return
+        mid = (lo + hi) // 2
+        with np.errstate(invalid="ignore", over="ignore"):
+            back = np.array(strs, dtype=np.float64).astype(dt)
+        ok = back.view(uint) == (want if idx is None else want[idx])
+        ok |= np.isnan(back) & np.isnan(sub)
+        if idx is None:
+            idx = np.arange(len(wide))
+        good = idx[ok]
+        out[good] = np.array(strs, dtype=object)[ok]
+        search(good, lo, mid, True)
+        search(idx[~ok], mid + 1, hi, have_hi)
+
+    search(None, p0, pmax, False)
+    out = out.tolist()
+    # %g is shortest except where the rounding interval is lopsided (exact powers of
+    # two) or wide (subnormals); numpy's Dragon4 repr handles those few exactly.
+    info = np.finfo(dt)
+    bits = want.astype(np.int64)
+    mantissa = bits & ((1 << info.nmant) - 1)
+    exponent = (bits >> info.nmant) & ((1 << info.nexp) - 1)
+    special = (flat != 0) & np.isfinite(flat) & ((mantissa == 0) | (exponent == 0))
+    for i in np.flatnonzero(special).tolist():
+        candidate = str(flat[i])
+        if len(candidate) < len(out[i]) and np.float64(candidate).astype(dt) == flat[i]:
+            out[i] = candidate
+    return out
