@@ -41,9 +41,11 @@ def working_dtype(dtype: np.dtype) -> np.dtype:
 def normalize_axis(axis: int, ndim: int) -> int:
     """Return ``axis`` as a non-negative index, or raise :class:`SoftmaxInputError`."""
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise SoftmaxInputError(f"axis must be an integer, got {axis!r}")
+        raise SoftmaxInputError(f"{{param}} must be an integer, got {axis!r}", param="axis")
     if not -ndim <= axis < ndim:
-        raise SoftmaxInputError(f"axis {axis} is out of range for an array of {ndim} dimension(s)")
+        raise SoftmaxInputError(
+            f"{{param}} {axis} is out of range for an array of {ndim} dimension(s)", param="axis"
+        )
     return int(axis) % ndim
 
 
@@ -83,7 +85,11 @@ def check_temperature(temperature: float) -> float:
     try:
         tau = float(temperature)
     except (TypeError, ValueError):
-        raise SoftmaxInputError(f"temperature must be a number, got {temperature!r}") from None
+        raise SoftmaxInputError(
+            f"{{param}} must be a number, got {temperature!r}", param="temperature"
+        ) from None
     if not (np.isfinite(tau) and tau > 0):
-        raise SoftmaxInputError(f"temperature must be finite and > 0, got {temperature!r}")
+        raise SoftmaxInputError(
+            f"{{param}} must be finite and > 0, got {temperature!r}", param="temperature"
+        )
     return tau

@@ -403,7 +403,8 @@ def perturbmax_form(a: np.ndarray, tau: float, noise: str = "normal") -> Form:
         return softmax_form(a, tau)
     raise SoftmaxInputError(
         "perturbmax with normal noise has no closed-form derivative "
-        "(use --noise gumbel, which is softmax, or another method)"
+        "(use {param} gumbel, which is softmax, or another method)",
+        param="noise",
     )
 
 

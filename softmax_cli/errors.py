@@ -5,7 +5,8 @@ subclass of :class:`ValueError`, so callers can catch it without catching
 programming errors.
 
 An error about one parameter says which (``err.param``, its library name) and
-writes ``{param}`` in its message where the parameter is named. The library's
+writes ``{param}`` in its message where the parameter is named (other parameters
+a hint names are written ``{name}`` and listed in ``err.also``). The library's
 text names it as the library does (``steps must be ...``); the command line
 names it by its flag (``--steps must be ...``) through :meth:`SoftmaxInputError.naming`.
 No library message spells a command-line flag itself.
@@ -29,6 +30,11 @@ class SoftmaxInputError(ValueError):
         ``"target"``, ``"alpha"``, ...), or None for an error about the data.
     label : str, optional
         How the library names the parameter in ``str(err)`` (default ``param``).
+    also : tuple of str
+        Other parameters the message names (a hint such as "make it the id column"),
+        each written ``{name}`` in it; they do not make the error about them. ``{param}``
+        is its first occurrence and each ``{name}`` its last, so user text between them
+        (a token, a path) is never rewritten.
 
     Examples
     --------
@@ -45,21 +51,35 @@ class SoftmaxInputError(ValueError):
     '--steps must be at least 2, got 1'
     """
 
-    def __init__(self, message: str, *, param: str | None = None, label: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        label: str | None = None,
+        also: tuple[str, ...] = (),
+    ) -> None:
         self.template = message
         self.param = param
         self.label = label if label is not None else param
-        super().__init__(self._fill(self.label))
+        self.also = tuple(also)
+        super().__init__(self._fill(lambda name: None))
 
-    def _fill(self, name: str | None) -> str:
-        if self.param is None or name is None:
-            return self.template
-        return self.template.replace("{param}", name)
+    def _fill(self, flag_of: Callable[[str], str | None]) -> str:
+        # The parameter is named first and a hint's names come last; user text (a bad
+        # token, a path) sits between them, so it is never rewritten even if it holds braces.
+        text = self.template
+        if self.param is not None:
+            text = text.replace("{param}", flag_of(self.param) or self.label or self.param, 1)
+        for name in self.also:
+            head, mark, tail = text.rpartition("{" + name + "}")
+            if mark:
+                text = head + (flag_of(name) or name) + tail
+        return text
 
     def naming(self, flag_of: Callable[[str], str | None]) -> str:
-        """The message with the parameter named by ``flag_of(param)`` (its flag, on the CLI).
+        """The message with each parameter named by ``flag_of(name)`` (its flag, on the CLI).
 
-        Where ``flag_of`` knows no name for it, the library's own name is kept.
+        Where ``flag_of`` knows no name for one, the library's own name is kept.
         """
-        flag = flag_of(self.param) if self.param is not None else None
-        return self._fill(flag) if flag else str(self)
+        return self._fill(flag_of)

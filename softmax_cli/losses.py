@@ -100,29 +100,34 @@ def check_targets(target: Any, batch_shape: tuple[int, ...], n: int) -> np.ndarr
     t = np.asarray(target)
     if t.dtype == bool or t.dtype.kind not in "iuf":
         raise SoftmaxInputError(
-            f"target must be an integer class index (0 … {n - 1}), got {target!r}"
+            f"{{param}} must be an integer class index (0 … {n - 1}), got {target!r}",
+            param="target",
         )
     if t.dtype.kind == "f":
         with np.errstate(invalid="ignore"):
             bad = ~np.isfinite(t) | (t != np.floor(t))
         if bad.any():
             v = float(t[bad].flat[0])
-            raise SoftmaxInputError(f"target {v:g} is not an integer class index (0 … {n - 1})")
+            raise SoftmaxInputError(
+                f"{{param}} {v:g} is not an integer class index (0 … {n - 1})", param="target"
+            )
     big = (t < 0) | (t >= n)
     if big.any():
         v = t[big].flat[0]
         v = int(v) if t.dtype.kind != "f" or abs(v) < 2**63 else float(v)
         raise SoftmaxInputError(
-            f"target {v} is out of range for vectors of {n} classes "
-            f"(targets count from 0: 0 … {n - 1})"
+            f"{{param}} {v} is out of range for vectors of {n} classes "
+            f"(targets count from 0: 0 … {n - 1})",
+            param="target",
         )
     t = t.astype(np.intp)
     try:
         return np.broadcast_to(t, batch_shape)
     except ValueError:
         raise SoftmaxInputError(
-            f"target of shape {t.shape} does not match the {batch_shape or 'single'} "
-            "vector(s) of the input"
+            f"{{param}} of shape {t.shape} does not match the {batch_shape or 'single'} "
+            "vector(s) of the input",
+            param="target",
         ) from None
 
 
@@ -273,10 +278,16 @@ def _check_smoothing(eps: float) -> float:
         e = float(eps)
     except (TypeError, ValueError):
         raise SoftmaxInputError(
-            f"label smoothing must be a number in [0, 1], got {eps!r}"
+            f"{{param}} must be a number in [0, 1], got {eps!r}",
+            param="label_smoothing",
+            label="label smoothing",
         ) from None
     if not 0 <= e <= 1:
-        raise SoftmaxInputError(f"label smoothing must be in [0, 1], got {eps!r}")
+        raise SoftmaxInputError(
+            f"{{param}} must be in [0, 1], got {eps!r}",
+            param="label_smoothing",
+            label="label smoothing",
+        )
     return e
 
 
@@ -443,7 +454,7 @@ def am_softmax(
 def _check_positive(name: str, v: float) -> float:
     f = _check_finite(name, v)
     if f <= 0:
-        raise SoftmaxInputError(f"{name} must be > 0, got {v!r}")
+        raise SoftmaxInputError(f"{{param}} must be > 0, got {v!r}", param=name)
     return f
 
 
@@ -451,9 +462,9 @@ def _check_finite(name: str, v: float) -> float:
     try:
         f = float(v)
     except (TypeError, ValueError):
-        raise SoftmaxInputError(f"{name} must be a number, got {v!r}") from None
+        raise SoftmaxInputError(f"{{param}} must be a number, got {v!r}", param=name) from None
     if not math.isfinite(f):
-        raise SoftmaxInputError(f"{name} must be finite, got {v!r}")
+        raise SoftmaxInputError(f"{{param}} must be finite, got {v!r}", param=name)
     return f
 
 

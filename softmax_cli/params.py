@@ -24,9 +24,13 @@ def check_alpha(alpha: float) -> float:
     try:
         a = float(alpha)
     except (TypeError, ValueError):
-        raise SoftmaxInputError(f"alpha must be a number >= 1, got {alpha!r}") from None
+        raise SoftmaxInputError(
+            f"{{param}} must be a number >= 1, got {alpha!r}", param="alpha"
+        ) from None
     if not (math.isfinite(a) and a >= 1):
-        raise SoftmaxInputError(f"alpha must be a finite number >= 1, got {alpha!r}")
+        raise SoftmaxInputError(
+            f"{{param}} must be a finite number >= 1, got {alpha!r}", param="alpha"
+        )
     return a
 
 
@@ -45,7 +49,9 @@ def check_top_k(k: int | None) -> int | None:
     if k is None:
         return None
     if not _whole(k) or k < 1:  # type: ignore[operator]
-        raise SoftmaxInputError(f"k (top-k) must be an integer >= 1, got {k!r}")
+        raise SoftmaxInputError(
+            f"{{param}} must be an integer >= 1, got {k!r}", param="k", label="k (top-k)"
+        )
     return int(k)  # type: ignore[call-overload]
 
 
@@ -56,9 +62,13 @@ def check_top_p(p: float | None) -> float | None:
     try:
         v = float(p)
     except (TypeError, ValueError):
-        raise SoftmaxInputError(f"p (top-p) must be a number in (0, 1], got {p!r}") from None
+        raise SoftmaxInputError(
+            f"{{param}} must be a number in (0, 1], got {p!r}", param="p", label="p (top-p)"
+        ) from None
     if not (0 < v <= 1):
-        raise SoftmaxInputError(f"p (top-p) must be in (0, 1], got {p!r}")
+        raise SoftmaxInputError(
+            f"{{param}} must be in (0, 1], got {p!r}", param="p", label="p (top-p)"
+        )
     return v
 
 
@@ -73,11 +83,14 @@ def check_order(order: int) -> int:
     Odd orders can go negative.
     """
     if not _whole(order) or order < 2 or order % 2:  # type: ignore[operator]
-        raise SoftmaxInputError(f"order must be an even integer >= 2, got {order!r}")
+        raise SoftmaxInputError(
+            f"{{param}} must be an even integer >= 2, got {order!r}", param="order"
+        )
     if order > MAX_ORDER:  # type: ignore[operator]
         raise SoftmaxInputError(
-            f"order must be at most {MAX_ORDER}, got {order!r}: higher orders take minutes "
-            "and have lost their accuracy long before"
+            f"{{param}} must be at most {MAX_ORDER}, got {order!r}: higher orders take minutes "
+            "and have lost their accuracy long before",
+            param="order",
         )
     return int(order)  # type: ignore[call-overload]
 
@@ -88,7 +101,9 @@ NOISES = ("normal", "gumbel")
 def check_noise(noise: str) -> str:
     """``noise`` of perturb-max: ``normal`` or ``gumbel``."""
     if noise not in NOISES:
-        raise SoftmaxInputError(f"noise must be one of {', '.join(NOISES)}, got {noise!r}")
+        raise SoftmaxInputError(
+            f"{{param}} must be one of {', '.join(NOISES)}, got {noise!r}", param="noise"
+        )
     return noise
 
 
@@ -97,5 +112,5 @@ def check_seed(seed: int | None) -> int | None:
     if seed is None:
         return None
     if not _whole(seed) or seed < 0:  # type: ignore[operator]
-        raise SoftmaxInputError(f"seed must be an integer >= 0, got {seed!r}")
+        raise SoftmaxInputError(f"{{param}} must be an integer >= 0, got {seed!r}", param="seed")
     return int(seed)  # type: ignore[call-overload]

@@ -63,18 +63,22 @@ def parse_size(text: str) -> tuple[int, int]:
     >>> parse_size("90000x10")
     Traceback (most recent call last):
     ...
-    softmax_cli.errors.SoftmaxInputError: --plot-size 90000x10: each side must be between 200 and 6000 pixels
+    softmax_cli.errors.SoftmaxInputError: plot size 90000x10: each side must be between 200 and 6000 pixels
     """  # noqa: E501
     parts = str(text).lower().replace(" ", "").split("x")
     try:
         w, h = (int(p) for p in parts)
     except ValueError:
         raise SoftmaxInputError(
-            f"--plot-size must be WIDTHxHEIGHT in pixels, such as 900x600, got {text!r}"
+            f"{{param}} must be WIDTHxHEIGHT in pixels, such as 900x600, got {text!r}",
+            param="plot_size",
+            label="plot size",
         ) from None
     if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
         raise SoftmaxInputError(
-            f"--plot-size {text}: each side must be between {MIN_SIDE} and {MAX_SIDE} pixels"
+            f"{{param}} {text}: each side must be between {MIN_SIDE} and {MAX_SIDE} pixels",
+            param="plot_size",
+            label="plot size",
         )
     return w, h
 
@@ -87,13 +91,15 @@ def check_plot_path(path: str | Path) -> Path:
     >>> check_plot_path("out.jpg")
     Traceback (most recent call last):
     ...
-    softmax_cli.errors.SoftmaxInputError: --plot out.jpg: the file must end in .png, .svg or .pdf
+    softmax_cli.errors.SoftmaxInputError: plot file out.jpg: the file must end in .png, .svg or .pdf
     """
     p = Path(path)
     if p.suffix.lower() not in PLOT_SUFFIXES:
         raise SoftmaxInputError(
-            f"--plot {path}: the file must end in {', '.join(PLOT_SUFFIXES[:-1])} "
-            f"or {PLOT_SUFFIXES[-1]}"
+            f"{{param}} {path}: the file must end in {', '.join(PLOT_SUFFIXES[:-1])} "
+            f"or {PLOT_SUFFIXES[-1]}",
+            param="plot",
+            label="plot file",
         )
     return p
 
@@ -105,7 +111,7 @@ def require_matplotlib() -> Any:
         from matplotlib.figure import Figure  # noqa: F401  (the part we use)
     except ImportError:
         raise SoftmaxInputError(
-            f"--plot needs matplotlib, which is not installed: {INSTALL_HINT}"
+            f"{{plot}} needs matplotlib, which is not installed: {INSTALL_HINT}", also=("plot",)
         ) from None
     return matplotlib
 
@@ -150,7 +156,9 @@ def plot_sweeps(
     if not sweeps:
         raise SoftmaxInputError("nothing to plot: no vectors were read")
     if len(sweeps) > MAX_PLOT_ROWS:
-        raise SoftmaxInputError(f"--plot draws at most {MAX_PLOT_ROWS} vectors, got {len(sweeps)}")
+        raise SoftmaxInputError(
+            f"{{plot}} draws at most {MAX_PLOT_ROWS} vectors, got {len(sweeps)}", also=("plot",)
+        )
     w, h = size
     if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
         raise SoftmaxInputError(f"plot size {w}x{h} is out of range")

@@ -395,7 +395,7 @@ def get(name: str) -> Mapping:
         return _BY_NAME[str(name).lower()]
     except KeyError:
         raise SoftmaxInputError(
-            f"unknown method {name!r}: choose one of {', '.join(names())}"
+            f"unknown method {name!r}: choose one of {', '.join(names())}", param="method"
         ) from None
 
 
@@ -458,7 +458,7 @@ def get_loss(name: str) -> Loss:
         return _LOSS_BY_NAME[str(name).lower()]
     except KeyError:
         raise SoftmaxInputError(
-            f"unknown loss {name!r}: choose one of {', '.join(loss_names())}"
+            f"unknown loss {name!r}: choose one of {', '.join(loss_names())}", param="loss"
         ) from None
 
 

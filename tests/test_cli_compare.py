@@ -225,18 +225,18 @@ def test_dps_changes_the_oracle_precision(cli):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["--target", "1", "1", "2"], "error: --target applies to cross-entropy, not to softmax"),
-        (["--alpha", "1.5", "1", "2"], "error: --alpha does not apply to --method softmax"),
-        (["--method", "gumbel-softmax", "1", "2"], "give --seed"),
-        (["--method", "nosuch", "1", "2"], "error: unknown method 'nosuch'"),
-        (["1", "x"], "'x' is not a number"),
+        (["--target", "1", "1", "2"], 2, "error: --target applies to cross-entropy"),
+        (["--alpha", "1.5", "1", "2"], 2, "error: --alpha does not apply to --method softmax"),
+        (["--method", "gumbel-softmax", "1", "2"], 2, "give --seed"),
+        (["--method", "nosuch", "1", "2"], 2, "error: unknown method 'nosuch'"),
+        (["1", "x"], 1, "'x' is not a number"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_1(cli, args, message):
+def test_bad_input_is_one_line_exit_1_and_bad_options_exit_2(cli, args, code, message):
     run = cli("compare", "--format", "table", *args)
-    assert run.code == 1 and run.out == ""
+    assert run.code == code and run.out == ""
     assert message in run.err and run.err.count("\n") == 1
 
 
@@ -261,9 +261,9 @@ def test_cross_entropy_needs_a_target_in_range(cli):
     run = cli(
         "compare", "--format", "table", "--method", "cross-entropy", "--target", "2", "-800", "0"
     )
-    assert run.code == 1 and run.err == "error: --target must be a class index in 0..1, got 2\n"
+    assert run.code == 2 and run.err == "error: --target must be a class index in 0..1, got 2\n"
     run = cli("compare", "--format", "table", "--method", "cross-entropy", "1", "2")
-    assert run.code == 1 and "needs --target" in run.err
+    assert run.code == 2 and "needs --target" in run.err
 
 
 def test_gumbel_softmax_with_a_seed_compares_the_same_noise(cli):

@@ -78,7 +78,7 @@ def test_vector_gives_the_jvp(cli):
 
 def test_vector_of_the_wrong_length_is_one_clear_error(cli):
     run = cli("grad", "1", "2", "3", "--vector", "1,0")
-    assert run.code == 1 and run.out == ""
+    assert run.code == 2 and run.out == ""
     assert run.err == "error: --vector has 2 values but the logits have 3\n"
 
 
@@ -122,7 +122,7 @@ def test_loss_table_shows_the_gradient_formula(cli):
     assert "gradient ∂L/∂x = (p − y)/τ" in run.out
 
 
-def test_option_mismatches_are_input_errors(cli):
+def test_option_mismatches_are_usage_errors_and_bad_data_input_errors(cli):
     cases = [
         (["--loss", "ce", "1", "2"], "--loss ce needs the target class"),
         (["--loss", "ce", "--target", "3", "1", "2"], "target 3 is out of range for vectors of 2"),
@@ -143,7 +143,7 @@ def test_option_mismatches_are_input_errors(cli):
     ]  # fmt: skip
     for args, message in cases:
         run = cli("grad", *args)
-        assert run.code == 1, (args, run.err)
+        assert run.code == (1 if "is not a number" in message else 2), (args, run.err)
         assert run.out == ""
         assert run.err.startswith("error: ") and message in run.err, (args, run.err)
         assert run.err.count("\n") == 1  # one line, no traceback
@@ -236,7 +236,7 @@ def test_a_bad_target_in_a_row_names_its_line(cli):
     assert run.code == 1
     assert "line 3: target 2 is out of range for vectors of 2 classes" in run.err
     run = cli("grad", "-", "--loss", "ce", "--target-column", "zz", stdin="a,b,t\n1,2,0\n")
-    assert run.code == 1 and "--target-column 'zz' is not in the header" in run.err
+    assert run.code == 2 and "--target-column 'zz' is not in the header" in run.err
 
 
 def test_table_of_rows_with_ids(cli):

@@ -115,7 +115,7 @@ def test_min_max_steps_and_linear(cli):
 )
 def test_bad_grids_are_one_line_errors(cli, args, message):
     run = cli("temperature-sweep", "1", "2", *args)
-    assert run.code == 1 and run.out == ""
+    assert run.code == 2 and run.out == ""  # a bad option value
     assert run.err == message + "\n"
 
 
@@ -144,7 +144,7 @@ def test_method_parameters_come_from_the_registry(cli):
 
 def test_a_parameter_the_method_does_not_take_is_an_error(cli):
     run = cli("temperature-sweep", "1", "2", "--alpha", "2")
-    assert run.code == 1 and run.out == ""
+    assert run.code == 2 and run.out == ""
     assert run.err == "error: --alpha does not apply to --method softmax (it takes no parameters)\n"
 
 
@@ -297,7 +297,7 @@ def test_plot_without_matplotlib_is_a_one_line_error_before_any_output(cli, monk
 )
 def test_plot_arguments_are_checked(cli, args, message):
     run = cli("temperature-sweep", "1", "2", *args)
-    assert run.code == 1 and run.out == ""
+    assert run.code == 2 and run.out == ""
     assert run.err.startswith(message)
 
 

@@ -468,9 +468,9 @@ def test_out_of_memory_is_one_line(cli, monkeypatch):
         # an option's value stays as typed: -t takes -inf, --input the file named -inf
         (
             ["compute", "-t", "-inf", "1", "2"],
-            1,
+            2,
             "",
-            "error: temperature must be finite and > 0, got -inf\n",
+            "error: --temperature must be finite and > 0, got -inf\n",
         ),
         (["compute", "--input", "-inf"], 0, "0.2689414213699951,0.7310585786300049\n", ""),
         (["compute", "--", "-inf", "1"], 0, "0.0,1.0\n", ""),

@@ -214,7 +214,8 @@ def test_no_header_when_first_row_is_numeric():
 def test_a_first_row_mixing_numbers_and_text_is_data_not_a_header():
     err = read_error("1,NA\n2,3\n")  # not silently dropped as a header
     assert (err.line, err.column, err.token) == (1, 2, "NA")
-    assert "write nan for a missing value; if line 1 is a header, say so (--header)" in str(err)
+    assert "write nan for a missing value; if line 1 is a header, say so (header)" in str(err)
+    assert err.naming({"header": "--header"}.get).endswith("say so (--header)")
     err = read_error("x,1,2\n3,4,5\n")
     assert (err.line, err.column, err.token) == (1, 1, "x")
     err = read_error('[["a", 1], [2, 3]]')

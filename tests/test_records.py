@@ -188,7 +188,7 @@ def test_a_dummy_loss_appears_in_grad_and_compare(dummies, cli):
     assert list(record["implementations"]) == ["accurate"]
 
     run = cli("compare", "--method", "dummy-linear", "1", "2")
-    assert run.code == 1 and "needs --target" in run.err
+    assert run.code == 2 and "needs --target" in run.err
 
 
 def test_an_unknown_loss_is_a_usage_error_listing_the_registered_ones(dummies, cli):

@@ -187,19 +187,20 @@ def test_tau_grid_is_exact_at_the_ends_and_at_powers_of_ten():
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "param", "message"),
     [
-        ((0.0, 1, 5), r"--min .*> 0"),
-        ((1, float("inf"), 5), r"--max .*finite"),
-        ((2, 1, 5), "--min must be below --max"),
-        ((1, 2, 1), "--steps must be between 2 and 10000"),
-        ((1, 2, sw.MAX_STEPS + 1), "--steps must be between 2 and 10000, got 10001"),
-        ((1, 2, 2.5), "whole number"),
+        ((0.0, 1, 5), "tau_min", r"^tau_min .*> 0"),
+        ((1, float("inf"), 5), "tau_max", r"^tau_max .*finite"),
+        ((2, 1, 5), "tau_min", "^tau_min must be below tau_max"),
+        ((1, 2, 1), "steps", "^steps must be between 2 and 10000"),
+        ((1, 2, sw.MAX_STEPS + 1), "steps", "^steps must be between 2 and 10000, got 10001"),
+        ((1, 2, 2.5), "steps", "whole number"),
     ],
 )
-def test_tau_grid_rejects_bad_bounds(args, message):
-    with pytest.raises(SoftmaxInputError, match=message):
+def test_tau_grid_rejects_bad_bounds(args, param, message):
+    with pytest.raises(SoftmaxInputError, match=message) as info:
         sw.tau_grid(*args)
+    assert info.value.param == param
 
 
 def test_parse_taus_sorts_dedupes_and_checks():
@@ -254,7 +255,7 @@ def test_top_entries_keeps_the_most_massive_and_sums_the_rest():
     idx, rest = sw.top_entries(s, 4)
     assert idx.tolist() == [1, 3, 4]  # the three largest logits, in index order
     np.testing.assert_allclose(rest + s.p[:, idx].sum(axis=1), 1.0, rtol=1e-15)
-    with pytest.raises(SoftmaxInputError, match="--top"):
+    with pytest.raises(SoftmaxInputError, match=r"^top must be at least 2"):
         sw.top_entries(s, 1)
 
 
@@ -373,8 +374,9 @@ def test_plot_checks_its_arguments_before_importing_matplotlib(tmp_path):
     with pytest.raises(SoftmaxInputError, match=r"\.png, \.svg or \.pdf"):
         check_plot_path("chart.jpeg")
     for bad in ("800", "axb", "100x600", "800x7000"):
-        with pytest.raises(SoftmaxInputError, match="--plot-size"):
+        with pytest.raises(SoftmaxInputError, match=r"^plot size") as info:
             parse_size(bad)
+        assert info.value.param == "plot_size"
     with pytest.raises(SoftmaxInputError, match="at most 6 vectors"):
         plot_sweeps([sw.sweep(X, [1.0])] * (MAX_PLOT_ROWS + 1), tmp_path / "x.png")
 

@@ -90,13 +90,13 @@ _OUTPUT_WORDS = {
 # ---------------------------------------------------------------- the grid
 
 
-def _check_tau(value: Any, what: str) -> float:
+def _check_tau(value: Any, what: str, param: str | None = None) -> float:
     try:
         tau = float(value)
     except (TypeError, ValueError):
-        raise SoftmaxInputError(f"{what} must be a number, got {value!r}") from None
+        raise SoftmaxInputError(f"{what} must be a number, got {value!r}", param=param) from None
     if not (math.isfinite(tau) and tau > 0):
-        raise SoftmaxInputError(f"{what} must be finite and > 0, got {value!r}")
+        raise SoftmaxInputError(f"{what} must be finite and > 0, got {value!r}", param=param)
     return tau
 
 
@@ -166,15 +166,21 @@ def tau_grid(
     >>> len(tau_grid())
     17
     """
-    lo = _check_tau(tau_min, "--min (the smallest τ)")
-    hi = _check_tau(tau_max, "--max (the largest τ)")
+    lo = _check_tau(tau_min, "{param} (the smallest τ)", "tau_min")
+    hi = _check_tau(tau_max, "{param} (the largest τ)", "tau_max")
     if isinstance(steps, bool) or not float(steps).is_integer():
-        raise SoftmaxInputError(f"--steps must be a whole number, got {steps!r}")
+        raise SoftmaxInputError(f"{{param}} must be a whole number, got {steps!r}", param="steps")
     n = int(steps)
     if not 2 <= n <= MAX_STEPS:
-        raise SoftmaxInputError(f"--steps must be between 2 and {MAX_STEPS}, got {n}")
+        raise SoftmaxInputError(
+            f"{{param}} must be between 2 and {MAX_STEPS}, got {n}", param="steps"
+        )
     if not lo < hi:
-        raise SoftmaxInputError(f"--min must be below --max, got {lo:g} and {hi:g}")
+        raise SoftmaxInputError(
+            f"{{param}} must be below {{tau_max}}, got {lo:g} and {hi:g}",
+            param="tau_min",
+            also=("tau_max",),
+        )
     if linear:
         grid = np.linspace(lo, hi, n)
     else:
@@ -483,7 +489,7 @@ def top_entries(s: Sweep, top: int) -> tuple[np.ndarray, np.ndarray | None]:
     True
     """
     if top < 2:
-        raise SoftmaxInputError(f"--top must be at least 2, got {top}")
+        raise SoftmaxInputError(f"{{param}} must be at least 2, got {top}", param="top")
     if s.n <= top:
         return np.arange(s.n), None
     mass = s.p.astype(np.float64).sum(axis=0)

@@ -1,14 +1,19 @@
 """The typer application, its one error handler and the ``softmax`` entry point.
 
-Exit codes: 0 success; 1 bad input (one line on stderr); 2 usage error;
-3 a ``--check`` failed; 130 interrupted; 141 the reader of stdout went away
-(``softmax compute big.csv | head -1``: quietly, as ``yes | head -1`` does).
-``--traceback`` anywhere on the command line shows the Python traceback
-instead of the one-line message.
+Exit statuses are :class:`ExitStatus`: 0 success; 1 bad input data (one line on
+stderr); 2 bad usage or option value; 3 a ``--check`` failed; 130 interrupted;
+141 the reader of stdout went away (``softmax compute big.csv | head -1``:
+quietly, as ``yes | head -1`` does). Commands return a status or raise; only
+:func:`main` turns an exception into a status and a line (:func:`_status`).
+A library error about a parameter (``SoftmaxInputError.param``) is a bad option
+value when the command has an option of that name: its message then names the
+option's flag. ``--traceback`` anywhere on the command line shows the Python
+traceback instead of the one-line message.
 """
 
 from __future__ import annotations
 
+import enum
 import errno
 import os
 import re
@@ -22,7 +27,6 @@ try:  # typer >= 0.20 vendors its own copy of click
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc
 
-from .. import __version__
 from ..errors import SoftmaxInputError
 
 app = typer.Typer(
@@ -42,11 +46,16 @@ app = typer.Typer(
 
 _NO_ARGS = getattr(click_exc, "NoArgsIsHelpError", click_exc.UsageError)
 
-EXIT_INPUT = 1
-EXIT_USAGE = 2
-EXIT_CHECK = 3
-EXIT_INTERRUPT = 130
-EXIT_PIPE = 141  # what a process killed by SIGPIPE reports, like `yes | head -1`
+
+class ExitStatus(enum.IntEnum):
+    """What ``softmax`` exits with (the README's table)."""
+
+    OK = 0
+    INPUT = 1  # bad input data
+    USAGE = 2  # bad usage or option value
+    CHECK = 3  # a --check failed
+    INTERRUPTED = 130  # Ctrl-C
+    PIPE = 141  # what a process killed by SIGPIPE reports, like `yes | head -1`
 
 
 class OutputClosed(Exception):
@@ -80,6 +89,8 @@ class _PipeGuard:
 
 def _version(value: bool) -> None:
     if value:
+        from .. import __version__  # package metadata: read only when asked for
+
         typer.echo(f"softmax (softmax-lab) {__version__}")
         raise typer.Exit()
 
@@ -179,6 +190,78 @@ def _quiet_stdout() -> None:
         pass
 
 
+def option_flags(args: list[str]) -> dict[str, str]:
+    """The options of the command in ``args``: parameter name -> its long flag.
+
+    Examples
+    --------
+    >>> _register_commands(["temperature-sweep"])
+    >>> flags = option_flags(["temperature-sweep", "1", "2"])
+    >>> flags["tau_min"], flags["k"], flags["id_column"]
+    ('--min', '--top-k', '--id-column')
+    """
+    from typer.main import get_command
+
+    word = next((a for a in args if not a.startswith("-")), None)
+    command = getattr(get_command(app), "commands", {}).get(word)
+    flags: dict[str, str] = {}
+    for p in getattr(command, "params", ()):
+        if p.param_type_name == "option" and p.name:
+            long = [o for o in p.opts if o.startswith("--")]
+            flags[p.name] = long[0] if long else p.opts[0]
+    return flags
+
+
+def _status(err: BaseException, args: list[str]) -> ExitStatus:
+    """The one place an exception becomes an exit status (and, for most, one stderr line)."""
+    if isinstance(err, OutputClosed):
+        _quiet_stdout()
+        return ExitStatus.PIPE
+    if isinstance(err, _NO_ARGS):
+        typer.echo(err.ctx.get_help() if err.ctx else str(err))
+        return ExitStatus.OK
+    if isinstance(err, click_exc.UsageError):
+        hint = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+        _error(f"{err.format_message()}{hint}")
+        return ExitStatus.USAGE
+    if isinstance(err, (typer.Abort, KeyboardInterrupt)):
+        return ExitStatus.INTERRUPTED
+    if isinstance(err, SoftmaxInputError):
+        flags = option_flags(args) if (err.param or err.also) else {}
+        _error(err.naming(flags.get))
+        return ExitStatus.USAGE if err.param in flags else ExitStatus.INPUT
+    if isinstance(err, UnicodeEncodeError):  # stdout's encoding (PYTHONIOENCODING=ascii) lacks it
+        bad = err.object[err.start : err.end] if isinstance(err.object, str) else "?"
+        _error(
+            f"cannot write output: {bad!r} has no {err.encoding} encoding; "
+            "use a UTF-8 locale or PYTHONIOENCODING=utf-8"
+        )
+        return ExitStatus.INPUT
+    if isinstance(err, MemoryError):
+        _error("out of memory: the input is too big to hold at once; give fewer values per row")
+        return ExitStatus.INPUT
+    if isinstance(err, OSError):
+        if err.errno == errno.EPIPE:
+            _quiet_stdout()
+            return ExitStatus.PIPE
+        what = f"cannot read or write {err.filename}" if err.filename else "cannot write output"
+        _error(f"{what}: {err.strerror or err}")
+        return ExitStatus.INPUT
+    raise err  # a programming error: its traceback is the report
+
+
+#: Exceptions :func:`_status` reports; ``--traceback`` shows these as tracebacks instead
+#: (all but the quiet ones: a closed pipe, Ctrl-C, a bare ``softmax``).
+_REPORTED = (
+    click_exc.UsageError,
+    SoftmaxInputError,
+    UnicodeEncodeError,
+    MemoryError,
+    OSError,
+)
+_QUIET = (OutputClosed, _NO_ARGS, typer.Abort, KeyboardInterrupt)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``softmax`` and ``python -m softmax_cli``; exits with the status code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -193,49 +276,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=args, prog_name="softmax", standalone_mode=False)
         sys.stdout.flush()
-    except OutputClosed:
-        _quiet_stdout()
-        code = EXIT_PIPE
-    except _NO_ARGS as err:
-        typer.echo(err.ctx.get_help() if err.ctx else str(err))
-        code = 0
-    except click_exc.UsageError as err:
-        if show_traceback:
+    except _QUIET as err:
+        code = _status(err, args)
+    except _REPORTED as err:
+        if show_traceback and not (isinstance(err, OSError) and err.errno == errno.EPIPE):
             raise
-        hint = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
-        _error(f"{err.format_message()}{hint}")
-        code = EXIT_USAGE
-    except (typer.Abort, KeyboardInterrupt):
-        code = EXIT_INTERRUPT
-    except SoftmaxInputError as err:
-        if show_traceback:
-            raise
-        _error(str(err))
-        code = EXIT_INPUT
-    except UnicodeEncodeError as err:  # stdout's encoding (say PYTHONIOENCODING=ascii) lacks it
-        if show_traceback:
-            raise
-        bad = err.object[err.start : err.end] if isinstance(err.object, str) else "?"
-        _error(
-            f"cannot write output: {bad!r} has no {err.encoding} encoding; "
-            "use a UTF-8 locale or PYTHONIOENCODING=utf-8"
-        )
-        code = EXIT_INPUT
-    except MemoryError:
-        if show_traceback:
-            raise
-        _error("out of memory: the input is too big to hold at once; give fewer values per row")
-        code = EXIT_INPUT
-    except OSError as err:
-        if show_traceback:
-            raise
-        if err.errno == errno.EPIPE:
-            _quiet_stdout()
-            code = EXIT_PIPE
-        else:
-            what = f"cannot read or write {err.filename}" if err.filename else "cannot write output"
-            _error(f"{what}: {err.strerror or err}")
-            code = EXIT_INPUT
+        code = _status(err, args)
     finally:
         sys.stdout = real_stdout
-    sys.exit(code or 0)
+    sys.exit(int(code or 0))

@@ -19,7 +19,7 @@ from .. import registry
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.records import RecordWriter
-from .app import EXIT_CHECK, app
+from .app import ExitStatus, app
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
@@ -36,7 +36,6 @@ from .options import (
     ValuesArg,
     resolve_loss,
     resolve_method,
-    usage_error,
     with_loss_params,
     with_method_params,
 )
@@ -135,7 +134,8 @@ def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], t
     if loss_params:
         flags = [registry.loss_params()[n].flag for n in loss_params]
         raise SoftmaxInputError(
-            f"{', '.join(flags)} applies only to a loss (--method cross-entropy, ...)"
+            f"{', '.join(flags)} applies only to a loss (--method cross-entropy, ...)",
+            param=next(iter(loss_params)),
         )
     mapping, checked = resolve_method(method, params)
     return an.subject(mapping.name, checked, target)
@@ -167,16 +167,17 @@ def compare(
     from ..analysis import compare as an
     from ..analysis.compare_rows import Worst, delimited_records, json_record
 
-    try:
-        dps = an.check_dps(dps)
-    except SoftmaxInputError as err:
-        raise usage_error(f"--dps {str(err).removeprefix('dps ')}") from None
+    dps = an.check_dps(dps)
     if not 1 <= precision <= 17:
-        raise usage_error(f"--precision must be between 1 and 17, got {precision}")
+        raise SoftmaxInputError(
+            f"{{param}} must be between 1 and 17, got {precision}", param="precision"
+        )
     if max_rows < 0:
-        raise usage_error(f"--max-rows must be 0 (all) or more, got {max_rows}")
+        raise SoftmaxInputError(
+            f"{{param}} must be 0 (all) or more, got {max_rows}", param="max_rows"
+        )
     if not max_ulp >= 0:
-        raise usage_error(f"--max-ulp must be a number ≥ 0, got {max_ulp:g}")
+        raise SoftmaxInputError(f"{{param}} must be a number ≥ 0, got {max_ulp:g}", param="max_ulp")
     subj = _subject(method, method_params, loss_params, target)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
@@ -241,7 +242,7 @@ def compare(
             f"check failed: accurate {subj.name} is off by {an.format_ulp(worst.ulp)} ULP > "
             f"--max-ulp {max_ulp:g} ({where}; {worst.over} of {worst.rows} rows over)\n"
         )
-        return EXIT_CHECK
+        return ExitStatus.CHECK
     return 0
 
 

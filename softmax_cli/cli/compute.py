@@ -66,7 +66,7 @@ AxisOpt = Annotated[
     int,
     typer.Option(
         "--axis",
-        help="-1: each row is a vector (default); 0: each column is (reads all rows first).",
+        help="-1 (or 1): each row is a vector (default); 0: each column is (reads all rows first).",
     ),
 ]
 
@@ -105,7 +105,10 @@ def compute(
     mapping, params = resolve_method(method, method_params)
     dt = parse_dtype(dtype.value)
     if axis not in (-1, 0, 1):
-        raise SoftmaxInputError(f"--axis must be -1 (rows) or 0 (columns), got {axis}")
+        raise SoftmaxInputError(
+            f"{{param}} must be -1 or 1 (each row a vector) or 0 (each column), got {axis}",
+            param="axis",
+        )
     by_column = axis == 0
     fmt = resolve_format(format.value)
     with (

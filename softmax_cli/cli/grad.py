@@ -26,7 +26,7 @@ from ..io.readers import parse_arguments
 from ..io.writers import RowWriter
 from ..render import rows_table
 from ..render.grad import check_line, emit, jacobian_view, jvp_view, loss_view
-from .app import EXIT_CHECK, app
+from .app import ExitStatus, app
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
@@ -151,7 +151,10 @@ def make_plan(
     if loss is None:
         stray = [flag for flag, v in _loss_flags(loss_options, target, target_column) if v]
         if stray:
-            raise SoftmaxInputError(f"{', '.join(stray)} applies only with --loss")
+            raise SoftmaxInputError(
+                f"{', '.join(stray)} applies only with --loss",
+                param=stray[0][2:].replace("-", "_"),
+            )
         mapping, params = resolve_method(method or "softmax", method_params)
         _require_derivative(mapping)
         return Plan(
@@ -164,11 +167,14 @@ def make_plan(
         )
     record = registry.get_loss(loss)
     if vector is not None:
-        raise SoftmaxInputError("--vector (a JVP) and --loss are separate modes: give one")
+        raise SoftmaxInputError(
+            "--vector (a JVP) and --loss are separate modes: give one", param="vector"
+        )
     if method is not None and registry.get(method).name != record.mapping:
         raise SoftmaxInputError(
             f"--loss {record.name} is the loss of --method {record.mapping}, "
-            f"not {registry.get(method).name}: drop --method or choose a matching one"
+            f"not {registry.get(method).name}: drop --method or choose a matching one",
+            param="method",
         )
     mapping, params = resolve_method(record.mapping, method_params)
     kw: dict[str, Any] = {}
@@ -177,22 +183,26 @@ def make_plan(
             continue
         if name not in record.options:
             raise SoftmaxInputError(
-                f"--{name.replace('_', '-')} does not apply to --loss {record.name}"
+                f"--{name.replace('_', '-')} does not apply to --loss {record.name}", param=name
             )
         kw[name] = value
     if "temperature" in record.options:
         kw["temperature"] = temperature
     elif temperature != 1.0:
         raise SoftmaxInputError(
-            f"--temperature does not apply to --loss {record.name} (its --scale plays that role)"
+            f"--temperature does not apply to --loss {record.name} (its --scale plays that role)",
+            param="temperature",
         )
     kw.update({k: v for k, v in params.items() if k in record.options})
     if target is not None and target_column is not None:
-        raise SoftmaxInputError("give the target as --target or --target-column, not both")
+        raise SoftmaxInputError(
+            "give the target as --target or --target-column, not both", param="target_column"
+        )
     if target is None and target_column is None:
         raise SoftmaxInputError(
             f"--loss {record.name} needs the target class: --target T (counting from 0), "
-            "or --target-column COLUMN for file or stdin input"
+            "or --target-column COLUMN for file or stdin input",
+            param="target",
         )
     return Plan(
         "loss",
@@ -215,9 +225,11 @@ def _loss_flags(options: dict[str, Any], target: Any, target_column: Any):
 
 def _require_derivative(mapping: registry.Mapping) -> None:
     if mapping.stochastic:
-        raise SoftmaxInputError(f"{mapping.name} is stochastic: it has no deterministic derivative")
+        raise SoftmaxInputError(
+            f"{mapping.name} is stochastic: it has no deterministic derivative", param="method"
+        )
     if mapping.derivative is None:
-        raise SoftmaxInputError(f"{mapping.name} has no derivative")
+        raise SoftmaxInputError(f"{mapping.name} has no derivative", param="method")
 
 
 # ---------------------------------------------------------------------------
@@ -234,21 +246,26 @@ def target_index(spec: str, layout: Any) -> int:
         if names is None:
             raise SoftmaxInputError(
                 f"--target-column {spec!r} is a name, but the input has no header: "
-                "give its position (counting from 1)"
+                "give its position (counting from 1)",
+                param="target_column",
             )
         raise SoftmaxInputError(
-            f"--target-column {spec!r} is not in the header ({', '.join(map(repr, names))})"
+            f"--target-column {spec!r} is not in the header ({', '.join(map(repr, names))})",
+            param="target_column",
         )
     pos = int(spec) - 1
     total = layout.width + (1 if layout.id_index is not None else 0)
     if not 0 <= pos < total:
         raise SoftmaxInputError(
             f"--target-column {spec} is out of range: rows have {total} columns "
-            "(positions count from 1)"
+            "(positions count from 1)",
+            param="target_column",
         )
     if layout.id_index is not None:
         if pos == layout.id_index:
-            raise SoftmaxInputError(f"--target-column {spec} is the id column")
+            raise SoftmaxInputError(
+                f"--target-column {spec} is the id column", param="target_column"
+            )
         if layout.id_index < pos:
             pos -= 1
     return pos
@@ -258,11 +275,12 @@ def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
     try:
         v = parse_arguments([text], dtype=dtype)
     except SoftmaxInputError as err:
-        raise SoftmaxInputError(f"--vector: {err}") from None
+        raise SoftmaxInputError(f"--vector: {err}", param="vector") from None
     if v.shape[0] != n:
         raise SoftmaxInputError(
             f"--vector has {v.shape[0]} value{'s' if v.shape[0] != 1 else ''} "
-            f"but the logits have {n}"
+            f"but the logits have {n}",
+            param="vector",
         )
     return v
 
@@ -321,7 +339,8 @@ def grad(
         if plan.target_column is not None:
             if from_args:
                 raise SoftmaxInputError(
-                    "--target-column applies to file or stdin input; with arguments give --target"
+                    "--target-column applies to file or stdin input; with arguments give --target",
+                    param="target_column",
                 )
             tcol = target_index(plan.target_column, layout)
         names = list(layout.columns) if layout.columns else [str(j) for j in range(layout.width)]
@@ -380,7 +399,7 @@ def grad(
     if check:
         console.print(check_line(worst, max_ulp), soft_wrap=True)
         if any(v > max_ulp for v in worst.values()):
-            return EXIT_CHECK
+            return ExitStatus.CHECK
     return 0
 
 

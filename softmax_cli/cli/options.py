@@ -245,11 +245,13 @@ def resolve_loss(loss: registry.Loss, given: dict[str, Any]) -> dict[str, Any]:
     flags = {
         p.name: p.flag for p in (*registry.all_params().values(), *registry.loss_params().values())
     }
-    stray = [flags.get(n, n) for n in given if n not in known]
+    stray = [n for n in given if n not in known]
     if stray:
         takes = ", ".join(p.flag for p in loss.params) or "no parameters"
         raise SoftmaxInputError(
-            f"{', '.join(stray)} does not apply to --method {loss.shown} (it takes {takes})"
+            f"{', '.join(flags.get(n, n) for n in stray)} does not apply to --method "
+            f"{loss.shown} (it takes {takes})",
+            param=stray[0],
         )
     return dict(given)
 
@@ -263,34 +265,12 @@ def resolve_method(name: str, given: dict[str, Any]) -> tuple[registry.Mapping, 
     mapping = registry.get(name)
     known = {p.name for p in mapping.params}
     flags = {p.name: p.flag for p in registry.all_params().values()}
-    stray = [flags[n] for n in given if n not in known]
+    stray = [n for n in given if n not in known]
     if stray:
         takes = ", ".join(p.flag for p in mapping.params) or "no parameters"
         raise SoftmaxInputError(
-            f"{', '.join(stray)} does not apply to --method {mapping.name} (it takes {takes})"
+            f"{', '.join(flags[n] for n in stray)} does not apply to --method {mapping.name} "
+            f"(it takes {takes})",
+            param=stray[0],
         )
-    try:
-        return mapping, mapping.validate(given)
-    except SoftmaxInputError as err:
-        flag_of = {p.name: p.flag for p in mapping.params}
-        msg = str(err)
-        for n, f in flag_of.items():
-            if msg.startswith(n + " ") or msg.startswith(f"{n} ("):
-                msg = f"{f}: {msg}"
-                break
-        raise SoftmaxInputError(msg) from None
-
-
-def usage_error(message: str) -> Exception:
-    """A bad option value, to raise: ``error: MESSAGE (see 'softmax CMD --help')``, status 2.
-
-    The entry point reports it like any usage error click finds itself.
-    """
-    try:  # typer >= 0.20 vendors its own copy of click
-        from typer._click.exceptions import UsageError
-        from typer._click.globals import get_current_context
-    except ImportError:  # pragma: no cover - older typer uses click itself
-        from click import get_current_context
-        from click.exceptions import UsageError
-
-    return UsageError(message, ctx=get_current_context(silent=True))
+    return mapping, mapping.validate(given)  # a bad value names its parameter (err.param)

@@ -70,14 +70,17 @@ def open_source(
     """
     vals = list(values or [])
     if input_path is not None and vals:
-        raise SoftmaxInputError("give the logits as arguments or with --input, not both")
+        raise SoftmaxInputError(
+            "give the logits as arguments or with --input, not both", param="input"
+        )
     if vals == ["-"]:
         input_path = "-"
         vals = []
     if vals:
         if header is not None or id_column is not None:
             raise SoftmaxInputError(
-                "--header and --id-column apply to file or stdin input, not to arguments"
+                "--header and --id-column apply to file or stdin input, not to arguments",
+                param="header" if header is not None else "id_column",
             )
         return ArgumentsReader(vals, dtype)
     if input_path is None:
@@ -96,12 +99,12 @@ def open_source(
 
 def _command_path() -> str:
     """``softmax compare`` etc.: the command being run, for messages."""
-    import typer
+    try:  # typer >= 0.20 vendors its own click, and has no get_current_context of its own
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        from click import get_current_context
 
-    try:
-        ctx = typer.get_current_context(silent=True)
-    except RuntimeError:  # pragma: no cover - outside a command
-        ctx = None
+    ctx = get_current_context(silent=True)
     return ctx.command_path if ctx is not None else "softmax compute"
 
 

@@ -178,11 +178,13 @@ def grid_from_options(
             if v is not None
         ] + (["--linear"] if linear else [])
         if given:
-            raise SoftmaxInputError(f"--taus lists the temperatures: drop {', '.join(given)}")
+            raise SoftmaxInputError(
+                f"--taus lists the temperatures: drop {', '.join(given)}", param="taus"
+            )
         try:
             return parse_taus(taus)
         except SoftmaxInputError as err:
-            raise SoftmaxInputError(f"--taus: {err}") from None
+            raise SoftmaxInputError(f"--taus: {err}", param="taus") from None
     return tau_grid(
         DEFAULT_MIN if tau_min is None else tau_min,
         DEFAULT_MAX if tau_max is None else tau_max,

@@ -47,7 +47,8 @@ def check_table_size(rows: int, columns: int) -> None:
 
         raise SoftmaxInputError(
             f"a table of {rows:,} rows × {columns:,} columns is too big to read (at most "
-            f"{MAX_TABLE_CELLS:,} cells); use --format csv or json, or pipe the output"
+            f"{MAX_TABLE_CELLS:,} cells); use {{format}} csv or json, or pipe the output",
+            also=("format",),
         )
 
 

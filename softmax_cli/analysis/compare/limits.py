@@ -37,9 +37,10 @@ def check_dps(dps: int) -> int:
     """
     if isinstance(dps, bool) or not float(dps).is_integer() or not MIN_DPS <= dps <= MAX_DPS:
         raise SoftmaxInputError(
-            f"dps must be between {MIN_DPS} and {MAX_DPS}, got {dps}: with fewer digits the "
-            f"oracle is not clearly more precise than longdouble (~19 digits); {MAX_DPS} is "
-            "the oracle's limit (one exp takes ~40 ms there)"
+            f"{{param}} must be between {MIN_DPS} and {MAX_DPS}, got {dps}: with fewer digits "
+            f"the oracle is not clearly more precise than longdouble (~19 digits); {MAX_DPS} "
+            "is the oracle's limit (one exp takes ~40 ms there)",
+            param="dps",
         )
     return int(dps)
 

@@ -108,12 +108,17 @@ def subject(
     if isinstance(record, registry.Loss):
         return loss_subject(record, params, target)
     if target is not None:
-        raise SoftmaxInputError(f"--target applies to cross-entropy, not to {method}")
+        raise SoftmaxInputError(
+            f"{{param}} applies to cross-entropy and the other losses, not to {method}",
+            param="target",
+        )
     m = record
     p = m.validate(params)
     if m.stochastic and p.get("seed") is None:
         raise SoftmaxInputError(
-            f"{m.name} is random: give --seed so that the library and the oracle see the same noise"
+            f"{m.name} is random: give {{param}} so that the library and the oracle see the "
+            "same noise",
+            param="seed",
         )
     impls = {name: _impl(fn, p) for name, fn in m.implementations().items()}
     traces = {
@@ -129,7 +134,9 @@ def subject(
 
 def _check_target(target: Any, n: int) -> int:
     if isinstance(target, bool) or not float(target).is_integer() or not 0 <= int(target) < n:
-        raise SoftmaxInputError(f"--target must be a class index in 0..{n - 1}, got {target!r}")
+        raise SoftmaxInputError(
+            f"{{param}} must be a class index in 0..{n - 1}, got {target!r}", param="target"
+        )
     return int(target)
 
 
@@ -153,7 +160,9 @@ def loss_subject(
         raise SoftmaxInputError(f"{name} takes no method parameters, got {', '.join(params)}")
     p = loss.validate(params)
     if target is None:
-        raise SoftmaxInputError(f"{name} needs --target: the index of the true class")
+        raise SoftmaxInputError(
+            f"{name} needs {{param}}: the index of the true class", param="target"
+        )
     plain = all(p[q.name] == q.default for q in loss.params)
 
     def tau_kw(tau: float) -> dict[str, Any]:

@@ -333,7 +333,7 @@ class _DelimitedParser:
             except _TokenError as err:
                 reason = err.reason
                 if number == self.ref_line and self.header_guessed and not _number_like(err.token):
-                    reason += f"; if line {number} is a header, say so (--header)"
+                    reason += f"; if line {number} is a header, say so ({{header}})"
                 raise InputError(
                     reason, source=self.name, line=number, column=i + 1, token=err.token.strip()
                 ) from None

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from ...errors import SoftmaxInputError
 
+#: Options the readers' hints may name (``{id_column}`` in a message): the command line
+#: shows their flags, the library their names.
+_HINTED = ("id_column", "header", "format")
+
 
 class InputError(SoftmaxInputError):
     """Bad input text: one line naming where, what, and how to fix it.
@@ -25,6 +29,10 @@ class InputError(SoftmaxInputError):
         1-based line and column (field) of the problem.
     token : str, optional
         The offending token, kept for callers; the message already shows it.
+    also : tuple of str
+        Options a hint in the message names as ``{name}`` (see
+        :class:`~softmax_cli.errors.SoftmaxInputError`); ``id_column``, ``header`` and
+        ``format`` are found by themselves.
 
     Examples
     --------
@@ -44,6 +52,7 @@ class InputError(SoftmaxInputError):
         line: int | None = None,
         column: int | None = None,
         token: str | None = None,
+        also: tuple[str, ...] = (),
     ) -> None:
         self.reason = message
         self.source = source
@@ -59,7 +68,8 @@ class InputError(SoftmaxInputError):
         if source:
             text = f"{source}: {text}" if where else f"{source} {text}"
         text = text.replace("\r", "\\r").replace("\n", "\\n")
-        super().__init__(text)
+        hinted = tuple(n for n in _HINTED if "{" + n + "}" in message)
+        super().__init__(text, also=tuple(dict.fromkeys((*also, *hinted))))
 
 
 class _TokenError(Exception):

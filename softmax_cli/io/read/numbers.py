@@ -75,7 +75,7 @@ def _describe_char(ch: str) -> str:
     return f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')})"
 
 
-_LABEL_HINT = "; if the column holds labels, make it the id column (--id-column)"
+_LABEL_HINT = "; if the column holds labels, make it the id column ({id_column})"
 
 
 def _not_a_number(token: str) -> _TokenError:

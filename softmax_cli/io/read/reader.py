@@ -189,8 +189,9 @@ def open_vectors(
         if fmt == "json" or (fmt == "auto" and looks_json):
             if not looks_json:
                 raise InputError(
-                    "is not JSON: expected an array or object; give --format the right "
+                    "is not JSON: expected an array or object; give {format} the right "
                     "input format",
+                    also=("format",),
                     source=name,
                     line=number,
                 )
