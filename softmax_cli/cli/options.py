@@ -236,23 +236,26 @@ class LossChoice(click_types.ParamType):
         ]
 
 
+def _refuse_strays(given: dict[str, Any], takes: tuple[registry.Param, ...], shown: str) -> None:
+    """An option given that ``--method shown`` does not take is an error naming its flag."""
+    known = {p.name for p in takes}
+    stray = [n for n in given if n not in known]
+    if stray:
+        every = (*registry.all_params().values(), *registry.loss_params().values())
+        flags = {p.name: p.flag for p in every}
+        raise SoftmaxInputError(
+            f"{', '.join(flags.get(n, n) for n in stray)} does not apply to --method {shown} "
+            f"(it takes {', '.join(p.flag for p in takes) or 'no parameters'})",
+            param=stray[0],
+        )
+
+
 def resolve_loss(loss: registry.Loss, given: dict[str, Any]) -> dict[str, Any]:
     """Check the method and loss options given against ``loss``; return them.
 
     An option the loss does not take is an error naming its flag, as for a method.
     """
-    known = {p.name for p in loss.params}
-    flags = {
-        p.name: p.flag for p in (*registry.all_params().values(), *registry.loss_params().values())
-    }
-    stray = [n for n in given if n not in known]
-    if stray:
-        takes = ", ".join(p.flag for p in loss.params) or "no parameters"
-        raise SoftmaxInputError(
-            f"{', '.join(flags.get(n, n) for n in stray)} does not apply to --method "
-            f"{loss.shown} (it takes {takes})",
-            param=stray[0],
-        )
+    _refuse_strays(given, loss.params, loss.shown)
     return dict(given)
 
 
@@ -263,14 +266,5 @@ def resolve_method(name: str, given: dict[str, Any]) -> tuple[registry.Mapping, 
     ignored: ``--alpha`` with ``--method softmax`` says so.
     """
     mapping = registry.get(name)
-    known = {p.name for p in mapping.params}
-    flags = {p.name: p.flag for p in registry.all_params().values()}
-    stray = [n for n in given if n not in known]
-    if stray:
-        takes = ", ".join(p.flag for p in mapping.params) or "no parameters"
-        raise SoftmaxInputError(
-            f"{', '.join(flags[n] for n in stray)} does not apply to --method {mapping.name} "
-            f"(it takes {takes})",
-            param=stray[0],
-        )
+    _refuse_strays(given, mapping.params, mapping.name)
     return mapping, mapping.validate(given)  # a bad value names its parameter (err.param)
