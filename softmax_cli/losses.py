@@ -308,14 +308,9 @@ def cross_entropy_naive(
     >>> float(cross_entropy([0.0, 800.0], 0)[0])
     800.0
     """
-    a = np.asarray(x)
-    if a.dtype.kind != "f":
-        a = a.astype(np.float64)
-    moved, _, _ = to_last_axis(a, axis)  # validates shape and axis
-    t = check_targets(target, moved.shape[:-1], moved.shape[-1])
-    p = np.moveaxis(exp_family.softmax_naive(a, axis, temperature=temperature), axis, -1)
+    p_t = _twin_at_target(exp_family.softmax_naive, x, target, axis, temperature)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return -np.log(np.take_along_axis(p, t[..., None], axis=-1)[..., 0])
+        return -np.log(p_t)
 
 
 def cross_entropy_shifted(
@@ -334,14 +329,20 @@ def cross_entropy_shifted(
     >>> float(cross_entropy_shifted([0.0, -40.0], 0))  # 1 − p_t ≈ 4e-18 is lost
     0.0
     """
+    logp_t = _twin_at_target(exp_family.log_softmax_shifted, x, target, axis, temperature)
+    with np.errstate(invalid="ignore"):
+        return -logp_t
+
+
+def _twin_at_target(twin, x: ArrayLike, target: Any, axis: int, temperature: float) -> np.ndarray:
+    """``twin(x)`` (a teaching twin, in the input dtype) at each vector's target entry."""
     a = np.asarray(x)
     if a.dtype.kind != "f":
         a = a.astype(np.float64)
     moved, _, _ = to_last_axis(a, axis)  # validates shape and axis
     t = check_targets(target, moved.shape[:-1], moved.shape[-1])
-    logp = np.moveaxis(exp_family.log_softmax_shifted(a, axis, temperature=temperature), axis, -1)
-    with np.errstate(invalid="ignore"):
-        return -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
+    out = np.moveaxis(twin(a, axis, temperature=temperature), axis, -1)
+    return np.take_along_axis(out, t[..., None], axis=-1)[..., 0]
 
 
 def neg_prob(
