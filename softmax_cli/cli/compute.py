@@ -110,10 +110,10 @@ def compute(
             param="axis",
         )
     by_column = axis == 0
-    fmt = resolve_format(format.value)
+    fmt = resolve_format(format.value, output)
     with (
         open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
-        RowProgress("compute", reader, enabled=wants_progress(values, fmt)) as bar,
+        RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
         from_args = layout.source_name == "<arguments>"
@@ -182,7 +182,9 @@ def _print_table(mapping, batches, layout, from_args: bool, precision: int, stop
     )
     if kept.total == 1 and width > MAX_ROWS and first_x is not None:
         label = f"{ids[0]}: {title}" if ids else title
-        console.print(top_table(first_x, {mapping.name: values[0]}, precision, label, names=cols))
+        console.print(
+            top_table(first_x, {mapping.name: values[0]}, precision, label, names=layout.columns)
+        )
         return
     console.print(
         rows_table(

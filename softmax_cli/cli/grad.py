@@ -326,12 +326,12 @@ def grad(
         target_column=target_column,
         loss_options={n: loss_params.get(n) for n in registry.loss_params()},
     )
-    fmt = resolve_format(format.value)
+    fmt = resolve_format(format.value, output)
     console = Console() if fmt == "table" else Console(stderr=True)  # tables, or the check line
     worst: dict[str, float] = {}
     with (
         open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
-        RowProgress("grad", reader, enabled=wants_progress(values, fmt)) as bar,
+        RowProgress("grad", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
         from_args = layout.source_name == "<arguments>"

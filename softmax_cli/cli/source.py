@@ -123,12 +123,14 @@ def stdout_is_terminal() -> bool:
         return False
 
 
-def wants_progress(values: list[str] | None, fmt: str) -> bool:
+def wants_progress(values: list[str] | None, fmt: str, output: str | None = None) -> bool:
     """A bar when stderr is a terminal, the input is a file or stdin (not arguments), and
-    stdout is not that terminal too, unless the output is a table (printed once the bar is gone).
+    the records do not stream to that terminal too (a table prints once the bar is gone).
     """
     from_args = bool(values) and values != ["-"]
-    return stderr_is_terminal() and not from_args and (fmt == "table" or not stdout_is_terminal())
+    to_file = output is not None and output != "-"
+    streams_here = fmt != "table" and not to_file and stdout_is_terminal()
+    return stderr_is_terminal() and not from_args and not streams_here
 
 
 class RowProgress:

@@ -101,7 +101,7 @@ def shorten(text: str, precision: int) -> str:
 class Column:
     """One column: its header (user text), its cells, and how it shows."""
 
-    header: str
+    header: str | Text  #: a str is escaped; a Text is shown as it is
     cells: Sequence[Any]
     justify: str = "right"
     style: str | None = None
@@ -125,6 +125,11 @@ def shown_rows(n: int, max_rows: int | None) -> list[int | None]:
     tail = max(1, max_rows // 4)
     head = max_rows - tail
     return [*range(head), None, *range(n - tail, n)]
+
+
+def _header_min(header: str | Text) -> int:
+    """The narrowest a header gets: its longest word."""
+    return max((Text(w).cell_len for w in str(header).split()), default=1)
 
 
 def _cell_text(v: Any, precision: int) -> str | Text:
@@ -190,7 +195,7 @@ def fit_table(
         rows = shown_rows(n, max_rows)
         hidden_rows = n - (len(rows) - 1) if None in rows else 0
     real = [r for r in rows if r is not None]
-    head_w = [max((len(w) for w in str(c.header).split()), default=0) for c in columns]
+    head_w = [_header_min(c.header) for c in columns]
 
     def cells_at(p: int) -> list[list[str | Text]]:
         return [[_cell_text(c.cells[r], p) for r in real] for c in columns]
@@ -206,13 +211,15 @@ def fit_table(
     spare = width - table_width([widths[k] if k is not None else 1 for k in keep], pad_edge)
     for k in keep:  # room left: unwrap headers, narrowest first
         if k is not None:
-            need = Text(str(columns[k].header)).cell_len - widths[k]
+            header = columns[k].header
+            full = max(Text(str(header)).cell_len for header in str(header).split("\n"))
+            need = full - widths[k]
             if 0 < need <= spare:
                 widths[k] += need
                 spare -= need
     notes = []
-    if p < precision and any(isinstance(x, str) for col in cells for x in col):
-        notes.append(f"numbers shortened to {p} significant digits to fit {width} columns")
+    if p < precision:
+        notes.append(f"{p} significant digits to fit {width} columns")
     if hidden_rows:
         notes.append(f"{GAP} {hidden_rows:,} of {len(real) + hidden_rows:,} {unit} not shown")
     if None in keep:
@@ -222,7 +229,8 @@ def fit_table(
         notes.append(f"… {hidden_cols:,} of {hideable:,} columns not shown")
     if notes:
         notes[-1] += "; --format csv shows every number"
-    lines = [plain(x) for x in ([caption] if caption else [])] + [Text(x) for x in notes]
+    lines = [plain(x) for x in (caption.split("\n") if caption else [])]
+    lines += [Text(x) for x in notes]
     full_caption = Text("\n").join(lines) if lines else None
     table = Table(
         title=plain(title) if title is not None else None,
@@ -240,7 +248,7 @@ def fit_table(
         c = columns[k]
         footer = c.footer if isinstance(c.footer, Text) or c.footer is None else plain(c.footer)
         table.add_column(
-            plain(c.header),
+            c.header if isinstance(c.header, Text) else plain(c.header),
             justify=c.justify,  # type: ignore[arg-type]
             style=c.style,
             width=widths[k],  # fixed: rich then never squeezes (and cuts) a number
@@ -260,7 +268,7 @@ def natural_width(columns: Sequence[Column], precision: int, pad_edge: bool = Tr
     """The width of ``columns`` at ``precision`` digits, headers wrapped at their spaces."""
     widths = []
     for c in columns:
-        head = max((len(w) for w in str(c.header).split()), default=1)
+        head = _header_min(c.header)
         widths.append(max([head, 1, *(_width(_cell_text(v, precision)) for v in c.cells)]))
     return table_width(widths, pad_edge)
 
