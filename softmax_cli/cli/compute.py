@@ -38,7 +38,10 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, resolve_format
-from .source import RowProgress, open_source, wants_progress
+from .source import RowProgress, open_source, stdout_is_terminal, wants_progress
+
+#: Rows of a ``--format table`` written to a pipe or a file before it shows head … tail.
+PIPE_TABLE_ROWS = 10_000
 
 COMPUTE_HELP = """Run a mapping on vectors of logits.
 
@@ -153,10 +156,13 @@ def compute(
 def _print_table(mapping, batches, layout, from_args: bool, precision: int, stop) -> None:
     """The table a terminal shows: head … tail of many rows, the top entries of a long row.
 
-    Only the rows shown are kept while reading (:class:`~softmax_cli.render.HeadTail`);
-    the progress bar is erased (``stop``) before anything is printed.
+    A terminal shows 40 rows; a table written to a pipe or file (``--format table``) up
+    to :data:`PIPE_TABLE_ROWS`. Only the rows shown are kept while reading
+    (:class:`~softmax_cli.render.HeadTail`); the progress bar is erased (``stop``)
+    before anything is printed.
     """
-    kept = HeadTail(MAX_ROWS - MAX_ROWS // 4, MAX_ROWS // 4)
+    limit = MAX_ROWS if stdout_is_terminal() else PIPE_TABLE_ROWS
+    kept = HeadTail(limit - limit // 4, limit // 4)
     first_x = None
     for result, row_ids, x in batches:
         if first_x is None and x.shape[0]:

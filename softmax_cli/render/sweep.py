@@ -170,7 +170,7 @@ def summary_table(s: Sweep, *, precision: int = 4, title: str | None = None) -> 
     data = [s.taus, s.max_p, s.entropy, s.tau_lse, s.lse_gap, s.gini]
     cols = [
         Column(h, c, style="bold" if h == "τ" else None, frozen=h == "τ")
-        for h, c in zip(heads, data)
+        for h, c in zip(heads, data, strict=True)
     ]
     if s.support is not None:
         cols.append(Column("support", [int(v) for v in s.support]))
