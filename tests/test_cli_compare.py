@@ -287,14 +287,15 @@ def test_gumbel_softmax_with_a_seed_compares_the_same_noise(cli):
 
 
 def test_progress_counter_runs_only_when_asked(capsys):
-    from softmax_cli.cli.source import row_progress
+    from softmax_cli.cli.source import RowProgress
 
-    with row_progress("compare", False) as advance:
-        advance()
+    with RowProgress("compare", enabled=False) as bar:
+        bar.advance()
     assert capsys.readouterr() == ("", "")  # disabled: nothing at all
-    with row_progress("compare", True) as advance:  # stderr is not a terminal here
+    with RowProgress("compare", enabled=True) as bar:  # stderr is not a terminal here
         for _ in range(3):
-            advance(2)
+            bar.advance(2)
+    assert bar.rows == 6
     assert capsys.readouterr().out == ""
 
 

@@ -219,8 +219,13 @@ RECIPES: dict[str, list[Case]] = {
     "stdin closed (`<&-`), a read error half way (a failing disk or network file system)": [
         Case(shell="softmax compute - <&-")
     ],
-    "`--format table` past 200 000 cells": [
-        Case(b"1,1,2\n" * 70_000, options=("--format", "table"))
+    "`[red]row1` or `[/INST]` in an id or a header, in a table": [
+        Case(
+            shell="printf 'id,[/INST],b\\n[red]row1,1,2\\n' > m.csv; softmax compute --input "
+            "m.csv --id-column id --format table | grep -o '\\[red\\]row1\\|\\[/INST\\]'",
+            code=0,
+            stdout="[/INST]\n[red]row1\n",
+        )
     ],
     "stdout that cannot encode a character (`PYTHONIOENCODING=ascii`)": [
         Case(

@@ -40,7 +40,7 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, resolve_format
-from .source import open_source, row_progress, stderr_is_terminal
+from .source import RowProgress, open_source, wants_progress
 
 # mirrors softmax_cli.oracle.DEFAULT_DPS and analysis.compare.MIN_DPS/MAX_DPS (tested equal);
 # spelled out so that the help text does not import mpmath
@@ -195,7 +195,7 @@ def compare(
             )
         rows = chain(first, rows)
         worst = Worst(max_ulp)
-        with row_progress("compare", many and stderr_is_terminal()) as advance:
+        with RowProgress("compare", reader, enabled=many and wants_progress(values, fmt)) as bar:
 
             def results() -> Iterator[tuple[str, Any]]:
                 for label, x in rows:
@@ -209,7 +209,7 @@ def compare(
                         target=target,
                     )
                     worst.see(label, cmp)
-                    advance()
+                    bar.advance()
                     yield label, cmp
 
             def records(writer) -> None:
@@ -223,6 +223,7 @@ def compare(
                 fmt,
                 table=lambda: _print_tables(
                     results(),
+                    bar.stop,
                     many,
                     layout.id_name,
                     precision,
@@ -246,7 +247,7 @@ def compare(
     return 0
 
 
-def _print_tables(results, many: bool, id_name, precision, max_rows, explain, name, dt, dps):
+def _print_tables(results, stop, many: bool, id_name, precision, max_rows, explain, name, dt, dps):
     from ..analysis.compare import summarize
     from ..render.compare import comparison, summary_view
 
@@ -256,4 +257,5 @@ def _print_tables(results, many: bool, id_name, precision, max_rows, explain, na
             console.print(comparison(cmp, precision, max_rows, explain, width=console.width))
         return
     summaries = [summarize(cmp, label) for label, cmp in results]
+    stop()
     console.print(summary_view(summaries, name, dt, dps, id_name))

@@ -18,7 +18,7 @@ from ..analysis.compute import output_columns, row_params, run_mapping
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.writers import RowWriter
-from ..render import rows_table, scalar_table, vector_table
+from ..render import MAX_ROWS, HeadTail, rows_table, scalar_table, top_table, vector_table
 from .app import app
 from .options import (
     NUMERIC_ARGS,
@@ -38,7 +38,10 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, resolve_format
-from .source import open_source, row_progress, stderr_is_terminal
+from .source import RowProgress, open_source, stdout_is_terminal, wants_progress
+
+#: Rows of a ``--format table`` written to a pipe or a file before it shows head … tail.
+PIPE_TABLE_ROWS = 10_000
 
 COMPUTE_HELP = """Run a mapping on vectors of logits.
 
@@ -110,10 +113,10 @@ def compute(
             param="axis",
         )
     by_column = axis == 0
-    fmt = resolve_format(format.value)
+    fmt = resolve_format(format.value, output)
     with (
         open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
-        row_progress("compute", stderr_is_terminal() and values is None) as advance,
+        RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
         from_args = layout.source_name == "<arguments>"
@@ -130,7 +133,7 @@ def compute(
             keep_ids = mapping.output != registry.SCALAR and layout.id_index is not None
             batches: Any = [(result, ids if keep_ids else None, full)]
         else:
-            batches = _per_batch(reader, mapping, params, dt, temperature, advance)
+            batches = _per_batch(reader, mapping, params, dt, temperature, bar.advance)
         has_ids = layout.id_index is not None and not (
             by_column and mapping.output == registry.SCALAR
         )
@@ -141,7 +144,7 @@ def compute(
 
         deliver(
             fmt,
-            table=lambda: _print_table(mapping, batches, layout, from_args, precision),
+            table=lambda: _print_table(mapping, batches, layout, from_args, precision, bar.stop),
             records=write,
             writer=lambda stream, fmt: RowWriter(
                 stream, fmt, columns=out_cols, id_name=layout.id_name, has_ids=has_ids, dtype=dt
@@ -150,25 +153,54 @@ def compute(
         )
 
 
-def _print_table(mapping, batches, layout, from_args: bool, precision: int) -> None:
+def _print_table(mapping, batches, layout, from_args: bool, precision: int, stop) -> None:
+    """The table a terminal shows: head … tail of many rows, the top entries of a long row.
+
+    A terminal shows 40 rows; a table written to a pipe or file (``--format table``) up
+    to :data:`PIPE_TABLE_ROWS`. Only the rows shown are kept while reading
+    (:class:`~softmax_cli.render.HeadTail`); the progress bar is erased (``stop``)
+    before anything is printed.
+    """
+    limit = MAX_ROWS if stdout_is_terminal() else PIPE_TABLE_ROWS
+    kept = HeadTail(limit - limit // 4, limit // 4)
+    first_x = None
+    for result, row_ids, x in batches:
+        if first_x is None and x.shape[0]:
+            first_x = x[0]
+        kept.add(result, row_ids)
+    stop()
     console = Console()
-    items = list(batches)
     title = mapping.name
-    if from_args and len(items) == 1:
-        result, _, x = items[0]
+    values, ids, rows, hidden = kept.result()
+    if from_args and kept.total == 1:
         if mapping.output == registry.SCALAR:
-            console.print(scalar_table([(mapping.name, f"{float(result[0, 0]):.{precision}g}")]))
+            console.print(scalar_table([(mapping.name, f"{float(values[0, 0]):.{precision}g}")]))
         else:
-            console.print(vector_table(x[0], {mapping.name: result[0]}, precision))
+            console.print(vector_table(first_x, {mapping.name: values[0]}, precision))
         return
-    values = np.concatenate([it[0] for it in items])
-    ids = None
-    if layout.id_index is not None and items and items[0][1] is not None:
-        ids = [i for it in items for i in it[1]]
-    width = values.shape[1]
+    if layout.id_index is None:
+        ids = None
+    width = values.shape[1] if values.ndim == 2 else 0
     cols = (
         [mapping.name]
         if mapping.output == registry.SCALAR and width == 1
         else (layout.columns or [str(i) for i in range(width)])
     )
-    console.print(rows_table(cols, values, precision, ids=ids, id_name=layout.id_name, title=title))
+    if kept.total == 1 and width > MAX_ROWS and first_x is not None:
+        label = f"{ids[0]}: {title}" if ids else title
+        console.print(
+            top_table(first_x, {mapping.name: values[0]}, precision, label, names=layout.columns)
+        )
+        return
+    console.print(
+        rows_table(
+            cols,
+            values,
+            precision,
+            ids=ids,
+            id_name=layout.id_name,
+            title=title,
+            rows=rows,
+            hidden_rows=hidden,
+        )
+    )

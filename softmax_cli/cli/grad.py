@@ -48,7 +48,7 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, resolve_format
-from .source import open_source, row_progress, stderr_is_terminal
+from .source import RowProgress, open_source, wants_progress
 
 #: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
 _BLOCK_NUMBERS = BLOCK_NUMBERS
@@ -326,12 +326,12 @@ def grad(
         target_column=target_column,
         loss_options={n: loss_params.get(n) for n in registry.loss_params()},
     )
-    fmt = resolve_format(format.value)
+    fmt = resolve_format(format.value, output)
     console = Console() if fmt == "table" else Console(stderr=True)  # tables, or the check line
     worst: dict[str, float] = {}
     with (
         open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
-        row_progress("grad", stderr_is_terminal() and values is None) as advance,
+        RowProgress("grad", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
         from_args = layout.source_name == "<arguments>"
@@ -373,7 +373,7 @@ def grad(
             source=layout.source_name,
             v=v,
             worst=worst if check else None,
-            advance=advance,
+            advance=bar.advance,
             block_numbers=_BLOCK_NUMBERS,
         )
         scalar = plan.mode != "loss" and is_scalar(plan)
@@ -384,7 +384,9 @@ def grad(
 
         deliver(
             fmt,
-            table=lambda: _print_tables(console, plan, blocks, names, layout, from_args, precision),
+            table=lambda: _print_tables(
+                console, plan, blocks, names, layout, from_args, precision, bar.stop
+            ),
             records=write,
             writer=lambda stream, fmt: RowWriter(
                 stream,
@@ -403,9 +405,12 @@ def grad(
     return 0
 
 
-def _print_tables(console, plan: Plan, blocks, names, layout, from_args: bool, precision: int):
+def _print_tables(
+    console, plan: Plan, blocks, names, layout, from_args: bool, precision: int, stop
+):
     name = plan.mapping.name
     if plan.mode == "jacobian":
+        stop()  # each row's Jacobian prints as it is computed
         reference = None
         for block in blocks:
             d = block.derivative
@@ -434,6 +439,7 @@ def _print_tables(console, plan: Plan, blocks, names, layout, from_args: bool, p
                 )
         return
     items = list(blocks)
+    stop()
     if from_args and len(items) == 1 and items[0].x.shape[0] == 1:
         b = items[0]
         if plan.mode == "jvp":

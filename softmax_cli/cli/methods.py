@@ -8,6 +8,7 @@ from rich.table import Table
 
 from ..analysis.methods import method_records, method_rows, parameter_text
 from ..io.records import RecordWriter
+from ..render.text import plain
 from .app import app
 from .options import FormatOpt, OutputFormat
 from .output import deliver, resolve_format
@@ -44,6 +45,14 @@ def _print_table(records: list[dict]) -> None:
     for col in ("method", "parameters", "properties", "summary"):
         table.add_column(col, overflow="fold")
     for r in records:
-        name = r["name"] + (f"\n[dim]{', '.join(r['aliases'])}[/dim]" if r["aliases"] else "")
-        table.add_row(name, parameter_text(r) or "-", ", ".join(r["properties"]), r["summary"])
+        name = plain(r["name"])
+        if r["aliases"]:
+            name.append("\n")
+            name.append_text(plain(", ".join(r["aliases"]), style="dim"))
+        table.add_row(
+            name,
+            plain(parameter_text(r) or "-"),
+            plain(", ".join(r["properties"])),
+            plain(r["summary"]),
+        )
     Console().print(table)

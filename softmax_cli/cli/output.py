@@ -16,10 +16,13 @@ from typing import Any, TextIO
 from ..io.records import RecordWriter
 
 
-def resolve_format(fmt: str) -> str:
-    """``auto`` is ``table`` when stdout is a terminal and ``csv`` otherwise."""
+def resolve_format(fmt: str, output: str | None = None) -> str:
+    """``auto`` is ``table`` when the output is a terminal (stdout, no ``--output FILE``)
+    and ``csv`` otherwise."""
     if fmt != "auto":
         return fmt
+    if output is not None and output != "-":
+        return "csv"
     try:
         return "table" if sys.stdout.isatty() else "csv"
     except (AttributeError, ValueError):

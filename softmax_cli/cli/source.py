@@ -8,9 +8,8 @@ into a concrete format.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -116,29 +115,90 @@ def stderr_is_terminal() -> bool:
         return False
 
 
-@contextlib.contextmanager
-def row_progress(label: str, enabled: bool) -> Iterator[Callable[..., None]]:
-    """A transient rows counter on stderr when ``enabled``; yields ``advance(n=1)``.
+def stdout_is_terminal() -> bool:
+    """True when stdout is a terminal (where a table goes, and a progress bar must not)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
-    Nothing is drawn (and rich's progress machinery is not imported) otherwise,
-    so pipes and captured stderr stay clean.
+
+def wants_progress(values: list[str] | None, fmt: str, output: str | None = None) -> bool:
+    """A bar when stderr is a terminal, the input is a file or stdin (not arguments), and
+    the records do not stream to that terminal too (a table prints once the bar is gone).
     """
-    if not enabled:
-        yield lambda n=1: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from_args = bool(values) and values != ["-"]
+    to_file = output is not None and output != "-"
+    streams_here = fmt != "table" and not to_file and stdout_is_terminal()
+    return stderr_is_terminal() and not from_args and not streams_here
 
-    progress = Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("rows"),
-        console=Console(stderr=True),
-        transient=True,
-        redirect_stdout=False,  # stdout carries the data; rich must not reroute it
-        redirect_stderr=False,
-    )
-    with progress:
-        task = progress.add_task(label, total=None)
-        yield lambda n=1: progress.advance(task, n)
+
+class RowProgress:
+    """One progress bar on stderr, transient: gone (line erased) when :meth:`stop` is called.
+
+    Determinate (percent and ETA, by bytes read) when the reader knows its input's size
+    (a file, or stdin redirected from a file); else a running count of rows. ``advance(n)``
+    after each batch of ``n`` rows; ``stop()`` before printing anything else on the
+    terminal (a table), so that nothing is glued to the bar. Does nothing when disabled,
+    and then rich's progress machinery is not even imported.
+    """
+
+    def __init__(self, label: str, reader=None, *, enabled: bool) -> None:
+        self.label = label
+        self.reader = reader
+        self.enabled = enabled
+        self.rows = 0
+        self._progress = None
+        self._task = None
+
+    def __enter__(self) -> RowProgress:
+        if not self.enabled:
+            return self
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        size = self.reader.bytes_read() if hasattr(self.reader, "bytes_read") else None
+        total = size[1] if size and size[1] > 0 else None
+        columns = [TextColumn(self.label), BarColumn()]
+        if total is not None:
+            columns += [TaskProgressColumn(), TimeRemainingColumn()]
+        else:
+            columns += [TimeElapsedColumn()]
+        columns.append(TextColumn("{task.fields[rows]:,} rows"))
+        self._progress = Progress(
+            *columns,
+            console=Console(stderr=True),
+            transient=True,
+            redirect_stdout=False,  # stdout carries the data; rich must not reroute it
+            redirect_stderr=False,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(self.label, total=total, rows=0)
+        return self
+
+    def advance(self, n: int = 1) -> None:
+        """``n`` more rows done."""
+        if self._progress is None:
+            return
+        self.rows += n
+        size = self.reader.bytes_read() if hasattr(self.reader, "bytes_read") else None
+        if size is not None:
+            self._progress.update(self._task, completed=size[0], rows=self.rows)
+        else:
+            self._progress.update(self._task, rows=self.rows)
+
+    def stop(self) -> None:
+        """Erase the bar (idempotent)."""
+        progress, self._progress = self._progress, None
+        if progress is not None:
+            progress.stop()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

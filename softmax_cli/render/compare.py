@@ -24,8 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.measure import Measurement
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -40,6 +39,8 @@ from ..analysis.compare import (
     format_ulp,
     summary_verdict,
 )
+from .fit import Column, Fitted, fit_table, natural_width, shown_rows
+from .text import plain
 
 __all__ = [
     "comparison",
@@ -100,25 +101,46 @@ def _gap(n_hidden: int, columns: int) -> list[str]:
     return ["⋮", f"{n_hidden} more", *[""] * (columns - 2)]
 
 
-def values_table(cmp: Comparison, precision: int = 8, max_rows: int = 20) -> Table:
-    """One row per entry: x, each implementation's result, and the oracle to 17 digits."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("i", justify="right", style="dim")
-    # below 80 columns a number wraps onto a second line rather than losing digits
-    table.add_column("x", justify="right", overflow="fold")
-    for r in cmp.results:
-        style = "bold" if r.name == "accurate" else ""
-        table.add_column(r.label, justify="right", style=style, overflow="fold")
-    table.add_column("oracle (17 digits)", justify="left", style="green", overflow="fold")
-    xs = numpy_column(cmp.x, precision)
-    cols = [numpy_column(r.values, precision) for r in cmp.results]
-    rows = _shown(cmp.x.size, max_rows)
-    for i in rows:
-        if i is None:
-            table.add_row(*_gap(cmp.x.size - len(rows) + 1, 3 + len(cols)))
-            continue
-        table.add_row(str(i), Text(xs[i]), *(Text(c[i]) for c in cols), Text(cmp.oracle_text[i]))
-    return table
+def values_table(cmp: Comparison, precision: int = 8, max_rows: int = 20) -> Fitted:
+    """One row per entry: x, each implementation's result, and the oracle to 17 digits.
+
+    Fitted to the width when printed: the implementations' columns first lose digits
+    after the point (down to 3), keeping the oracle's 17; then every number loses
+    significant digits (exponents kept), then columns go (head … tail). A number is
+    never cut nor wrapped (:func:`~softmax_cli.render.fit.fit_table`).
+    """
+
+    def columns(p: int) -> list[Column]:
+        cols = [Column("i", range(cmp.x.size), style="dim", frozen=True)]
+        cols.append(Column("x", numpy_column(cmp.x, p)))
+        for r in cmp.results:
+            style = "bold" if r.name == "accurate" else None
+            cols.append(Column(r.label, numpy_column(r.values, p), style=style))
+        oracle = Column("oracle (17 digits)", cmp.oracle_text, justify="left", style="green")
+        return [*cols, oracle]
+
+    def build(width: int) -> Table:
+        rows = shown_rows(cmp.x.size, max_rows)
+        p = precision
+        while p > 3 and natural_width(_rows_of(columns(p), rows), 17, False) > width:
+            p -= 1
+        return fit_table(
+            columns(p),
+            precision=17,
+            width=width,
+            rows=rows,
+            hidden_rows=cmp.x.size - (len(rows) - (None in rows)),
+            pad_edge=False,
+            unit="entries",
+        )
+
+    return Fitted(build)
+
+
+def _rows_of(columns: list[Column], rows: list[int | None]) -> list[Column]:
+    """The columns cut down to the rows that will be shown."""
+    real = [r for r in rows if r is not None]
+    return [Column(c.header, [c.cells[r] for r in real]) for c in columns]
 
 
 def _cell(ulp: float, flags: Sequence[str]) -> Text:
@@ -228,17 +250,6 @@ def explain_tables(cmp: Comparison, precision: int = 8) -> list[Group]:
     return tables
 
 
-def _fit(cmp: Comparison, precision: int, max_rows: int, width: int) -> Table:
-    """The values table with the most digits (≤ ``precision``, ≥ 3) that fit in ``width``."""
-    console = Console(width=max(width, 20), color_system=None)
-    unbounded = console.options.update(max_width=100_000)
-    for p in range(precision, 2, -1):
-        table = values_table(cmp, p, max_rows)
-        if Measurement.get(console, unbounded, table).maximum <= width:
-            return table
-    return values_table(cmp, 3, max_rows)
-
-
 def comparison(
     cmp: Comparison,
     precision: int = 8,
@@ -248,14 +259,15 @@ def comparison(
 ) -> Group:
     """Everything about one vector: the tables, the steps if asked, and the verdict.
 
-    The values table drops digits (down to 3 after the point) until it fits in ``width``.
+    The values table is fitted to the width it is printed at (fewer significant digits,
+    exponents kept, then head … tail of its columns); ``width`` is not needed any more.
     """
     parts: list[RenderableType] = [Text(_title(cmp), style="bold")]
     if cmp.scalar:
         parts += [_x_line(cmp, precision), scalar_table(cmp)]
     else:
         parts += [
-            _fit(cmp, precision, max_rows, width),
+            values_table(cmp, precision, max_rows),
             Text(
                 f"error in ULPs of {dtype_name(cmp.dtype)}, flags"
                 + (", condition number κ" if cmp.condition is not None else ""),
@@ -275,7 +287,7 @@ def summary_table(
     """Many rows: the worst error of each implementation per row, with its flags, and κ."""
     names = [n for n in IMPLEMENTATIONS if rows and n in rows[0].worst]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column(id_name or "row", style="dim")
+    table.add_column(plain(id_name or "row"), style="dim")
     table.add_column("n", justify="right")
     for n in names:
         table.add_column(LABELS[n])
@@ -283,7 +295,7 @@ def summary_table(
     if has_kappa:
         table.add_column("κ max", justify="right")
     for r in rows:
-        cells: list[RenderableType] = [Text(r.row), str(r.n)]
+        cells: list[RenderableType] = [plain(r.row), str(r.n)]
         cells += [_cell(r.worst[n], r.flags[n]) for n in names]
         if has_kappa:
             cells.append("" if r.condition is None else format_kappa(r.condition))

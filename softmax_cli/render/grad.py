@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from rich import box
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from . import fmt_number, scalar_table, vector_table
+from .fit import Column, Fitted, fit_table
+from .text import plain
 
 #: Largest vector shown as a full matrix; longer ones show the diagonal and a summary.
 MAX_FULL = 12
@@ -46,27 +47,20 @@ __all__ = [
 
 def jacobian_table(
     x: np.ndarray, y: np.ndarray, J: np.ndarray, precision: int, *, name: str
-) -> Table:
+) -> Fitted:
     """The full matrix: a row per output ``i`` (with ``x_i`` and the output), a column per ``j``.
 
-    ``J`` has shape ``(n_out, n)``; ``y`` holds the ``n_out`` outputs.
+    ``J`` has shape ``(n_out, n)``; ``y`` holds the ``n_out`` outputs. Fitted to the
+    width when printed (fewer digits, then head … tail of the columns).
     """
     n_out, n = J.shape
-    table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("i", justify="right", style="dim")
-    if n_out == n:
-        table.add_column("x_i", justify="right")
-    table.add_column(name, justify="right", style="bold")
-    for j in range(n):
-        table.add_column(f"∂/∂x{j}", justify="right")
-    for i in range(n_out):
-        cells = [str(i) if n_out == n else "·"]
-        if n_out == n:
-            cells.append(fmt_number(x[i], precision))
-        cells.append(fmt_number(y[i], precision))
-        cells += [fmt_number(v, precision) for v in J[i]]
-        table.add_row(*cells)
-    return table
+    square = n_out == n
+    columns = [Column("i", list(range(n)) if square else ["·"] * n_out, style="dim", frozen=True)]
+    if square:
+        columns.append(Column("x_i", x, frozen=True))
+    columns.append(Column(name, y, style="bold", frozen=True))
+    columns += [Column(f"∂/∂x{j}", J[:, j]) for j in range(n)]
+    return fit_table(columns, precision=precision, max_rows=None)
 
 
 def sensitivity_meaning(value: float, reference: float, name: str) -> str:
@@ -135,7 +129,7 @@ def jacobian_view(
     parts: list[RenderableType] = []
     extra: list[tuple[str, str]] = []
     if n <= MAX_FULL:
-        parts += [Text(heading), jacobian_table(x, y, J, precision, name=name)]
+        parts += [plain(heading), jacobian_table(x, y, J, precision, name=name)]
     elif n_out == n:
         diag = np.diagonal(J)
         off = J - np.diag(diag)

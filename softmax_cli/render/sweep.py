@@ -34,13 +34,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
 
 from ..analysis.sweep import Sweep, top_entries
 from . import fmt_number
+from .fit import Column, fit_table
+from .text import plain, visible
 
 __all__ = [
     "BLOCKS",
@@ -109,7 +110,7 @@ def _entry_labels(
 ) -> list[str]:
     out = []
     for i in idx.tolist():
-        name = str(columns[i]) if columns is not None else f"p{i}"
+        name = visible(columns[i]) if columns is not None else f"p{i}"
         out.append(f"{name}{sep}x={fmt_number(s.x[i], precision)}")
     return out
 
@@ -139,19 +140,13 @@ def probability_table(
     --------
     >>> from softmax_cli.analysis.sweep import sweep
     >>> t = probability_table(sweep([1.0, 2.0, 3.0, 4.0], [1.0]))
-    >>> [c.header for c in t.columns]
+    >>> [str(c.header) for c in t.build(80).columns]
     ['τ', 'p0\\nx=1', 'p1\\nx=2', 'p2\\nx=3', 'p3\\nx=4']
     """
     labels, values, _ = _shown(s, top, columns, precision, "\n")
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-    table.add_column("τ", justify="right", style="bold")
-    for label in labels:
-        table.add_column(label, justify="right")
-    for j in range(s.steps):
-        table.add_row(
-            fmt_number(s.taus[j], precision), *(fmt_number(v, precision) for v in values[j])
-        )
-    return table
+    cols = [Column("τ", s.taus, style="bold", frozen=True)]
+    cols += [Column(Text(label), values[:, k]) for k, label in enumerate(labels)]
+    return fit_table(cols, precision=precision, max_rows=None, title=title)
 
 
 def summary_table(s: Sweep, *, precision: int = 4, title: str | None = None) -> Table:
@@ -163,32 +158,23 @@ def summary_table(s: Sweep, *, precision: int = 4, title: str | None = None) -> 
     --------
     >>> from softmax_cli.analysis.sweep import sweep
     >>> t = summary_table(sweep([1.0, 2.0, 3.0], [1.0], method="sparsemax"))
-    >>> [c.header for c in t.columns][-1]
+    >>> [str(c.header) for c in t.build(80).columns][-1]
     'support'
     """
-    table = Table(
-        title=title,
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-        caption_justify="left",
-        caption=(
-            f"gap = τ·LSE(x/τ) − max x, max x = {fmt_number(s.max_x, precision)}\n"
-            f"H ≤ log n = {fmt_number(s.entropy_max, precision)} {s.unit}, "
-            f"1−Σp² ≤ 1−1/n = {fmt_number(1 - 1 / s.n_finite, precision)}"
-        ),
+    caption = (
+        f"gap = τ·LSE(x/τ) − max x, max x = {fmt_number(s.max_x, precision)}\n"
+        f"H ≤ log n = {fmt_number(s.entropy_max, precision)} {s.unit}, "
+        f"1−Σp² ≤ 1−1/n = {fmt_number(1 - 1 / s.n_finite, precision)}"
     )
     heads = ["τ", "max p", f"H {s.unit}", "τ·LSE", "gap", "1−Σp²"]
-    cols = [s.taus, s.max_p, s.entropy, s.tau_lse, s.lse_gap, s.gini]
-    for h in heads:
-        table.add_column(h, justify="right", style="bold" if h == "τ" else None)
+    data = [s.taus, s.max_p, s.entropy, s.tau_lse, s.lse_gap, s.gini]
+    cols = [
+        Column(h, c, style="bold" if h == "τ" else None, frozen=h == "τ")
+        for h, c in zip(heads, data, strict=True)
+    ]
     if s.support is not None:
-        table.add_column("support", justify="right")
-    for j in range(s.steps):
-        cells = [fmt_number(c[j], precision) for c in cols]
-        if s.support is not None:
-            cells.append(str(int(s.support[j])))
-        table.add_row(*cells)
-    return table
+        cols.append(Column("support", [int(v) for v in s.support]))
+    return fit_table(cols, precision=precision, max_rows=None, title=title, caption=caption)
 
 
 def _levels(values: np.ndarray) -> np.ndarray:
@@ -346,7 +332,7 @@ def sweep_report(
     tables: bool = True,
 ) -> Group:
     """The terminal report of one sweep: title, the two tables (if ``tables``), the picture."""
-    parts: list = [Text(sweep_title(s, label, precision=precision), style="bold")]
+    parts: list = [plain(sweep_title(s, label, precision=precision), style="bold")]
     if tables:
         parts.append(probability_table(s, top=top, precision=precision, columns=columns))
         parts.append(summary_table(s, precision=precision))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, TextIO
@@ -42,10 +43,26 @@ class VectorReader:
 
     layout: Layout
 
-    def __init__(self, layout: Layout, batches: Iterator[Batch], closer: Callable[[], None]):
+    def __init__(
+        self,
+        layout: Layout,
+        batches: Iterator[Batch],
+        closer: Callable[[], None],
+        size: Callable[[], tuple[int, int]] | None = None,
+    ):
         self.layout = layout
         self._batches = batches
         self._closer = closer
+        self._size = size
+
+    def bytes_read(self) -> tuple[int, int] | None:
+        """(bytes read so far, the input's size) for a regular file; None for a pipe."""
+        if self._size is None:
+            return None
+        try:
+            return self._size()
+        except (OSError, ValueError):
+            return None
 
     def __iter__(self) -> Iterator[Batch]:
         return self._batches
@@ -62,16 +79,28 @@ class VectorReader:
         self.close()
 
 
-def _resolve_source(source: Any) -> tuple[Iterator[str], str, Callable[[], None]]:
-    """Lines, display name and closer for any accepted kind of source."""
+def _sizer(handle: Any) -> Callable[[], tuple[int, int]] | None:
+    """How far into a regular file ``handle`` has read, and its size; None for a pipe."""
+    try:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode) or not handle.seekable():
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    total = st.st_size
+    return lambda: (handle.tell(), total)
+
+
+def _resolve_source(source: Any) -> tuple[Iterator[str], str, Callable[[], None], Any]:
+    """Lines, display name, closer and (for a regular file) sizer of any kind of source."""
     if isinstance(source, (str, os.PathLike)) and os.fspath(source) == "-":
         stdin = sys.stdin
         if stdin is None:
             raise InputError("cannot be read: there is no standard input", source="<stdin>")
         buffer = getattr(stdin, "buffer", None)
         if buffer is not None:
-            return _binary_lines(buffer, "<stdin>"), "<stdin>", lambda: None
-        return _text_lines(stdin), "<stdin>", lambda: None
+            return _binary_lines(buffer, "<stdin>"), "<stdin>", lambda: None, _sizer(buffer)
+        return _text_lines(stdin), "<stdin>", lambda: None, None
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         name = path if isinstance(path, str) else os.fsdecode(path)
@@ -92,15 +121,15 @@ def _resolve_source(source: Any) -> tuple[Iterator[str], str, Callable[[], None]
         except BaseException:
             handle.close()
             raise
-        return lines, name, handle.close
+        return lines, name, handle.close, _sizer(handle)
     raw_name = getattr(source, "name", None)
     name = raw_name if isinstance(raw_name, str) else "<stream>"
     if isinstance(source, io.TextIOBase):
-        return _text_lines(source), name, lambda: None
+        return _text_lines(source), name, lambda: None, None
     probe = source.read(0)
     if isinstance(probe, str):
-        return _text_lines(source), name, lambda: None
-    return _binary_lines(source, name), name, lambda: None
+        return _text_lines(source), name, lambda: None, None
+    return _binary_lines(source, name), name, lambda: None, None
 
 
 def open_vectors(
@@ -176,7 +205,7 @@ def open_vectors(
         raise InputError(
             f"id column {id_column} is out of range: positions count from 1, like cut -f"
         )
-    it, name, closer = _resolve_source(source)
+    it, name, closer, sizer = _resolve_source(source)
     try:
         src = _Lines(it, name)
         first = _first_data_line(src)
@@ -206,7 +235,7 @@ def open_vectors(
     except BaseException:
         closer()
         raise
-    return VectorReader(layout, _closing(parser.batches(), closer), closer)
+    return VectorReader(layout, _closing(parser.batches(), closer), closer, sizer)
 
 
 def _closing(batches: Iterator[Batch], closer: Callable[[], None]) -> Iterator[Batch]:

@@ -1,0 +1,104 @@
+"""Run the installed ``softmax`` in a pseudo-terminal and render what a person sees.
+
+:func:`run_tty` starts ``python -m softmax_cli`` (the installed entry point) on a pty of
+a given width, optionally with stdin redirected from a file or a pipe, feeds everything
+it writes to a terminal emulator (pyte), and returns the final screen, the scrollback,
+the raw bytes and the exit status. :func:`problems` lists what a person would call
+broken on that screen: a traceback, a number cut by an ellipsis or wrapped across lines,
+a number glued to other text, a progress bar left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ptyprocess = __import__("pytest").importorskip("ptyprocess")
+pyte = __import__("pytest").importorskip("pyte")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Screen:
+    lines: list[str]  #: scrollback and screen, trailing blanks stripped
+    raw: bytes
+    status: int
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def run_tty(
+    args: list[str],
+    width: int,
+    *,
+    stdin_file: str | None = None,
+    pipe_from: str | None = None,
+    stdout_file: str | None = None,
+    rows: int = 50,
+) -> Screen:
+    """``softmax ARGS`` on a ``width``-column pty; stdin from a file (``<``) or ``cat | ``,
+    stdout to the terminal or (``stdout_file``) redirected to a file (``>``)."""
+    env = dict(os.environ, COLUMNS=str(width), LINES=str(rows), TERM="xterm-256color")
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        env.pop(name, None)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-m", "softmax_cli", *args]
+    if stdin_file is not None or pipe_from is not None or stdout_file is not None:
+        import shlex
+
+        line = " ".join(shlex.quote(a) for a in cmd)
+        if stdin_file is not None:
+            line += f" < {shlex.quote(stdin_file)}"
+        elif pipe_from is not None:
+            line = f"cat {shlex.quote(pipe_from)} | {line}"
+        if stdout_file is not None:
+            line += f" > {shlex.quote(stdout_file)}"
+        cmd = ["/bin/sh", "-c", line]
+    proc = ptyprocess.PtyProcess.spawn(cmd, dimensions=(rows, width), env=env, cwd=str(ROOT))
+    screen = pyte.HistoryScreen(width, rows, history=100_000)
+    stream = pyte.ByteStream(screen)
+    raw = b""
+    while True:
+        try:
+            data = proc.read(65536)
+        except EOFError:
+            break
+        raw += data
+        stream.feed(data)
+    proc.wait()
+    history = [
+        "".join(ch.data for ch in (row[x] for x in range(width))).rstrip()
+        for row in screen.history.top
+    ]
+    lines = history + [line.rstrip() for line in screen.display]
+    while lines and not lines[-1]:
+        lines.pop()
+    return Screen(lines, raw, proc.exitstatus if proc.exitstatus is not None else -1)
+
+
+# a number whose tail was cut off: digits then an ellipsis ("4.90645…", "0…")
+_CUT = re.compile(r"\d[.\d]*…")
+# a line that ends inside a number's exponent or right after its "e"
+_WRAPPED_EXP = re.compile(r"\d[eE][-+]?$")
+_BAR = re.compile(r"━━|\d+%|\d+/\? rows|rows\w")
+
+
+def problems(screen: Screen) -> list[str]:
+    """What a person would see as broken: each a short description with the line."""
+    out = []
+    if "Traceback" in screen.text:
+        out.append("a traceback")
+    for line in screen.lines:
+        if _CUT.search(line):
+            out.append(f"a number cut: {line!r}")
+        if _WRAPPED_EXP.search(line):
+            out.append(f"a number wrapped mid-exponent: {line!r}")
+        if _BAR.search(line):
+            out.append(f"a progress bar left on screen: {line!r}")
+    return out
