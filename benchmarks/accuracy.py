@@ -1,7 +1,11 @@
 """Accuracy against the mpmath oracle: ours and the peers', in ULPs, on the issue's input families.
 
 Run by hand (minutes, not seconds): ``python benchmarks/accuracy.py [--quick]``.
-Prints a markdown table; README.md's accuracy table is a copy of its output.
+Prints markdown tables; README.md's accuracy tables are copies of its output.
+
+* adversarial corpus (``tests/adversarial.py``, issue 19): softmax, log_softmax and
+  logsumexp in float64, the worst error in ULPs of the value per family, ours
+  against scipy and PyTorch (the peers get ``x/τ``: they take no temperature);
 
 * exp family (softmax, log_softmax, logsumexp): the worst error in ULPs of the
   dtype over every entry of vectors from seven families (random N(0, 30²),
@@ -19,6 +23,9 @@ import numpy as np
 
 import softmax_cli as sm
 from softmax_cli import oracle, registry
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+from tests.adversarial import families as adversarial_families
 
 
 def families(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -86,6 +93,31 @@ def exp_family_table(n: int, dtypes: list[np.dtype]) -> list[str]:
     return lines
 
 
+def adversarial_table(size: int) -> list[str]:
+    """Worst ULPs per function × family on the adversarial corpus, float64."""
+    impls = peers()
+    lines = ["| function | family | " + " | ".join(impls) + " |", "|---|---|" + "---|" * len(impls)]
+    corpus = adversarial_families(size=size)
+    for name in ("softmax", "log-softmax", "logsumexp"):
+        for family, cases in corpus.items():
+            worst = dict.fromkeys(impls, 0.0)
+            for x, tau in cases:
+                exact = oracle.evaluate(name, x, dps=60, temperature=tau)
+                exact = exact if isinstance(exact, list) else [exact]
+                for label, fns in impls.items():
+                    with np.errstate(all="ignore"):
+                        if label == "ours":
+                            got = fns[name](x, temperature=tau)
+                        else:
+                            got = np.asarray(fns[name](x / tau), dtype=np.float64)
+                            got = got * tau if name == "logsumexp" else got
+                    err = oracle.ulp_error(np.atleast_1d(got), exact, np.float64)
+                    worst[label] = max(worst[label], float(np.max(err)))
+            cells = [f"{worst[k]:.3g}" for k in impls]
+            lines.append(f"| {name} | {family} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def other_maps_table(samples: int, n: int) -> list[str]:
     lines = ["| mapping | float64 | float32 | float16 |", "|---|---|---|---|"]
     skip = {"softmax", "log-softmax", "logsumexp"}
@@ -121,6 +153,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="short vectors, few samples")
     args = ap.parse_args()
     n = 2_000 if args.quick else 100_000
+    size = 60 if args.quick else 400
+    print(f"adversarial corpus (tests/adversarial.py), float64, {size} vectors per family:")
+    print("worst error in ULPs of the value\n")
+    print("\n".join(adversarial_table(size)))
+    print()
     print(f"exp family: worst error in ULPs of the dtype, 7 families × n = {n}\n")
     print("\n".join(exp_family_table(n, [np.float64, np.float32, np.float16])))
     print("\nother mappings: worst absolute error in ULPs of 1.0 (N(0, 3²) vectors, n = 20)\n")

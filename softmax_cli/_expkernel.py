@@ -36,7 +36,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from .floats import two_prod
+from .floats import two_prod, two_sum
 
 #: elements per block of a long row: 16 Ki float64 = 128 KiB, a few of which fit in L2 cache
 BLOCK = 1 << 14
@@ -129,6 +129,16 @@ def _q_terms(x: np.ndarray, m, tau: float, wd: np.dtype, sc: _Scratch, method: i
         np.subtract(-m, bb, out=bb)
         e += bb
     if tau != 1.0:  # TwoProduct: q·τ + pe = d exactly up to the last bits
+        fi = np.finfo(wd)
+        if not fi.tiny * 2.0 ** (2 * fi.nmant + 2) <= tau <= fi.max / 2.0 ** (fi.nmant // 2 + 3):
+            # a subnormal τ (the product's error term would be subnormal and lose its
+            # digits) or a huge one (Veltkamp's split of τ would overflow): scale d, e
+            # and τ by one power of 2 so τ is near 1 (exact but for digits far below
+            # q's; an overflowing d is −inf, whose exp is the right 0)
+            k = -np.frexp(wd.type(tau))[1]
+            np.ldexp(d, k, out=d)
+            np.ldexp(e, k, out=e)
+            tau = np.ldexp(wd.type(tau), k)
         q = d / tau
         p, pe = two_prod(q, tau)
         d -= p
@@ -148,9 +158,7 @@ def _scaled_rest(q: np.ndarray, qe: np.ndarray, kcol: np.ndarray, w: np.ndarray 
     rows = np.arange(q.shape[0])
     if w is not None:
         t *= w
-        t[rows, kcol] = (w[rows, kcol] - 1) * np.exp(q.dtype.type(RESCALE))
-    else:
-        t[rows, kcol] = 0
+    t[rows, kcol] = 0
     return t.sum(axis=-1) * np.exp(q.dtype.type(-RESCALE))
 
 
@@ -207,6 +215,10 @@ def run(
     ``w`` holds non-negative weights (logsumexp only).
     """
     rows, n = a.shape
+    if tau > 1:
+        wide = _overflowing_rows(a, wd)
+        if wide.size:  # x − max would overflow before the division by τ: halve x and τ
+            return _halved(a, tau, mode, out_dtype, wd, w, wide)
     src = a if w is None else np.where(w == 0, -np.inf, a)
     k = np.argmax(src, axis=1)
     ridx = np.arange(rows)
@@ -235,11 +247,76 @@ def run(
         if bad.any():
             _limits(src, bad, nan_rows, m, mode, out)
     if mode == LSE:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lse = m_eff[:, 0] + tau * np.log1p(rest)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # per row, in the wider dtype: log1p, ×τ and +m then round once
+            ext = _extended(wd)
+            r_ext = rest.astype(ext)
+            if w is None:
+                mass = np.log1p(r_ext)
+            else:
+                mass = _log_weighted_mass(r_ext, w[ridx, k].astype(ext))
+            lse = (m_eff[:, 0].astype(ext) + ext.type(tau) * mass).astype(wd)
         lse = np.where(special, m, lse)
         return np.where(nan_rows, np.nan, lse)
     return out
+
+
+def _overflowing_rows(a: np.ndarray, wd: np.dtype) -> np.ndarray:
+    """Rows where ``x − max`` can overflow (some entry beyond half the float range, both signs)."""
+    half = np.finfo(wd).max / 2
+    with np.errstate(invalid="ignore"):
+        big = np.abs(a) > half
+    if not big.any():
+        return np.empty(0, dtype=np.intp)
+    finite = np.where(np.isfinite(a), a, 0)
+    return np.flatnonzero((finite.max(axis=1) > 0) & (finite.min(axis=1) < 0) & big.any(axis=1))
+
+
+def _halved(a, tau, mode, out_dtype, wd, w, wide) -> np.ndarray:
+    """:func:`run`, with the rows ``wide`` computed on ``x/2`` at ``τ/2`` (both exact).
+
+    ``(x/2 − m/2)/(τ/2) = (x − m)/τ``, and ``x/2 − m/2`` cannot overflow; a
+    logsumexp is twice the halved one.
+    """
+    rest = np.setdiff1d(np.arange(a.shape[0]), wide)
+    sub_w = None if w is None else w[wide]
+    half = run(a[wide].astype(wd) / 2, tau / 2, mode, out_dtype, wd, sub_w)
+    if mode == LSE:
+        with np.errstate(over="ignore"):
+            half = half * 2
+        out = np.empty(a.shape[0], dtype=half.dtype)
+    else:
+        out = np.empty(a.shape, dtype=out_dtype)
+    out[wide] = half
+    if rest.size:
+        out[rest] = run(a[rest], tau, mode, out_dtype, wd, None if w is None else w[rest])
+    return out
+
+
+def _extended(wd: np.dtype) -> np.dtype:
+    """The dtype per-row results are finished in: longdouble where it is wider than ``wd``."""
+    ld = np.dtype(np.longdouble)
+    return ld if np.finfo(ld).nmant > np.finfo(wd).nmant else np.dtype(wd)
+
+
+def _log1p_split(s, wd: np.dtype):
+    """``log1p(s) = hi + lo``: computed in the extended dtype, split into two ``wd`` parts."""
+    full = np.log1p(np.asarray(s, dtype=_extended(wd)))
+    hi = full.astype(wd)
+    return hi, (full - hi).astype(wd)
+
+
+def _log_weighted_mass(rest: np.ndarray, wk: np.ndarray) -> np.ndarray:
+    """``log(w_k + rest)``, the log of the weighted mass beside the max's weight ``w_k``.
+
+    Near 1 it is ``log1p`` of ``(w_k − 1) + rest`` with ``w_k − 1`` split exactly
+    (TwoSum); elsewhere ``log`` of the sum, which is well conditioned there — so a
+    small ``w_k`` is never turned into ``w_k − 1 ≈ −1`` and its digits lost.
+    """
+    total = wk + rest
+    hi, lo = two_sum(wk, np.full_like(wk, -1))
+    near = (total >= 0.5) & (total <= 2)
+    return np.where(near, np.log1p((hi + rest) + lo), np.log(total))
 
 
 def _exp_into(q: np.ndarray, qe: np.ndarray, dest: np.ndarray, keep_qe: np.ndarray | None):
@@ -267,9 +344,7 @@ def _row_block(src, w, r0, r1, k, m_eff, tau, mode, wd, rest, out, sc) -> None:
         if w is not None:
             wb = w[r0:r1].astype(wd, copy=False)
             t *= wb
-            t[rb, kb] = wb[rb, kb] - 1
-        else:
-            t[rb, kb] = 0
+        t[rb, kb] = 0  # the max's term (exactly 1, or its weight) is added by the caller
         s = t.sum(axis=-1)
         if careful or np.isfinite(s).all():
             break
@@ -296,17 +371,20 @@ def _row_block(src, w, r0, r1, k, m_eff, tau, mode, wd, rest, out, sc) -> None:
         if not direct:
             out[r0:r1] = t
     elif mode == LOG_SOFTMAX:
-        _write_log(q, qe, np.log1p(s)[:, None], out[r0:r1], sc, careful)
+        hi, lo = _log1p_split(s, wd)
+        _write_log(q, qe, (hi[:, None], lo[:, None]), out[r0:r1], sc, careful)
 
 
-def _write_log(q, qe, lse, dest, sc, careful) -> None:
-    """``dest = q − lse`` rounded once, with the TwoSum error and ``qe`` added back.
+def _write_log(q, qe, lse_parts, dest, sc, careful) -> None:
+    """``dest = q − lse`` rounded once, with the TwoSum error, ``qe`` and ``lse``'s low part
+    added back (``lse_parts = (hi, lo)``).
 
     Uses scratch buffers 1 (unless ``dest`` is in the working dtype), 3 and 4
     (``q`` is buffer 0, ``qe`` buffer 2).
     """
     hi = dest if dest.dtype == q.dtype else sc.view(1, q.shape)
     bb, err = sc.view(3, q.shape), sc.view(4, q.shape)
+    lse, lse_lo = lse_parts
     np.subtract(q, lse, out=hi)
     np.subtract(hi, q, out=bb)
     np.subtract(hi, bb, out=err)
@@ -316,6 +394,7 @@ def _write_log(q, qe, lse, dest, sc, careful) -> None:
     if careful:  # else q and lse are finite, and so is err
         _zero_nonfinite(err)
     err += qe
+    err -= lse_lo
     hi += err
     if hi is not dest:
         dest[...] = hi
@@ -341,7 +420,7 @@ def _long_row(src, w, r, kr, m_r, tau, mode, wd, rest, out, threads) -> None:
                 if w is not None:
                     t *= w[r, c0:c1]
                 if c0 <= kr < c1:
-                    t[kr - c0] = (w[r, kr] - 1) if w is not None else 0
+                    t[kr - c0] = 0
                 total = t.sum()
                 if careful or np.isfinite(total):
                     break
@@ -361,7 +440,7 @@ def _long_row(src, w, r, kr, m_r, tau, mode, wd, rest, out, threads) -> None:
     rest[r] = s
     if mode == LSE:
         return
-    lse = np.log1p(s)
+    lse = _log1p_split(s, wd)
 
     def second_pass(lo: int, hi: int) -> None:
         """Normalise, or write the logs."""

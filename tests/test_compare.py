@@ -152,7 +152,8 @@ def test_ill_conditioned_input_is_told_apart_from_an_unstable_algorithm():
     assert cmp.condition[0] == pytest.approx(float(-mpmath.mpf(half) / lse), rel=1e-12)
     assert cmp.condition[0] > 1e16
     for r in cmp.results:
-        assert r.ulp[0] > 1e15 and not r.failed  # huge errors, all explained by κ
+        # huge errors (the accurate one finishes in longdouble: 3.7e12), all explained by κ
+        assert r.ulp[0] > 1e12 and not r.failed
     assert "ill-conditioned" in cmp.verdict[-1]
     assert "the problem's, not the algorithm's" in cmp.verdict[-1]
 
