@@ -8,12 +8,14 @@ exit status 2 (a bad option value). Bad data is status 1. Only ``cli/app.py`` ex
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from softmax_cli import SoftmaxInputError, losses, params, registry
+from softmax_cli import SoftmaxInputError, losses, params, registry, softmax
 from softmax_cli.analysis import sweep
 from softmax_cli.cli.app import ExitStatus
 
@@ -122,6 +124,25 @@ def test_the_command_line_names_the_flag_the_library_names_the_parameter():
         (["temperature-sweep", "--steps", "1", "1", "2"], None, ExitStatus.USAGE,
          "error: --steps must be"),
         (["temperature-sweep", "--top", "1", "1", "2"], None, ExitStatus.USAGE, "error: "),
+        # issue 21: option values that exited 1, or raised
+        (["compute", "-m", "taylor", "--order", "3", "1", "2"], None, ExitStatus.USAGE,
+         "error: --order must be"),
+        (["compute", "-m", "top-k", "--top-k", "-1", "1", "2"], None, ExitStatus.USAGE,
+         "error: --top-k must be"),
+        (["temperature-sweep", "--steps", "1000000000", "1", "2"], None, ExitStatus.USAGE,
+         "error: --steps must be between 2 and 10000"),
+        (["temperature-sweep", "--plot-size", "0x0", "--plot", "x.png", "1", "2"], None,
+         ExitStatus.USAGE, "error: --plot-size 0x0"),
+        (["compare", "--dps", "10000", "1", "2", "3"], None, ExitStatus.USAGE,
+         "error: --dps must be between 25 and 9990"),
+        # issue 18: an unknown option is a usage error with close matches, never data
+        (["compute", "-", "--input-format", "tsv"], "1\t2\n", ExitStatus.USAGE,
+         "error: no such option --input-format for 'compute'; did you mean --format or --input?"),
+        (["compute", "--methd", "sparsemax", "1", "2"], None, ExitStatus.USAGE,
+         "did you mean --method"),
+        (["grad", "-x", "1", "2"], None, ExitStatus.USAGE, "error: no such option -x"),
+        (["temperature-sweep", "--bogus=3", "1", "2"], None, ExitStatus.USAGE,
+         "error: no such option --bogus"),
     ],
 )  # fmt: skip
 def test_exit_status_by_kind_of_error(cli, args, stdin, status, first):
@@ -130,3 +151,23 @@ def test_exit_status_by_kind_of_error(cli, args, stdin, status, first):
     if status != ExitStatus.CHECK:
         assert run.out == "" and run.err.count("\n") == 1
     assert first in run.err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["-1000", "-2000"], [-1000.0, -2000.0]),
+        (["-inf", "0"], [float("-inf"), 0.0]),
+        (["-1e-3", "-.5"], [-1e-3, -0.5]),
+        (["-Infinity,-1,2"], [float("-inf"), -1.0, 2.0]),
+        (["--", "-x"], None),  # after --, a value: reported as not a number (exit 1)
+    ],
+)
+def test_negative_numbers_stay_numbers_beside_the_unknown_option_check(cli, args, expected):
+    run = cli("compute", "--format", "json", *args)
+    if expected is None:
+        assert run.code == ExitStatus.INPUT and "'-x' is not a number" in run.err
+        return
+    assert run.code == 0, run.err
+    got = [r if isinstance(r, list) else list(r.values()) for r in json.loads(run.out)]
+    assert got == [softmax(np.array(expected)).tolist()]

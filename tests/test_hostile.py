@@ -501,3 +501,161 @@ def test_compare_prints_oracle_values_far_below_the_float_range(cli, x, oracle):
     assert (run.code, run.err) == (0, "")
     row = run.out.splitlines()[2].split(",")
     assert row[3].startswith(oracle) and row[4:7] == ["0.0", "0.0", "underflow"]
+
+
+# ---------------------------------------------------------------- issue 21: nothing lost or changed
+
+
+def test_ctrl_c_while_blocked_on_a_slow_pipe_leaves_only_whole_rows(tmp_path):
+    """SIGINT while the reader lags: the rows out are a prefix of the full output, whole."""
+    import signal
+    import time
+
+    path = tmp_path / "big.csv"
+    rng = np.random.default_rng(21)
+    np.savetxt(path, rng.normal(size=(200_000, 4)) * 30, delimiter=",", fmt="%.9f")
+    command = [sys.executable, "-m", "softmax_cli", "compute", "--input", str(path)]
+    full = subprocess.run(command, capture_output=True, cwd=ROOT, env=shell_env()).stdout
+    for _ in range(2):
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=shell_env()
+        )
+        head = proc.stdout.read(300_000)
+        time.sleep(0.4)  # the writer is now blocked on the full pipe
+        proc.send_signal(signal.SIGINT)
+        out = head + proc.stdout.read()
+        err = proc.stderr.read()
+        assert proc.wait() == 130 and b"Traceback" not in err
+        assert out.endswith(b"\n") and full.startswith(out), out[-80:]
+
+
+def test_output_naming_the_input_file_is_written_whole(cli, tmp_path):
+    path = tmp_path / "f.csv"
+    rows = "\n".join(f"{i},{-i},{2 * i}" for i in range(2_000))
+    path.write_text("a,b,c\n" + rows + "\n")
+    want = cli("compute", "--input", str(path)).out
+    run = cli("compute", "--input", str(path), "-o", str(path))
+    assert run.code == 0, run.err
+    assert path.read_text() == want and want.count("\n") == 2_001
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv"]
+
+
+def test_an_error_half_way_leaves_the_old_output_file_and_no_partial_one(cli, tmp_path):
+    good = "\n".join(f"{i},{i + 1}" for i in range(100_000))
+    (tmp_path / "in.csv").write_text(good + "\n1,zz\n")
+    out = tmp_path / "out.csv"
+    out.write_text("the old results\n")
+    run = cli("compute", "--input", str(tmp_path / "in.csv"), "-o", str(out))
+    assert run.code == 1 and "line 100001" in run.err
+    assert out.read_text() == "the old results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+def test_a_full_disk_under_output_leaves_no_file_that_looks_complete(cli, tmp_path, monkeypatch):
+    import softmax_cli.cli.output as output
+
+    real_fdopen = os.fdopen
+
+    class Full(io.TextIOWrapper):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fdopen(fd, *args, **kwargs):
+        return Full(real_fdopen(fd, "wb"), encoding="utf-8")
+
+    monkeypatch.setattr(output.os, "fdopen", fdopen)
+    run = cli("compute", "1", "2", "-o", str(tmp_path / "out.csv"))
+    assert run.code == 1 and run.err == "error: cannot write output: No space left on device\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_closed_stdout_is_one_line_and_exit_1():
+    proc = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m softmax_cli compute 1 2 3 >&-'],
+        capture_output=True, text=True, cwd=ROOT, env=shell_env(),
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr == "error: cannot write output: standard output is closed\n"
+
+
+@pytest.mark.parametrize("layout", ["array", "lines", "objects"])
+def test_numeric_json_ids_pass_through_as_written(cli, layout):
+    ids = ["1.10", "1e2", "-0", "100.0", "1E+400"]
+    if layout == "objects":
+        text = ",".join(f'{{"id": {i}, "x": 1, "y": 2}}' for i in ids)
+        text, flag = f"[{text}]", "id"
+    else:
+        rows = [f"[{i}, 1, 2]" for i in ids]
+        text = "\n".join(rows) if layout == "lines" else "[" + ",\n".join(rows) + "]"
+        flag = "1"
+    run = cli("compute", "-", "--id-column", flag, "--format", "csv", stdin=text + "\n")
+    assert run.code == 0, run.err
+    got = [line.split(",")[0] for line in run.out.splitlines()]
+    assert got[-len(ids) :] == ids
+
+
+@pytest.mark.parametrize("first", ["1.5e,1.5D+00", "0x10,0x20", "1e,2E+", "-1.5e,.5d3"])
+def test_a_first_row_of_malformed_numbers_is_reported_at_line_1(cli, first):
+    run = cli("compute", "-", stdin=f"{first}\n1,2\n")
+    assert run.code == 1 and run.out == ""
+    assert run.err.startswith("error: <stdin>: line 1, column 1: ")
+
+
+def test_header_names_are_still_headers(cli):
+    run = cli("compute", "-", stdin="a1,e2\n1,2\n")
+    assert run.code == 0 and run.out.splitlines()[0] == "a1,e2"
+
+
+# ---------------------------------------------------------------- issue 21/18: no tracebacks
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("where", ["id", "value", "spanning"])
+def test_a_quoted_field_over_the_csv_limit_is_read_or_reported(cli, tmp_path, fmt, where):
+    d = "," if fmt == "csv" else "\t"
+    long = "a" * 140_000
+    body = {
+        "id": f'"{long}"{d}1{d}2\nb{d}3{d}4\n',
+        "value": f'x{d}1{d}"{long}"\n',
+        "spanning": f'"{long}\n{long}"{d}1{d}2\n',
+    }[where]
+    path = tmp_path / f"long.{fmt}"
+    path.write_text(body)
+    for route in (("--input", str(path)), ("-",)):
+        stdin = body if route == ("-",) else None
+        run = cli("compute", *route, "--id-column", "1", stdin=stdin)
+        if where == "value":
+            assert run.code == 1 and run.err.count("\n") == 1 and "is not a number" in run.err
+        else:
+            assert run.code == 0, run.err[:300]
+            assert run.out.count("\n") == 2  # two rows, or one whose id holds a newline
+            assert run.out.startswith(f'"{long}' if where == "spanning" else long)
+
+
+@pytest.mark.parametrize("depth", [970, 977, 985])
+def test_an_id_nested_977_deep_is_passed_through_or_one_line(depth):
+    """Run as the console script does: how deep the decoder gets depends on the stack."""
+    deep = "[" * depth + "]" * depth
+    launcher = "from softmax_cli.cli.app import main; main()"
+    proc = subprocess.run(
+        [sys.executable, "-c", launcher, "compute", "-", "--id-column", "id"],
+        input=f'{{"id": {deep}, "x": 1}}\n', capture_output=True, text=True, cwd=ROOT,
+        env=shell_env(),
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr
+    if proc.returncode == 0:
+        assert proc.stdout.splitlines()[1] == f'"{deep}",1.0'
+    else:
+        assert proc.returncode == 1 and proc.stdout == "" and proc.stderr.count("\n") == 1
+        assert "nested too deeply" in proc.stderr
+
+
+def test_control_characters_in_user_text_are_escaped_on_stderr(cli, tmp_path):
+    forged = "bad\nFAKE: all rows ok\x1b[2J"
+    run = cli("compute", "-", "--id-column", "1", stdin=f"id,x\nr1,{forged}\n")
+    assert run.code == 1 and run.err.count("\n") == 1 and "\x1b" not in run.err
+    path = tmp_path / "a\nFAKE: ok\x1b[31m.csv"
+    path.write_text("")
+    run = cli("compute", "--input", str(path))
+    assert run.code == 1 and run.err.count("\n") == 1 and "\x1b" not in run.err
+    assert "a\\nFAKE: ok\\x1b[31m.csv" in run.err

@@ -227,6 +227,40 @@ RECIPES: dict[str, list[Case]] = {
             stdout="[/INST]\n[red]row1\n",
         )
     ],
+    # issue 21 and 18 (reliability)
+    "a first row of malformed numbers (`1.5e,1.5D+00`, `0x10,0x20`)": [
+        Case(b"1.5e,1.5D+00\n1,2\n"),
+        Case(b"0x10,0x20\n1,2\n", expect="x.csv: line 1, column 1: '0x10' is not a number"),
+    ],
+    "numeric JSON ids (`1.10`, `1e2`) with `--id-column`": [
+        Case(
+            b"[1.10, 1, 2]\n[1e2, 1, 2]\n",
+            options=("--id-column", "1"),
+            code=0,
+            stdout="1.10," + PAIR + "1e2," + PAIR,
+        ),
+    ],
+    "a quoted field longer than 131 072 characters (a vocabulary-wide id)": [
+        Case(
+            b'"' + b"v" * 140_000 + b'",1,2\n',
+            options=("--id-column", "1"),
+            code=0,
+            stdout="v" * 140_000 + "," + PAIR,
+        ),
+    ],
+    "an unknown option (`--input-format`)": [
+        Case(shell="softmax compute --input-format tsv --input x.csv", code=2),
+    ],
+    "a newline or ESC in an id, header or file name": [
+        Case(shell="softmax compute --input \"$(printf 'a\\nb.csv')\"", fragment=0),
+    ],
+    "`-o` naming the input file; Ctrl-C, an error or a full disk while writing `-o`": [
+        Case(shell="softmax compute --input x.csv -o x.csv && cat x.csv", code=0, stdout=OUT),
+    ],
+    "Ctrl-C while writing to stdout": [
+        Case(shell="softmax compute 1 2", code=0, stdout=PAIR),  # see test_hostile's SIGINT test
+    ],
+    "stdout closed (`>&-`)": [Case(shell="softmax compute 1 2 >&-")],
     "stdout that cannot encode a character (`PYTHONIOENCODING=ascii`)": [
         Case(
             shell="printf 'id,a,b\\nr\\xc3\\xbc,1,2\\n' > y.csv; "

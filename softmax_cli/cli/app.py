@@ -13,11 +13,14 @@ traceback instead of the one-line message.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import errno
 import os
 import re
+import signal
 import sys
+import threading
 from typing import Annotated, Optional
 
 import typer
@@ -66,22 +69,53 @@ class OutputClosed(Exception):
 
 
 class _PipeGuard:
-    """A proxy of stdout that turns a broken pipe into :class:`OutputClosed`."""
+    """A proxy of stdout: a broken pipe becomes :class:`OutputClosed`, and Ctrl-C waits
+    for the end of the row being written.
+
+    SIGINT is blocked while a write is under way (a signal arriving inside a
+    write can make the io stack drop bytes), so the write completes; the handler
+    (:meth:`on_interrupt`) then only marks the interrupt as pending, and
+    :class:`KeyboardInterrupt` is raised once the text written ends a line: stdout
+    only ever holds whole rows. (A write blocked on a reader that never reads
+    waits for it; SIGTERM still ends the process.)
+    """
 
     def __init__(self, stream) -> None:
         self._stream = stream
+        self.writing = False
+        self.pending = False
+
+    def _guarded(self, action, *args):
+        if self._stream is None:  # stdout closed before we started (`softmax ... >&-`)
+            raise OSError(errno.EBADF, "standard output is closed")
+        self.writing = True
+        masked = _block_sigint(True)
+        try:
+            return action(*args)
+        except BrokenPipeError:
+            raise OutputClosed from None
+        finally:
+            if masked:
+                _block_sigint(False)  # a Ctrl-C that came meanwhile runs on_interrupt here
+            self.writing = False
 
     def write(self, text: str) -> int:
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise OutputClosed from None
+        written = self._guarded(getattr(self._stream, "write", None), text)
+        if self.pending and text.endswith("\n"):
+            self.pending = False
+            raise KeyboardInterrupt
+        return written
 
     def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise OutputClosed from None
+        if self._stream is not None:
+            self._guarded(self._stream.flush)
+
+    def on_interrupt(self, signum, frame) -> None:
+        """The SIGINT handler while :func:`main` runs."""
+        if self.writing and not self.pending:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
@@ -149,7 +183,7 @@ def _shield_negative_words(args: list[str]) -> list[str]:
     ``-f inity``; where such a word is not an option's argument it gets the
     U+2212 minus sign instead, which the readers take for ``-``.
     """
-    if not any(_NEGATIVE_WORD.fullmatch(a) for a in args):
+    if not any(_NEGATIVE_WORD.fullmatch(a.split(",")[0]) for a in args):
         return args
     from typer.main import get_command
 
@@ -169,15 +203,106 @@ def _shield_negative_words(args: list[str]) -> list[str]:
         a = args[i]
         if a == "--":
             return out + args[i:]
-        if not after_option and _NEGATIVE_WORD.fullmatch(a):
+        if not after_option and _NEGATIVE_WORD.fullmatch(a.split(",")[0]):
             a = "\u2212" + a[1:]
         after_option = not after_option and a in takes_value
         out.append(a)
     return out
 
 
+def _command_of(args: list[str]):
+    """The click command named in ``args`` and the position of its name, or (None, None)."""
+    from typer.main import get_command
+
+    k = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    command = getattr(get_command(app), "commands", {}).get(args[k]) if k is not None else None
+    return command, k
+
+
+def _reject_unknown_options(args: list[str]) -> None:
+    """Raise a usage error for an unknown ``--word`` (or ``-x``) given to a command.
+
+    The commands that take numbers let unknown options through as values, so that
+    ``-1000`` and ``-1e-3`` stay numbers; a word that cannot be a number
+    (``--input-format``, ``-x``) is an option the command lacks, and must not
+    become data. Close matches are suggested.
+    """
+    command, k = _command_of(args)
+    if command is None or not command.context_settings.get("ignore_unknown_options"):
+        return
+    known: set[str] = {"--help", "-h"}
+    takes_value: set[str] = set()
+    for p in command.params:
+        if p.param_type_name != "option":
+            continue
+        names = [*p.opts, *getattr(p, "secondary_opts", [])]
+        known.update(names)
+        if not p.is_flag and not p.count:
+            takes_value.update(names)
+    after_option = False
+    for a in args[k + 1 :]:
+        if a == "--":
+            return
+        if after_option:
+            after_option = False
+            continue
+        name = a.split("=", 1)[0] if a.startswith("--") else a
+        if name in known:
+            after_option = name in takes_value and "=" not in a
+            continue
+        if a.startswith("-") and not a.startswith("--") and a[:2] in takes_value:
+            continue  # -ifile.csv: a short option with its value attached
+        if _option_like(a):
+            import difflib
+
+            longs = sorted(o for o in known if o.startswith("--"))
+            close = difflib.get_close_matches(name, longs, n=3, cutoff=0.6)
+            if not close:
+                close = [o for o in longs if o.startswith(name[:4])][:3] if len(name) > 3 else []
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise click_exc.UsageError(
+                f"no such option {name} for '{args[k]}'{hint} (see 'softmax {args[k]} --help'; "
+                f"put -- before values that start with a dash)"
+            )
+
+
+def _option_like(word: str) -> bool:
+    """``--word`` or ``-x...`` that cannot be read as a number (``-inf``, ``-1e-3``, ``-.5``).
+
+    Examples
+    --------
+    >>> [_option_like(w) for w in ("--input-format", "-x", "-1000", "-inf", "-1e-3", "-")]
+    [True, True, False, False, False, False]
+    """
+    if word.startswith("--"):
+        return len(word) > 2 and word[2].isalpha()
+    return (
+        word.startswith("-")
+        and len(word) > 1
+        and word[1].isalpha()
+        and not _NEGATIVE_WORD.fullmatch(word.split(",")[0])
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (newline, ESC, ...) shown as escapes.
+
+    User text (ids, headers, file names) reaches messages; a newline in it must not
+    forge a second stderr line, nor an ESC sequence drive the terminal.
+
+    Examples
+    --------
+    >>> escape_controls("id\\nFAKE: all rows ok\\x1b[2J")
+    'id\\\\nFAKE: all rows ok\\\\x1b[2J'
+    """
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _error(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {escape_controls(message)}\n")
     sys.stderr.flush()
 
 
@@ -270,12 +395,18 @@ def main(argv: list[str] | None = None) -> None:
     if show_traceback:
         args = [a for i, a in enumerate(args) if not (a == "--traceback" and i < cut)]
     _register_commands(args)
-    args = _shield_negative_words(args)
     real_stdout = sys.stdout
-    sys.stdout = _PipeGuard(real_stdout)  # type: ignore[assignment]
+    guard = _PipeGuard(real_stdout)
+    sys.stdout = guard  # type: ignore[assignment]
+    handler = _install_sigint(guard.on_interrupt)
+    code: int | None = None
     try:
+        _reject_unknown_options(args)
+        args = _shield_negative_words(args)
         code = app(args=args, prog_name="softmax", standalone_mode=False)
-        sys.stdout.flush()
+        guard.flush()
+        if guard.pending:  # Ctrl-C during the last write: all of it is out, whole
+            code = ExitStatus.INTERRUPTED
     except _QUIET as err:
         code = _status(err, args)
     except _REPORTED as err:
@@ -283,5 +414,25 @@ def main(argv: list[str] | None = None) -> None:
             raise
         code = _status(err, args)
     finally:
+        if code == ExitStatus.INTERRUPTED:  # the buffered rows are whole: let them out
+            with contextlib.suppress(Exception, KeyboardInterrupt):
+                guard.flush()
         sys.stdout = real_stdout
+        _install_sigint(handler)
     sys.exit(int(code or 0))
+
+
+def _block_sigint(block: bool) -> bool:
+    """Block (or unblock) SIGINT in this thread; False where that is not possible."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        return False
+    how = signal.SIG_BLOCK if block else signal.SIG_UNBLOCK
+    signal.pthread_sigmask(how, {signal.SIGINT})
+    return True
+
+
+def _install_sigint(handler):
+    """Set the SIGINT handler (main thread only); returns the previous one, or None."""
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, handler)

@@ -9,7 +9,10 @@ function that prints their tables and a function that feeds their records to a
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
@@ -31,12 +34,59 @@ def resolve_format(fmt: str, output: str | None = None) -> str:
 
 @contextlib.contextmanager
 def open_output(path: str | None) -> Iterator[TextIO]:
-    """stdout, or the named file (created only once there is something to write)."""
+    """stdout, or the named file, which appears only whole.
+
+    A regular file (or a new one) is written to a temporary file beside it and
+    renamed over it once everything is written: an error half way (a bad row, a
+    full disk, Ctrl-C) leaves the old file untouched, ``-o`` naming the input
+    file reads the input whole before replacing it, and two runs on one ``-o``
+    never interleave. Anything else (a symbolic link such as ``/dev/stdout``, a
+    device, a FIFO, a file with other hard links) is written in place.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
+    >>> _ = target.write_text("old\\n")
+    >>> try:
+    ...     with open_output(str(target)) as fh:
+    ...         _ = fh.write("new, half")
+    ...         raise ValueError("bad row")
+    ... except ValueError:
+    ...     pass
+    >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+    ('old\\n', ['out.csv'])
+    """
     if path is None or path == "-":
         yield sys.stdout
         return
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        yield fh
+    try:
+        info = os.lstat(path)
+    except OSError:
+        info = None
+    mode = info.st_mode if info is not None else None
+    if info is not None and (not stat.S_ISREG(info.st_mode) or info.st_nlink > 1):
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            os.chmod(temp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+            yield fh
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def deliver(

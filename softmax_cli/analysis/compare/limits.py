@@ -14,8 +14,9 @@ GUARD_DPS = 10
 #: Below 25 digits the oracle is barely more precise than longdouble (~19.3 digits)
 #: plus the margin needed to round 17 digits correctly.
 MIN_DPS = 25
-#: The oracle's own limit; one ``exp`` already takes ~40 ms there.
-MAX_DPS = oracle.MAX_DPS
+#: The oracle's own limit less the guard digits (it also runs at ``dps + GUARD_DPS``);
+#: one ``exp`` already takes ~40 ms there.
+MAX_DPS = oracle.MAX_DPS - GUARD_DPS
 #: Digits of the oracle value shown.
 ORACLE_DIGITS = 17
 #: Vectors longer than this get a cost warning; longer than MAX_ENTRIES are refused.

@@ -40,6 +40,12 @@ from .sniff import (
 _CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of 10 floats)
 _FIRST_CHUNK_ROWS = 256
 
+#: csv refuses fields over 131 072 characters by default: a vocabulary-wide row or a
+#: long quoted id is read whole instead (memory is bounded by the line anyway).
+_FIELD_LIMIT = 2**31 - 1
+if csv.field_size_limit() < _FIELD_LIMIT:
+    csv.field_size_limit(_FIELD_LIMIT)
+
 
 class _DelimitedParser:
     """CSV, TSV and whitespace-separated text."""

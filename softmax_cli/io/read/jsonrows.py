@@ -50,7 +50,9 @@ class _JsonParser:
         self.dt = dt
         self.chunk_rows = chunk_rows
         self.row_no = 0
-        self.exact = dt.itemsize > 8
+        # exact decoding keeps every number's text: longdouble values, and ids as written
+        # (1.10 stays 1.10, 1e2 stays 1e2; the fast decoder would make them 1.1 and 100.0)
+        self.exact = dt.itemsize > 8 or id_column is not None
         try:
             alone = _DECODER.decode(first_line)
         except ValueError:

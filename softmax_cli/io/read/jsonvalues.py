@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import _TokenError
+from .errors import InputError, _TokenError
 from .numbers import _SPECIAL_WORDS, _in_range, _number_like, _overflow, _parse_token
 
 
@@ -89,7 +89,13 @@ def _json_text(value: Any) -> str:
     """An id or header name from a JSON value: strings untouched, others as JSON text."""
     if isinstance(value, str):  # _Num included: the literal as written
         return str(value)
-    return json.dumps(value)
+    try:
+        return json.dumps(value)
+    except RecursionError:  # decodable, but too deep for the encoder (~1000 levels)
+        raise InputError(
+            "an id or column name is an array or object nested too deeply to pass through; "
+            "give ids as strings or numbers"
+        ) from None
 
 
 def _json_value(value: Any, dt: np.dtype) -> Any:

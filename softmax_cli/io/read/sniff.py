@@ -9,6 +9,8 @@ Examples
 --------
 >>> _looks_like_header(["a", "b"]), _looks_like_header(["a", "1"])
 (True, False)
+>>> _looks_like_header(["1.5e", "1.5D+00"]), _looks_like_header(["0x10", "0x20"])
+(False, False)
 >>> _is_data_line("  # comment\\n"), _is_data_line("1,2\\n")
 (False, True)
 """
@@ -65,6 +67,15 @@ def _sniff_delimiter(line: str, src: _Lines) -> str:
     return "\t" if "\t" in bare else "," if "," in bare else " "
 
 
+#: A number gone wrong, not a column name: a cut exponent (``1.5e``, ``2E+``), a Fortran
+#: exponent (``1.5D+00``) or hexadecimal (``0x10``). A first row of these is data, so
+#: its bad token is reported at line 1 instead of the row vanishing as a header.
+_MALFORMED_NUMBER = re.compile(
+    r"[-+\u2212]?(?:(?:\d+\.?\d*|\.\d+)[eEdD][-+]?\d*|0[xX][0-9a-fA-F]+(?:\.[0-9a-fA-F]*)?"
+    r"(?:[pP][-+]?\d+)?)"
+)
+
+
 def _looks_like_header(tokens: list[str]) -> bool:
     """A header names columns: every non-empty token is text, not a number.
 
@@ -77,7 +88,7 @@ def _looks_like_header(tokens: list[str]) -> bool:
     def numeric(t: str) -> bool:
         parts = t.split(";")
         joined = len(parts) > 1 and all(p.strip() and _number_like(p) for p in parts)
-        return joined or _number_like(t)
+        return joined or _number_like(t) or _MALFORMED_NUMBER.fullmatch(t.strip()) is not None
 
     return bool(filled) and not any(map(numeric, filled))
 
