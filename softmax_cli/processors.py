@@ -179,7 +179,7 @@ def _rows(x: ArrayLike) -> np.ndarray:
         where = np.argwhere(bad.reshape(-1, a.shape[-1]))[0]
         what = "nan" if np.isnan(a.reshape(-1, a.shape[-1])[tuple(where)]) else "+inf"
         raise SoftmaxInputError(
-            f"logit {int(where[1])} of row {int(where[0]) + 1} is {what}: a sampling "
+            f"token {int(where[1])} of row {int(where[0]) + 1} is {what}: a sampling "
             "distribution needs finite logits (or -inf for a removed token)"
         )
     return a.reshape(-1, a.shape[-1])

@@ -310,14 +310,15 @@ def draw(
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
         raise SoftmaxInputError(f"{{param}} must be an integer >= 1, got {n!r}", param="draws")
-    a = _rows(logits).astype(np.float64)
+    a0 = _rows(logits)
+    a = a0.astype(np.float64)
     rng = np.random.default_rng(seed)
     lp = log_softmax(a)
     rows = np.arange(a.shape[0])[:, None]
     if replace:
         g = rng.gumbel(size=(a.shape[0], n, a.shape[1]))
         toks = np.argmax(a[:, None, :] + g, axis=-1)
-        return toks, lp[rows, toks]
+        return toks, lp[rows, toks].astype(a0.dtype)
     finite = np.isfinite(a).sum(axis=-1)
     if n > finite.min():
         raise SoftmaxInputError(
@@ -335,4 +336,4 @@ def draw(
         total = total + log_softmax(rest)[np.arange(a.shape[0]), t]
         rest[np.arange(a.shape[0]), t] = -np.inf
         out[:, j] = total
-    return toks, out
+    return toks, out.astype(a0.dtype)
