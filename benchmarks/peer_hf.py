@@ -21,8 +21,8 @@ import torch
 import transformers
 from transformers.generation import logits_process as lp
 
-from softmax_cli.sampling import plan, process
 from softmax_cli.processors import softmax_rows
+from softmax_cli.sampling import plan, process
 
 CASES = [
     ("top_k", {"top_k": 3}, lambda: lp.TopKLogitsWarper(3)),
@@ -84,7 +84,9 @@ def compare(x: np.ndarray) -> list[tuple[str, int, float]]:
         differ = int((np.isfinite(ours) != np.isfinite(theirs)).any(axis=-1).sum())
         po, pt = softmax_rows(ours), softmax_rows(theirs)
         same = (np.isfinite(ours) == np.isfinite(theirs)).all(axis=-1)
-        ulp = float(np.abs(po[same] - pt[same]).max() / np.finfo(np.float32).eps) if same.any() else 0
+        ulp = (
+            float(np.abs(po[same] - pt[same]).max() / np.finfo(np.float32).eps) if same.any() else 0
+        )
         report.append((f"{name} {given}", differ, ulp))
     return report
 

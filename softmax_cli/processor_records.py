@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-
 from . import processors as P
 from .errors import SoftmaxInputError
 from .records import Param, Processor
@@ -89,8 +88,14 @@ PROCESSORS: tuple[Processor, ...] = (
         "temperature",
         P.temperature,
         "x/τ",
-        (_param("temperature", float, "τ: the logits are divided by it (0: greedy)",
-                P.check_temperature_setting),),  # fmt: skip
+        (
+            _param(
+                "temperature",
+                float,
+                "τ: the logits are divided by it (0: greedy)",
+                P.check_temperature_setting,
+            ),
+        ),
         aliases=("temp",),
         filter=False,
     ),
@@ -144,8 +149,11 @@ PROCESSORS: tuple[Processor, ...] = (
         "epsilon_cutoff",
         P.epsilon_cutoff,
         "keep p_i ≥ ε",
-        (_param("epsilon_cutoff", float, "ε in (0, 1)",
-                P.check_unit("epsilon_cutoff", closed=False)),),  # fmt: skip
+        (
+            _param(
+                "epsilon_cutoff", float, "ε in (0, 1)", P.check_unit("epsilon_cutoff", closed=False)
+            ),
+        ),
         aliases=("epsilon", "epsilon-cutoff"),
         min_keep=True,
     ),
@@ -183,5 +191,3 @@ def params() -> dict[str, Param]:
     out = {q.name: q for p in PROCESSORS for q in p.params}
     out[MIN_KEEP.name] = MIN_KEEP
     return out
-
-

@@ -1,4 +1,4 @@
-"""The record types of the registry: :class:`Param`, :class:`Mapping`, :class:`Loss`, :class:`Processor`.
+"""The registry's record types: :class:`Param`, :class:`Mapping`, :class:`Loss`, :class:`Processor`.
 
 A record holds everything a command needs to know of one method or loss;
 :mod:`softmax_cli.registry` holds the tables of them. Functions that need

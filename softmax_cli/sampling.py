@@ -200,13 +200,14 @@ def plan(
         if dup:
             raise SoftmaxInputError(f"{{param}} names {', '.join(dup)} twice", param="chain")
         for name in order:
-            if any(q.name not in values for q in table.by_name(name).params):
-                raise SoftmaxInputError(
-                    f"{{param}} runs {name}, but no value for it was given", param=name
-                )
+            lacking = [q.name for q in table.by_name(name).params if q.name not in values]
+            if lacking:
+                raise SoftmaxInputError(f"the chain runs {name}: give {{param}}", param=lacking[0])
         stray = sorted(set(checked) - {q.name for n in order for q in table.by_name(n).params})
         if stray:
-            raise SoftmaxInputError("{param} is given, but the chain does not run it", param=stray[0])
+            raise SoftmaxInputError(
+                "{param} is given, but the chain does not run it", param=stray[0]
+            )
     else:
         order = list(pre.order if pre else CANONICAL)
         missing = sorted(set(checked) - {q.name for n in order for q in table.by_name(n).params})
@@ -226,8 +227,9 @@ def plan(
         if name == "temperature" and values["temperature"] == 0 and greedy is None:
             raise SoftmaxInputError(
                 f"{{param}} 0 is greedy decoding, which {pre.name if pre else 'this chain'} "
-                "does not sample (use a temperature > 0, or --preset vllm / llama.cpp)",
+                "does not sample (use a temperature > 0, or {preset} vllm or llama.cpp)",
                 param="temperature",
+                also=("preset",),
             )
         vals = {q.name: values[q.name] for q in proc.params}
         if proc.min_keep:
@@ -322,8 +324,7 @@ def draw(
     finite = np.isfinite(a).sum(axis=-1)
     if n > finite.min():
         raise SoftmaxInputError(
-            f"{{param}} {n} without replacement, but a row keeps only {int(finite.min())} "
-            "tokens",
+            f"{{param}} {n} without replacement, but a row keeps only {int(finite.min())} tokens",
             param="draws",
         )
     keys = a + rng.gumbel(size=a.shape)

@@ -155,8 +155,17 @@ def sample(
             ids = b.ids or [None] * x.shape[0]
             for r in range(x.shape[0]):
                 results.append(
-                    _row(len(results) + 1, ids[r], logits[r], probs[r], logprobs[r], trace, r,
-                         drawn, all)  # fmt: skip
+                    _row(
+                        len(results) + 1,
+                        ids[r],
+                        logits[r],
+                        probs[r],
+                        logprobs[r],
+                        trace,
+                        r,
+                        drawn,
+                        all,
+                    )
                 )
     has_ids = id_column is not None
     deliver(
