@@ -1,4 +1,4 @@
-"""The record types of the registry: :class:`Param`, :class:`Mapping` and :class:`Loss`.
+"""The registry's record types: :class:`Param`, :class:`Mapping`, :class:`Loss`, :class:`Processor`.
 
 A record holds everything a command needs to know of one method or loss;
 :mod:`softmax_cli.registry` holds the tables of them. Functions that need
@@ -31,6 +31,7 @@ __all__ = [
     "Loss",
     "Mapping",
     "Param",
+    "Processor",
     "resolve",
 ]
 
@@ -211,3 +212,53 @@ class Loss:
     def oracle_twin(self) -> Callable[..., Any]:
         """The mpmath twin ``f(xs, t, **options) -> mpf`` (imports mpmath on first use)."""
         return resolve(self.oracle)
+
+
+@dataclass(frozen=True)
+class Processor:
+    """An LLM logit processor (``softmax sample``): a filter, a penalty or a bias.
+
+    ``func(x, *values, **keywords)`` takes logits ``(..., V)`` and the values of
+    ``params`` in order (see :mod:`softmax_cli.processors`). ``rules`` names the
+    server rules it takes for ties and thresholds, passed as the keyword
+    ``rule_keyword`` (the first is the default); ``min_keep`` whether it takes
+    ``min_tokens_to_keep``; ``history`` whether it needs the token history;
+    ``filter`` whether it removes tokens (else it changes logits).
+    """
+
+    name: str
+    func: Callable[..., np.ndarray]
+    summary: str
+    params: tuple[Param, ...]
+    aliases: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    rule_keyword: str = "rule"
+    min_keep: bool = False
+    history: bool = False
+    filter: bool = True
+
+    def validate(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Check ``given`` values of this processor's parameters; return them converted."""
+        return _validate(self.name, self.params, given)
+
+    def apply(
+        self,
+        x: Any,
+        values: dict[str, Any],
+        *,
+        rule: str | None = None,
+        min_tokens_to_keep: int = 1,
+        history: Any = None,
+    ) -> np.ndarray:
+        """Run the processor on ``x`` with ``values`` (its parameters, by name)."""
+        kw: dict[str, Any] = {}
+        if self.rules:
+            chosen = rule or self.rules[0]
+            if chosen not in self.rules:
+                raise ValueError(f"{self.name} has no rule {chosen!r} (it has {self.rules})")
+            kw[self.rule_keyword] = chosen
+        if self.min_keep:
+            kw["min_tokens_to_keep"] = min_tokens_to_keep
+        if self.history:
+            kw["history"] = history
+        return self.func(x, *(values[p.name] for p in self.params), **kw)

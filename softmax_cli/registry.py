@@ -9,6 +9,8 @@ traces, example parameters, the oracle tolerance and its properties. A
 :class:`Loss` record does the same for a loss (``grad --loss``, ``compare``).
 Functions that need mpmath are named as ``"module:function"`` and imported only
 when asked for (:func:`resolve`), so start-up never pays for mpmath.
+:data:`PROCESSORS` (LLM logit processors, :class:`Processor` records, from
+:mod:`softmax_cli.processor_records`) are looked up by :func:`get_processor`.
 No command has an if/elif per method: add a record here and every command
 knows the new mapping or loss; :func:`register` and :func:`registered` add one
 at run time (the tests' dummy records).
@@ -29,6 +31,9 @@ from collections.abc import Iterator
 
 from . import derivative_forms, exp_family, losses, params, sparse, variants
 from .errors import SoftmaxInputError
+from .processor_records import PROCESSORS
+from .processor_records import by_name as get_processor
+from .processor_records import names as processor_names
 from .records import (
     DISTRIBUTION,
     ELEMENTWISE,
@@ -37,6 +42,7 @@ from .records import (
     Loss,
     Mapping,
     Param,
+    Processor,
     resolve,
 )
 
@@ -46,16 +52,20 @@ __all__ = [
     "LOG_DISTRIBUTION",
     "LOSSES",
     "MAPPINGS",
+    "PROCESSORS",
     "SCALAR",
     "Loss",
     "Mapping",
     "Param",
+    "Processor",
     "all_params",
     "get",
     "get_loss",
+    "get_processor",
     "loss_names",
     "loss_params",
     "names",
+    "processor_names",
     "register",
     "registered",
     "resolve",

@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from softmax_cli import SoftmaxInputError, losses, params, registry, softmax
+from softmax_cli import (
+    SoftmaxInputError,
+    losses,
+    params,
+    processors,
+    registry,
+    sampling,
+    softmax,
+)
 from softmax_cli.analysis import sweep
 from softmax_cli.cli.app import ExitStatus
 
@@ -82,6 +90,9 @@ def test_only_the_entry_point_exits():
         (lambda: sweep.tau_grid(2, 1, 5), "tau_min", "tau_min must be below tau_max"),
         (lambda: registry.get("nope"), "method", "unknown method 'nope'"),
         (lambda: registry.get_loss("nope"), "loss", "unknown loss 'nope'"),
+        (lambda: processors.top_p([1.0, 2.0], 1.5), "top_p", "top_p must be a number in (0, 1]"),
+        (lambda: sampling.plan("tgi"), "preset", "unknown preset 'tgi'"),
+        (lambda: sampling.plan(None, "top_k"), "top_k", "the chain runs top_k: give top_k"),
     ],
 )
 def test_library_errors_carry_their_parameter(call, param, text):
@@ -143,6 +154,8 @@ def test_the_command_line_names_the_flag_the_library_names_the_parameter():
         (["grad", "-x", "1", "2"], None, ExitStatus.USAGE, "error: no such option -x"),
         (["temperature-sweep", "--bogus=3", "1", "2"], None, ExitStatus.USAGE,
          "error: no such option --bogus"),
+        (["sample", "--top-p", "2", "1", "2"], None, ExitStatus.USAGE, "error: --top-p must be"),
+        (["sample", "1", "nan"], None, ExitStatus.INPUT, "error: token 1 of row 1 is nan"),
     ],
 )  # fmt: skip
 def test_exit_status_by_kind_of_error(cli, args, stdin, status, first):

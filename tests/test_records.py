@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 
-from softmax_cli import exp_family, registry
+from softmax_cli import SoftmaxInputError, exp_family, registry
 from softmax_cli.analysis import compare as an
 from softmax_cli.records import IMPLEMENTATIONS, resolve
 
@@ -195,3 +195,36 @@ def test_an_unknown_loss_is_a_usage_error_listing_the_registered_ones(dummies, c
     run = cli("grad", "--loss", "hinge", "--target", "0", "1", "2")
     assert run.code == 2 and run.out == ""
     assert "'dummy-linear'" in run.err and "'ce'" in run.err
+
+
+# ---------------------------------------------------------------- processors
+
+
+@pytest.mark.parametrize("proc", registry.PROCESSORS, ids=lambda p: p.name)
+def test_every_processor_is_complete_and_checks_its_values(proc):
+    assert registry.get_processor(proc.name) is proc
+    for alias in proc.aliases:
+        assert registry.get_processor(alias) is proc
+    assert proc.summary and proc.params
+    for p in proc.params:
+        assert p.flag == "--" + p.name.replace("_", "-") and p.help
+        with pytest.raises(SoftmaxInputError) as info:
+            p.check("not a number")
+        assert info.value.param == p.name
+    assert (not proc.rules) or proc.rule_keyword in ("rule", "ties")
+
+
+def test_processor_flags_are_unique_and_apply_runs_each():
+    from softmax_cli.processor_records import params
+
+    flags = [p.flag for p in params().values()]
+    assert len(flags) == len(set(flags))
+    x = np.array([[2.0, 1.0, 0.5, -1.0]])
+    good = {"logit_bias": "1:1", "repetition_penalty": 2.0, "frequency_penalty": 1.0,
+            "presence_penalty": 1.0, "temperature": 2.0, "top_n_sigma": 0.5, "top_k": 2,
+            "top_p": 0.5, "min_p": 0.5, "typical_p": 0.5, "epsilon_cutoff": 0.2,
+            "eta_cutoff": 0.2}  # fmt: skip
+    for proc in registry.PROCESSORS:
+        values = proc.validate({q.name: good[q.name] for q in proc.params})
+        out = proc.apply(x, values, history=[0])
+        assert out.shape == x.shape and not np.array_equal(out, x), proc.name

@@ -193,3 +193,11 @@ def test_no_module_over_600_lines():
         if n > MAX_LINES and rel not in OVERSIZE_ALLOWED:
             too_long.append(f"{rel}: {n} lines")
     assert not too_long, f"modules over {MAX_LINES} lines:\n" + "\n".join(too_long)
+
+
+def test_the_sampling_library_imports_no_command_line_code():
+    graph = import_graph()
+    library = ("softmax_cli.processors", "softmax_cli.processor_records", "softmax_cli.sampling")
+    for module in library:
+        assert module in graph
+        assert not any(m.startswith("softmax_cli.cli") for m in graph[module]), module

@@ -145,6 +145,7 @@ COMMAND_MODULES = {
     "compute": "compute",
     "grad": "grad",
     "methods": "methods",
+    "sample": "sample",
     "temperature-sweep": "temperature_sweep",
 }
 

@@ -1,0 +1,249 @@
+"""``softmax sample``: the distribution an LLM server samples from, step by step, and draws.
+
+The computing is :mod:`softmax_cli.sampling` (presets, chains, Gumbel draws) over
+:mod:`softmax_cli.processors`; the tables are :mod:`softmax_cli.render.sample`;
+machine output goes through the one record writer (:func:`.output.deliver`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from .. import processor_records, sampling
+from ..errors import SoftmaxInputError
+from ..floats import parse_dtype
+from ..io.records import RecordWriter, Text
+from ..render import plain
+from ..render.sample import distribution_table, draws_table, steps_table
+from .app import app
+from .options import (
+    NUMERIC_ARGS,
+    DtypeName,
+    FormatOpt,
+    HeaderOpt,
+    IdColumnOpt,
+    InputOpt,
+    OutputFormat,
+    OutputOpt,
+    PrecisionOpt,
+    ValuesArg,
+    _with_params,
+)
+from .output import deliver, resolve_format
+from .source import open_source
+
+SAMPLE_HELP = """The distribution an LLM server samples from: logit processors in its order.
+
+Give the processors' values (--temperature, --top-k, --top-p, --min-p, ...) and
+either --preset hf|vllm|llama.cpp (that server's order, defaults and tie rules)
+or --chain a,b,c (your order). Prints the kept tokens of each row: id, logit
+after processing, probability and log-probability (the "logprobs after
+processing"). --explain shows each step; --draws N samples by Gumbel-max.
+
+Examples:
+
+  softmax sample 2 1 1 0 --top-k 2
+
+  softmax sample 2 1 1 0 --preset llama.cpp --top-k 2
+
+  softmax sample 3 2 1 0 --chain top_k,temperature,top_p --top-k 3 --temperature 0.5 --top-p 0.9
+
+  softmax sample 3 2 1 0 --top-p 0.9 --explain
+
+  softmax sample 3 2 1 0 --draws 5 --seed 0
+"""
+
+PresetOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--preset",
+        help="Server: hf, vllm or llama.cpp (its order, defaults, tie rules). "
+        "Default: none (no defaults; the hf order and rules).",
+    ),
+]
+ChainOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--chain", help="Explicit order, e.g. top_k,temperature,top_p."),
+]
+HistoryOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--history", help="Token ids seen so far, for the penalties: '5,9,9'."),
+]
+AllOpt = Annotated[
+    bool, typer.Option("--all", help="Every token, removed ones too (p = 0), in id order.")
+]
+ExplainOpt = Annotated[
+    bool, typer.Option("--explain", help="Each step: tokens kept and the mass they held.")
+]
+DrawsOpt = Annotated[
+    int, typer.Option("--draws", min=0, help="Draw N tokens per row by Gumbel-max (seeded).")
+]
+SeedOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--seed", help="Seed of the draws (omit for fresh randomness)."),
+]
+ReplaceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replace/--no-replace",
+        help="--no-replace: N distinct tokens (Gumbel-top-k), Plackett–Luce log-probability.",
+    ),
+]
+SampleDtypeOpt = Annotated[
+    DtypeName,
+    typer.Option("--dtype", help="Float type to process in (servers use float32)."),
+]
+
+
+def _history(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    out = []
+    for tok in text.replace(",", " ").split():
+        try:
+            out.append(int(tok))
+        except ValueError:
+            raise SoftmaxInputError(
+                f"{{param}} must be token ids like '5,9,9', got {tok!r}", param="history"
+            ) from None
+    return out
+
+
+def _with_processor_params(func):
+    def users(p) -> list[str]:
+        return [q.name for q in processor_records.PROCESSORS if p in q.params] or ["filters"]
+
+    return _with_params(func, "proc_params", processor_records.params(), users, "Processors")
+
+
+@app.command(help=SAMPLE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@_with_processor_params
+def sample(
+    values: ValuesArg = None,
+    preset: PresetOpt = None,
+    chain: ChainOpt = None,
+    history: HistoryOpt = None,
+    all: AllOpt = False,
+    explain: ExplainOpt = False,
+    draws: DrawsOpt = 0,
+    seed: SeedOpt = None,
+    replace: ReplaceOpt = True,
+    dtype: SampleDtypeOpt = DtypeName.float32,
+    input: InputOpt = None,
+    header: HeaderOpt = None,
+    id_column: IdColumnOpt = None,
+    format: FormatOpt = OutputFormat.auto,
+    precision: PrecisionOpt = 6,
+    output: OutputOpt = None,
+    *,
+    proc_params: dict[str, Any],
+) -> None:
+    steps = sampling.plan(preset, chain, given=proc_params)
+    hist = _history(history)
+    dt = parse_dtype(dtype.value)
+    fmt = resolve_format(format.value)
+    results = []
+    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+        for b in reader:
+            x = b.values.astype(dt, copy=False)
+            logits, trace = sampling.process(x, steps, history=hist, explain=explain)
+            probs, logprobs = sampling.distribution(logits)
+            drawn = sampling.draw(logits, draws, seed=seed, replace=replace) if draws else None
+            ids = b.ids or [None] * x.shape[0]
+            for r in range(x.shape[0]):
+                results.append(
+                    _row(
+                        len(results) + 1,
+                        ids[r],
+                        logits[r],
+                        probs[r],
+                        logprobs[r],
+                        trace,
+                        r,
+                        drawn,
+                        all,
+                    )
+                )
+    has_ids = id_column is not None
+    deliver(
+        fmt,
+        table=lambda: _print(results, steps, precision, explain, draws, replace),
+        records=lambda w: w.write_all(_records(results, has_ids, explain, draws)),
+        writer=lambda stream, f: RecordWriter(stream, f),
+        output=output,
+    )
+
+
+def _row(n, row_id, logits, probs, logprobs, trace, r, drawn, dense) -> dict[str, Any]:
+    kept = np.isfinite(logits)
+    if dense:
+        order = np.arange(logits.shape[0])
+    else:
+        idx = np.flatnonzero(kept)
+        order = idx[np.argsort(-probs[idx], kind="stable")]
+    with np.errstate(invalid="ignore"):
+        entropy = float(-np.sum(np.where(kept, probs * logprobs, 0.0)))
+    return {
+        "n": n,
+        "id": row_id,
+        "order": order,
+        "logits": logits[order],
+        "probs": probs[order],
+        "logprobs": logprobs[order],
+        "kept": int(kept.sum()),
+        "width": int(logits.shape[0]),
+        "entropy": entropy,
+        "trace": [(t.label, int(t.kept[r]), float(t.mass[r])) for t in trace],
+        "draws": None if drawn is None else (drawn[0][r], drawn[1][r]),
+    }
+
+
+def _label(res: dict[str, Any], has_ids: bool) -> tuple[str, Any]:
+    return ("id", res["id"]) if has_ids else ("row", res["n"])
+
+
+def _records(results, has_ids: bool, explain: bool, draws: int):
+    for res in results:
+        key = _label(res, has_ids)
+        if explain:
+            for label, kept, mass in res["trace"]:
+                yield [key, ("step", Text(label)), ("kept", kept), ("mass", mass)]
+        elif draws:
+            toks, lps = res["draws"]
+            for j, (t, lp) in enumerate(zip(toks, lps, strict=True)):
+                yield [key, ("draw", j + 1), ("token", int(t)), ("logprob", lp)]
+        else:
+            for t, x, p, lp in zip(
+                res["order"], res["logits"], res["probs"], res["logprobs"], strict=True
+            ):
+                yield [key, ("token", int(t)), ("logit", x), ("prob", p), ("logprob", lp)]
+
+
+def _print(results, steps, precision: int, explain: bool, draws: int, replace: bool) -> None:
+    console = Console()
+    for res in results:
+        name = f"row {res['n']}" if res["id"] is None else f"{res['id']}"
+        head = (
+            f"{name}: {res['kept']} of {res['width']} tokens kept, "
+            f"entropy {res['entropy']:.{precision}g} nats"
+        )
+        if explain:
+            labels, kept, mass = zip(*res["trace"], strict=True) if res["trace"] else ((), (), ())
+            console.print(steps_table(f"{name}: steps", labels, kept, mass, precision))
+        if draws:
+            toks, lps = res["draws"]
+            col = "log p" if replace else "log P(seq)"
+            console.print(draws_table(f"{name}: {draws} draws", toks, lps, precision, col))
+        if not draws or explain:
+            console.print(plain(head))  # a line of its own: a title would wrap to the table
+            console.print(
+                distribution_table(
+                    "", res["order"], res["logits"], res["probs"], res["logprobs"], precision
+                )
+            )
+    if not steps:
+        Console(stderr=True).print("note: no processor given: this is plain softmax")

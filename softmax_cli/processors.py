@@ -1,0 +1,464 @@
+"""LLM logit processors: the filters and penalties a server applies before it samples.
+
+Each function takes logits ``x`` of shape ``(..., V)`` (a row per vector, the
+vocabulary on the last axis), works vectorised over the rows and returns new
+logits of the same shape and float dtype: a filter sets the tokens it removes to
+``-inf`` and leaves the others' logits as they were (the next step renormalises
+by its own softmax), a penalty or bias changes logits. ``-inf`` on input is an
+already-removed token (probability 0); ``nan`` and ``+inf`` have no distribution
+and are refused (:class:`~softmax_cli.errors.SoftmaxInputError`), as Hugging
+Face's ``torch.multinomial`` refuses them.
+
+Where a server's rule decides a tie or the token at a threshold, a ``rule``
+argument names it; the rules, and the code each follows:
+
+* ``top_k(ties="keep")``: every token ≥ the k-th largest logit stays (ties with
+  it too: Hugging Face ``TopKLogitsWarper``, vLLM ``apply_top_k_top_p``);
+  ``ties="first"``: exactly k tokens, ties by lower token id (llama.cpp
+  ``llama_sampler_top_k_impl`` keeps exactly k; which tie it keeps is its sort's).
+* ``top_p(rule="hf")``: sort ascending (stable), drop the tokens whose cumulative
+  mass is ``≤ 1 − p`` (so the token that crosses ``p`` stays; of tied tokens
+  the lower id goes first), keep the last ``min_tokens_to_keep`` (Hugging Face
+  ``TopPLogitsWarper``, vLLM); ``rule="llama.cpp"``: sort descending (stable),
+  keep through the first token where the running sum ``≥ p``
+  (``llama_sampler_top_p_apply``).
+* ``min_p(rule="prob")``: drop ``p_i < min_p · max p`` (Hugging Face
+  ``MinPLogitsWarper``, vLLM ``MinPLogitsProcessor``); ``rule="logit"``: keep
+  ``x_i ≥ max x + log(min_p)`` (llama.cpp ``llama_sampler_min_p_apply``).
+* ``typical_p(rule="hf")``: keep every token whose ``|−log p_i − H|`` is ≤ that
+  of the first token where the cumulative mass reaches the target (ties kept);
+  ``rule="llama.cpp"``: keep through the first token where it *exceeds* it.
+
+Examples
+--------
+>>> import numpy as np
+>>> x = np.array([3.0, 1.0, 2.0, 2.0])
+>>> top_k(x, 2).tolist()          # the tie with the 2nd largest stays
+[3.0, -inf, 2.0, 2.0]
+>>> top_k(x, 2, ties="first").tolist()
+[3.0, -inf, 2.0, -inf]
+>>> repetition_penalty(np.array([2.0, -2.0, 1.0]), 2.0, history=[0, 1]).tolist()
+[1.0, -4.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .errors import SoftmaxInputError
+
+__all__ = [
+    "epsilon_cutoff",
+    "eta_cutoff",
+    "logit_bias",
+    "min_p",
+    "penalties",
+    "repetition_penalty",
+    "softmax_rows",
+    "temperature",
+    "top_k",
+    "top_n_sigma",
+    "top_p",
+    "typical_p",
+]
+
+# -- parameter checks (the registry's Param.check and the functions share them) --------
+
+
+def _number(value: Any, param: str, rule: str, ok) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise SoftmaxInputError(f"{{param}} must be {rule}, got {value!r}", param=param) from None
+    if not ok(v):
+        raise SoftmaxInputError(f"{{param}} must be {rule}, got {value!r}", param=param)
+    return v
+
+
+def check_temperature(t: Any) -> float:
+    """``temperature``: a finite number > 0 (a preset decides what 0 means)."""
+    return _number(t, "temperature", "a finite number > 0", lambda v: 0 < v < math.inf)
+
+
+def check_temperature_setting(t: Any) -> float:
+    """``temperature`` as a setting: a finite number >= 0 (0: greedy, where a preset allows)."""
+    return _number(t, "temperature", "a finite number >= 0", lambda v: 0 <= v < math.inf)
+
+
+def check_top_k(k: Any) -> int:
+    """``top_k``: an integer ≥ 1."""
+    v = _number(k, "top_k", "an integer >= 1", lambda v: v >= 1 and float(v).is_integer())
+    return int(v)
+
+
+def check_unit(param: str, *, closed: bool = True):
+    """A check for a probability-like parameter: in (0, 1] (``closed``) or (0, 1)."""
+
+    def check(value: Any) -> float:
+        rule = "a number in (0, 1]" if closed else "a number in (0, 1)"
+        return _number(value, param, rule, lambda v: 0 < v <= 1 if closed else 0 < v < 1)
+
+    check.__name__ = f"check_{param}"
+    return check
+
+
+def check_min_p(value: Any) -> float:
+    """``min_p``: a number in [0, 1]."""
+    return _number(value, "min_p", "a number in [0, 1]", lambda v: 0 <= v <= 1)
+
+
+def check_sigma(value: Any) -> float:
+    """``top_n_sigma``: a finite number > 0."""
+    return _number(value, "top_n_sigma", "a finite number > 0", lambda v: 0 < v < math.inf)
+
+
+def check_min_keep(value: Any) -> int:
+    """``min_tokens_to_keep``: an integer ≥ 1."""
+    v = _number(value, "min_tokens_to_keep", "an integer >= 1", lambda v: v >= 1 and v.is_integer())
+    return int(v)
+
+
+def check_penalty(value: Any) -> float:
+    """``repetition_penalty``: a finite number > 0 (1 = none)."""
+    return _number(value, "repetition_penalty", "a finite number > 0", lambda v: 0 < v < math.inf)
+
+
+def check_additive(param: str):
+    """A check for an additive penalty: any finite number."""
+
+    def check(value: Any) -> float:
+        return _number(value, param, "a finite number", math.isfinite)
+
+    check.__name__ = f"check_{param}"
+    return check
+
+
+def check_bias(value: Any) -> dict[int, float]:
+    """``logit_bias``: a dict token id → finite bias, or text ``"id:bias,id:bias"``.
+
+    Examples
+    --------
+    >>> check_bias("5:-1.5, 7:2")
+    {5: -1.5, 7: 2.0}
+    """
+    if isinstance(value, dict):
+        items = list(value.items())
+    else:
+        items = []
+        for part in str(value).replace(" ", "").split(","):
+            tok, sep, b = part.partition(":")
+            if not sep:
+                raise SoftmaxInputError(
+                    f"{{param}} must be 'id:bias,id:bias', got {part!r}", param="logit_bias"
+                )
+            items.append((tok, b))
+    out: dict[int, float] = {}
+    for tok, b in items:
+        t = _number(tok, "logit_bias", "token ids >= 0", lambda v: v >= 0 and v.is_integer())
+        out[int(t)] = _number(b, "logit_bias", "finite biases", math.isfinite)
+    return out
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def _rows(x: ArrayLike) -> np.ndarray:
+    """``x`` as a 2-D float array (a copy), checked: no nan, no +inf, not empty."""
+    a = np.array(x, copy=True)
+    if a.dtype.kind not in "f":
+        a = a.astype(np.float64)
+    if a.ndim == 0 or a.shape[-1] == 0:
+        raise SoftmaxInputError("cannot sample from an empty vector of logits")
+    bad = np.isnan(a) | (a == np.inf)
+    if bad.any():
+        where = np.argwhere(bad.reshape(-1, a.shape[-1]))[0]
+        what = "nan" if np.isnan(a.reshape(-1, a.shape[-1])[tuple(where)]) else "+inf"
+        raise SoftmaxInputError(
+            f"token {int(where[1])} of row {int(where[0]) + 1} is {what}: a sampling "
+            "distribution needs finite logits (or -inf for a removed token)"
+        )
+    return a.reshape(-1, a.shape[-1])
+
+
+def _back(a: np.ndarray, like: ArrayLike) -> np.ndarray:
+    return a.reshape(np.shape(like))
+
+
+def softmax_rows(a: np.ndarray) -> np.ndarray:
+    """``exp(x − max) / Σ`` per row in ``a``'s dtype, as the servers compute it (0 for ``-inf``).
+
+    A row of only ``-inf`` gives all zeros.
+    """
+    m = np.max(a, axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    e = np.exp(a - m)
+    s = e.sum(axis=-1, keepdims=True)
+    return e / np.where(s > 0, s, 1)
+
+
+def _entropy(p: np.ndarray) -> np.ndarray:
+    """``−Σ p log p`` per row, 0·log 0 = 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0)
+    return -t.sum(axis=-1, keepdims=True)
+
+
+def _first_k(a: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the ``k`` largest entries per row, ties by lower index."""
+    k = min(k, a.shape[-1])
+    order = np.argsort(-a, axis=-1, kind="stable")[:, :k]
+    mask = np.zeros(a.shape, dtype=bool)
+    np.put_along_axis(mask, order, True, axis=-1)
+    return mask
+
+
+def _drop(a: np.ndarray, remove: np.ndarray) -> np.ndarray:
+    a[remove] = -np.inf
+    return a
+
+
+# -- processors -----------------------------------------------------------------------
+
+
+def temperature(x: ArrayLike, t: float) -> np.ndarray:
+    """``x / t`` (``t > 0``; what ``t = 0`` means is a preset's rule, see :mod:`.sampling`).
+
+    Examples
+    --------
+    >>> temperature([1.0, -2.0], 0.5).tolist()
+    [2.0, -4.0]
+    """
+    t = check_temperature(t)
+    a = _rows(x)
+    return _back(a / a.dtype.type(t), x)
+
+
+def top_k(x: ArrayLike, k: int, *, min_tokens_to_keep: int = 1, ties: str = "keep") -> np.ndarray:
+    """Keep the ``max(k, min_tokens_to_keep)`` largest logits; ``ties``: ``keep`` or ``first``."""
+    k = max(check_top_k(k), check_min_keep(min_tokens_to_keep))
+    a = _rows(x)
+    k = min(k, a.shape[-1])
+    if ties == "first":
+        return _back(_drop(a, ~_first_k(a, k)), x)
+    kth = np.partition(a, a.shape[-1] - k, axis=-1)[:, a.shape[-1] - k][:, None]
+    return _back(_drop(a, a < kth), x)
+
+
+def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "hf") -> np.ndarray:
+    """Nucleus: the smallest top set with mass ≥ ``p`` (``rule``: ``hf`` or ``llama.cpp``).
+
+    Examples
+    --------
+    >>> top_p([0.0, 0.0, 0.0, 0.0], 0.5).tolist()     # 2 of 4 equal tokens reach 0.5
+    [-inf, -inf, 0.0, 0.0]
+    >>> top_p([0.0, 0.0, 0.0, 0.0], 0.5, rule="llama.cpp").tolist()
+    [0.0, 0.0, -inf, -inf]
+    """
+    p = check_unit("top_p")(p)
+    keep = check_min_keep(min_tokens_to_keep)
+    a = _rows(x)
+    if p >= 1:
+        return _back(a, x)
+    n = a.shape[-1]
+    if rule == "llama.cpp":
+        order = np.argsort(-a, axis=-1, kind="stable")
+        ps = softmax_rows(np.take_along_axis(a, order, axis=-1))
+        cum = np.cumsum(ps, axis=-1)
+        hit = (cum >= a.dtype.type(p)) & (np.arange(1, n + 1) >= keep)
+        last = np.where(hit.any(axis=-1), hit.argmax(axis=-1), n - 1)
+        remove_sorted = np.arange(n)[None, :] > last[:, None]
+    else:
+        order = np.argsort(a, axis=-1, kind="stable")
+        cum = np.cumsum(softmax_rows(np.take_along_axis(a, order, axis=-1)), axis=-1)
+        remove_sorted = cum <= a.dtype.type(1 - p)
+        remove_sorted[:, n - min(keep, n) :] = False
+    remove = np.empty_like(remove_sorted)
+    np.put_along_axis(remove, order, remove_sorted, axis=-1)
+    return _back(_drop(a, remove), x)
+
+
+def min_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "prob") -> np.ndarray:
+    """Keep tokens with probability ≥ ``p`` × the top token's (``rule``: ``prob`` or ``logit``).
+
+    Examples
+    --------
+    >>> min_p([0.0, -1.0, -3.0], 0.2).tolist()   # e^-3 < 0.2 ≤ e^-1
+    [0.0, -1.0, -inf]
+    """
+    p = check_min_p(p)
+    keep = _first_k(_rows(x), check_min_keep(min_tokens_to_keep))
+    a = _rows(x)
+    if rule == "logit":
+        if p <= 0:
+            return _back(a, x)
+        cut = a.max(axis=-1, keepdims=True) + a.dtype.type(math.log(p))
+        return _back(_drop(a, (a < cut) & ~keep), x)
+    probs = softmax_rows(a)
+    remove = probs < a.dtype.type(p) * probs.max(axis=-1, keepdims=True)
+    return _back(_drop(a, remove & ~keep), x)
+
+
+def typical_p(
+    x: ArrayLike, mass: float, *, min_tokens_to_keep: int = 1, rule: str = "hf"
+) -> np.ndarray:
+    """Locally typical sampling: the tokens whose surprise is nearest the entropy, to ``mass``."""
+    mass = check_unit("typical_p")(mass)
+    keep = check_min_keep(min_tokens_to_keep)
+    a = _rows(x)
+    if mass >= 1:
+        return _back(a, x)
+    probs = softmax_rows(a)
+    with np.errstate(divide="ignore"):
+        surprise = -np.log(probs)
+    shifted = np.abs(surprise - _entropy(probs))
+    order = np.argsort(shifted, axis=-1, kind="stable")
+    s_sorted = np.take_along_axis(shifted, order, axis=-1)
+    cum = np.cumsum(np.take_along_axis(probs, order, axis=-1), axis=-1)
+    n = a.shape[-1]
+    m = a.dtype.type(mass)
+    if rule == "llama.cpp":
+        hit = (cum > m) & (np.arange(n) >= keep - 1)
+        last = np.where(hit.any(axis=-1), hit.argmax(axis=-1), n - 1)
+        remove_sorted = np.arange(n)[None, :] > last[:, None]
+    else:
+        last = np.minimum((cum < m).sum(axis=-1), n - 1)
+        remove_sorted = s_sorted > np.take_along_axis(s_sorted, last[:, None], axis=-1)
+        remove_sorted[:, :keep] = False
+    remove = np.empty_like(remove_sorted)
+    np.put_along_axis(remove, order, remove_sorted, axis=-1)
+    return _back(_drop(a, remove), x)
+
+
+def epsilon_cutoff(x: ArrayLike, epsilon: float, *, min_tokens_to_keep: int = 1) -> np.ndarray:
+    """Drop tokens with probability < ``epsilon`` (the top ``min_tokens_to_keep`` stay)."""
+    eps = check_unit("epsilon_cutoff", closed=False)(epsilon)
+    a = _rows(x)
+    keep = _kept_by_value(a, check_min_keep(min_tokens_to_keep))
+    return _back(_drop(a, (softmax_rows(a) < a.dtype.type(eps)) & ~keep), x)
+
+
+def eta_cutoff(x: ArrayLike, eta: float, *, min_tokens_to_keep: int = 1) -> np.ndarray:
+    """Drop tokens with probability < ``min(η, √η · exp(−H))`` (Hewitt et al. 2022)."""
+    eta = check_unit("eta_cutoff", closed=False)(eta)
+    a = _rows(x)
+    keep = _kept_by_value(a, check_min_keep(min_tokens_to_keep))
+    probs = softmax_rows(a)
+    e = a.dtype.type(eta)
+    cut = np.minimum(e, np.sqrt(e) * np.exp(-_entropy(probs)))
+    return _back(_drop(a, (probs < cut) & ~keep), x)
+
+
+def _kept_by_value(a: np.ndarray, k: int) -> np.ndarray:
+    """Hugging Face's ``scores >= topk(scores, k)[-1]``: the k largest and their ties."""
+    k = min(k, a.shape[-1])
+    kth = np.partition(a, a.shape[-1] - k, axis=-1)[:, a.shape[-1] - k][:, None]
+    return a >= kth
+
+
+def top_n_sigma(x: ArrayLike, n: float) -> np.ndarray:
+    """Keep ``x_i ≥ max x − n·σ``, σ the population deviation of the finite logits.
+
+    Examples
+    --------
+    >>> top_n_sigma([0.0, 1.0, 2.0, 3.0], 1.0).tolist()   # σ = 1.118
+    [-inf, -inf, 2.0, 3.0]
+    """
+    n = check_sigma(n)
+    a = _rows(x)
+    finite = np.isfinite(a)
+    count = np.maximum(finite.sum(axis=-1, keepdims=True), 1)
+    mean = np.where(finite, a, 0).sum(axis=-1, keepdims=True) / count
+    var = np.where(finite, (a - mean) ** 2, 0).sum(axis=-1, keepdims=True) / count
+    cut = a.max(axis=-1, keepdims=True) - a.dtype.type(n) * np.sqrt(var)
+    return _back(_drop(a, a < cut), x)
+
+
+def logit_bias(x: ArrayLike, bias: dict[int, float] | str) -> np.ndarray:
+    """Add ``bias[i]`` to logit ``i`` of every row (OpenAI/vLLM ``logit_bias``).
+
+    Examples
+    --------
+    >>> logit_bias([1.0, 2.0, 3.0], {2: -1.0}).tolist()
+    [1.0, 2.0, 2.0]
+    """
+    b = check_bias(bias)
+    a = _rows(x)
+    ids = np.fromiter(b, dtype=np.int64, count=len(b))
+    _check_ids(ids, a.shape[-1], "logit_bias")
+    a[:, ids] += np.fromiter(b.values(), dtype=a.dtype, count=len(b))
+    return _back(a, x)
+
+
+def _check_ids(ids: np.ndarray, n: int, param: str) -> None:
+    if ids.size and (ids.min() < 0 or ids.max() >= n):
+        bad = int(ids[(ids < 0) | (ids >= n)][0])
+        raise SoftmaxInputError(
+            f"{{param}} names token {bad}, but the vectors have {n} logits (ids 0..{n - 1})",
+            param=param,
+        )
+
+
+def _counts(history: Any, rows: int, n: int) -> np.ndarray:
+    """Token counts ``(rows, n)`` from one history for every row, or one history per row."""
+    if history is None:
+        return np.zeros((rows, n), dtype=np.int64)
+    per_row = (
+        isinstance(history, Sequence)
+        and len(history) > 0
+        and all(isinstance(h, (Sequence, np.ndarray)) for h in history)
+    ) or (isinstance(history, np.ndarray) and history.ndim == 2)
+    hs = list(history) if per_row else [history] * rows
+    if len(hs) != rows:
+        raise SoftmaxInputError(
+            f"{{param}} has {len(hs)} rows for {rows} rows of logits", param="history"
+        )
+    out = np.zeros((rows, n), dtype=np.int64)
+    for r, h in enumerate(hs):
+        ids = np.asarray(h)
+        if ids.size and (ids.dtype.kind not in "iu"):
+            if not np.all(np.mod(ids, 1) == 0):
+                raise SoftmaxInputError("{param} must hold token ids", param="history")
+            ids = ids.astype(np.int64)
+        ids = ids.astype(np.int64).ravel()
+        _check_ids(ids, n, "history")
+        out[r] = np.bincount(ids, minlength=n)
+    return out
+
+
+def repetition_penalty(x: ArrayLike, penalty: float, *, history: Any) -> np.ndarray:
+    """Hugging Face's multiplicative, sign-aware penalty on tokens in ``history``.
+
+    ``x_i / θ`` where ``x_i > 0``, ``x_i · θ`` where ``x_i ≤ 0`` (both give 0 at 0), once
+    per token however often it occurs. ``history``: token ids for every row, or a
+    list of them per row.
+    """
+    theta = check_penalty(penalty)
+    a = _rows(x)
+    seen = _counts(history, a.shape[0], a.shape[-1]) > 0
+    t = a.dtype.type(theta)
+    return _back(np.where(seen, np.where(a > 0, a / t, a * t), a), x)
+
+
+def penalties(
+    x: ArrayLike, *, presence: float = 0.0, frequency: float = 0.0, history: Any
+) -> np.ndarray:
+    """OpenAI/vLLM additive penalties: ``x_i − frequency·c_i − presence·[c_i > 0]``.
+
+    ``c_i`` is how often token ``i`` occurs in ``history``.
+
+    Examples
+    --------
+    >>> penalties([1.0, 1.0, 1.0], presence=0.5, frequency=0.25, history=[0, 0, 1]).tolist()
+    [0.0, 0.25, 1.0]
+    """
+    pres = check_additive("presence_penalty")(presence)
+    freq = check_additive("frequency_penalty")(frequency)
+    a = _rows(x)
+    c = _counts(history, a.shape[0], a.shape[-1])
+    a = a - a.dtype.type(freq) * c.astype(a.dtype) - a.dtype.type(pres) * (c > 0)
+    return _back(a, x)

@@ -1,0 +1,340 @@
+"""The sampling distribution a server computes: presets, chains, and seeded draws.
+
+A *plan* is the list of processors a server runs, in its order, with its
+defaults and its rules for ties and thresholds (:data:`PRESETS`), or the
+explicit order a user gives (``chain``). :func:`process` runs a plan over rows
+of logits and can say what each step did; :func:`distribution` gives the
+probabilities and log-probabilities of the processed logits (what a server
+samples from, and the "logprobs after processing" an RL trainer recomputes);
+:func:`draw` samples from them by Gumbel-max, seeded.
+
+Each preset follows one version of the server's own code (``Preset.source``).
+
+Examples
+--------
+>>> import numpy as np
+>>> x = np.array([2.0, 1.0, 1.0, 0.0], dtype=np.float32)
+>>> steps = plan("hf", given={"top_k": 2})
+>>> [s.processor.name for s in steps]
+['top_k']
+>>> process(x, steps)[0].tolist()            # Hugging Face keeps the tie at the k-th logit
+[2.0, 1.0, 1.0, -inf]
+>>> process(x, plan("llama.cpp", given={"top_k": 2, "top_p": 1.0, "min_p": 0.0,
+...                                     "temperature": 1.0}))[0].tolist()
+[2.0, 1.0, -inf, -inf]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import processor_records as table
+from .errors import SoftmaxInputError
+from .exp_family import log_softmax, softmax
+from .processors import _rows, softmax_rows
+from .records import Processor
+
+__all__ = ["PRESETS", "Preset", "Step", "distribution", "draw", "plan", "process"]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One server's sampling chain: its order, defaults, rules, greedy rule and source."""
+
+    name: str
+    order: tuple[str, ...]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    rules: dict[str, str] = field(default_factory=dict)
+    #: temperature at or below which the server takes the first argmax instead
+    #: (None: temperature must be > 0)
+    greedy_at: float | None = None
+    min_keep: bool = True
+    source: str = ""
+
+
+_HF_SRC = (
+    "transformers 5.24.0: generation/utils.py _get_logits_processor (order, "
+    "min_tokens_to_keep=1 when sampling), generation/logits_process.py (commit 00857b6c) "
+    "TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper, MinPLogitsWarper, "
+    "TypicalLogitsWarper, EpsilonLogitsWarper, EtaLogitsWarper, "
+    "RepetitionPenaltyLogitsProcessor, SequenceBiasLogitsProcessor; "
+    "configuration_utils.py default top_k=50"
+)
+_VLLM_SRC = (
+    "vLLM v1 (commit 3e342658): vllm/v1/sample/sampler.py Sampler.sample (bias, "
+    "penalties, temperature, min_p, then top-k/top-p; greedy below 1e-5), "
+    "ops/topk_topp_sampler.py apply_top_k_top_p_pytorch, "
+    "logits_processor/builtin.py MinPLogitsProcessor, ops/penalties.py"
+)
+_LLAMA_SRC = (
+    "llama.cpp (commit e19fb5f1): src/llama-sampling.cpp llama_sampler_top_k_impl, "
+    "llama_sampler_top_p_apply, llama_sampler_min_p_apply, llama_sampler_typical_apply, "
+    "llama_sampler_top_n_sigma_apply, llama_sampler_temp_impl, "
+    "llama_sampler_penalties_apply; common/common.h default chain and values"
+)
+
+#: The order with no preset: bias and penalties, temperature, then the filters.
+CANONICAL = tuple(table.names())
+
+PRESETS: dict[str, Preset] = {
+    "hf": Preset(
+        "hf",
+        (
+            "logit_bias",
+            "repetition_penalty",
+            "temperature",
+            "top_k",
+            "top_p",
+            "min_p",
+            "typical_p",
+            "epsilon_cutoff",
+            "eta_cutoff",
+        ),
+        defaults={"top_k": 50},
+        source=_HF_SRC,
+    ),
+    "vllm": Preset(
+        "vllm",
+        (
+            "logit_bias",
+            "repetition_penalty",
+            "frequency_penalty",
+            "presence_penalty",
+            "temperature",
+            "min_p",
+            "top_k",
+            "top_p",
+        ),
+        greedy_at=1e-5,
+        min_keep=False,
+        source=_VLLM_SRC,
+    ),
+    "llama.cpp": Preset(
+        "llama.cpp",
+        (
+            "logit_bias",
+            "repetition_penalty",
+            "frequency_penalty",
+            "presence_penalty",
+            "top_n_sigma",
+            "top_k",
+            "typical_p",
+            "top_p",
+            "min_p",
+            "temperature",
+        ),
+        defaults={"top_k": 40, "top_p": 0.95, "min_p": 0.05, "temperature": 0.8},
+        rules={"top_k": "first", "top_p": "llama.cpp", "min_p": "logit", "typical_p": "llama.cpp"},
+        greedy_at=0.0,
+        source=_LLAMA_SRC,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One processor of a plan with its parameter values and rule."""
+
+    processor: Processor
+    values: dict[str, Any]
+    rule: str | None = None
+    greedy_at: float | None = None
+
+    @property
+    def label(self) -> str:
+        """``top_k=50`` etc. for display."""
+        vals = ", ".join(f"{k}={v}" for k, v in self.values.items())
+        return f"{self.processor.name}({vals})" + (f" [{self.rule}]" if self.rule else "")
+
+
+def _preset(name: str | None) -> Preset | None:
+    if name is None:
+        return None
+    try:
+        return PRESETS[str(name).lower()]
+    except KeyError:
+        raise SoftmaxInputError(
+            f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}", param="preset"
+        ) from None
+
+
+def plan(
+    preset: str | None = None,
+    chain: Sequence[str] | str | None = None,
+    *,
+    given: dict[str, Any] | None = None,
+) -> list[Step]:
+    """The steps to run: ``preset``'s order (or ``chain``'s), with ``given`` parameter values.
+
+    With a preset, its defaults fill the parameters not given and a processor
+    the server lacks is an error; with a ``chain`` (names or ``"a,b,c"``), every
+    processor in it needs a value and every value given needs a processor in it.
+    A processor with no value (and no default) is left out of a preset's plan.
+    ``min_tokens_to_keep`` applies to every filter that takes it.
+    """
+    given = dict(given or {})
+    pre = _preset(preset)
+    allp = table.params()
+    unknown = sorted(set(given) - set(allp))
+    if unknown:
+        raise SoftmaxInputError(f"no processor takes {', '.join(unknown)}", param=unknown[0])
+    checked = {k: allp[k].check(v) for k, v in given.items()}
+    min_keep = checked.pop("min_tokens_to_keep", None)
+    if min_keep is not None and pre is not None and not pre.min_keep:
+        raise SoftmaxInputError(
+            f"{pre.name} has no {{param}} (leave it out, or use a chain)",
+            param="min_tokens_to_keep",
+        )
+    values = {**(pre.defaults if pre else {}), **checked}
+    if chain is not None:
+        names = [n for n in (chain.split(",") if isinstance(chain, str) else chain) if n.strip()]
+        if not names:
+            raise SoftmaxInputError("{param} names no processor", param="chain")
+        order = [table.by_name(n).name for n in names]
+        dup = sorted({n for n in order if order.count(n) > 1})
+        if dup:
+            raise SoftmaxInputError(f"{{param}} names {', '.join(dup)} twice", param="chain")
+        for name in order:
+            lacking = [q.name for q in table.by_name(name).params if q.name not in values]
+            if lacking:
+                raise SoftmaxInputError(f"the chain runs {name}: give {{param}}", param=lacking[0])
+        stray = sorted(set(checked) - {q.name for n in order for q in table.by_name(n).params})
+        if stray:
+            raise SoftmaxInputError(
+                "{param} is given, but the chain does not run it", param=stray[0]
+            )
+    else:
+        order = list(pre.order if pre else CANONICAL)
+        missing = sorted(set(checked) - {q.name for n in order for q in table.by_name(n).params})
+        if missing:
+            raise SoftmaxInputError(
+                f"{pre.name if pre else 'this'} server has no {{param}} "
+                "(leave it out, or run it with a chain)",
+                param=missing[0],
+            )
+    steps = []
+    for name in order:
+        proc = table.by_name(name)
+        if not all(q.name in values for q in proc.params):
+            continue
+        rule = (pre.rules.get(name) if pre else None) or (proc.rules[0] if proc.rules else None)
+        greedy = pre.greedy_at if (pre and name == "temperature") else None
+        if name == "temperature" and values["temperature"] == 0 and greedy is None:
+            raise SoftmaxInputError(
+                f"{{param}} 0 is greedy decoding, which {pre.name if pre else 'this chain'} "
+                "does not sample (use a temperature > 0, or {preset} vllm or llama.cpp)",
+                param="temperature",
+                also=("preset",),
+            )
+        vals = {q.name: values[q.name] for q in proc.params}
+        if proc.min_keep:
+            vals["min_tokens_to_keep"] = min_keep or 1
+        steps.append(Step(proc, vals, rule, greedy))
+    return steps
+
+
+@dataclass
+class Trace:
+    """What one step did, per row: tokens kept and the mass (before it) they held."""
+
+    label: str
+    kept: np.ndarray
+    mass: np.ndarray
+
+
+def _run(step: Step, a: np.ndarray, history: Any) -> np.ndarray:
+    proc, vals = step.processor, dict(step.values)
+    if step.greedy_at is not None and vals["temperature"] <= step.greedy_at:
+        out = np.full_like(a, -np.inf)
+        first = a.argmax(axis=-1)
+        out[np.arange(a.shape[0]), first] = a[np.arange(a.shape[0]), first]
+        return out
+    mk = vals.pop("min_tokens_to_keep", 1)
+    return proc.apply(a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history)
+
+
+def process(
+    x: ArrayLike, steps: Sequence[Step], *, history: Any = None, explain: bool = False
+) -> tuple[np.ndarray, list[Trace]]:
+    """Run ``steps`` over the rows of ``x`` (``(..., V)``); the processed logits and a trace.
+
+    Removed tokens are ``-inf``. With ``explain``, one :class:`Trace` per step.
+    """
+    a = _rows(x)
+    traces: list[Trace] = []
+    for step in steps:
+        before = softmax_rows(a) if explain else None
+        a = _run(step, a, history)
+        if explain:
+            kept = np.isfinite(a)
+            traces.append(
+                Trace(step.label, kept.sum(axis=-1), np.where(kept, before, 0).sum(axis=-1))
+            )
+    return a.reshape(np.shape(x)), traces
+
+
+def distribution(logits: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and log-probabilities of processed logits (accurate softmax).
+
+    Examples
+    --------
+    >>> p, lp = distribution([0.0, -np.inf, 0.0])
+    >>> p.tolist(), lp.tolist()
+    ([0.5, 0.0, 0.5], [-0.6931471805599453, -inf, -0.6931471805599453])
+    """
+    a = np.asarray(logits)
+    if not np.isfinite(a).any(axis=-1).all():
+        raise SoftmaxInputError("every token was removed: nothing is left to sample")
+    return softmax(a), log_softmax(a)
+
+
+def draw(
+    logits: ArrayLike, n: int, *, seed: int | None = None, replace: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` draws per row by Gumbel-max: token ids ``(rows, n)`` and their log-probabilities.
+
+    With ``replace``, each draw is ``argmax(x + g)`` with fresh Gumbel noise ``g``
+    (a draw from ``softmax(x)``), and its log-probability is that token's. Without,
+    the ``n`` largest of ``x + g`` (Gumbel-top-k: distinct tokens), and the
+    log-probability is the Plackett–Luce one of the sequence so far,
+    ``Σ_j (x_{i_j} − LSE(x over the tokens not yet drawn))``.
+
+    Examples
+    --------
+    >>> toks, lp = draw([0.0, -np.inf, 0.0], 3, seed=1)
+    >>> set(toks[0].tolist()) <= {0, 2}, np.allclose(lp, np.log(0.5))
+    (True, True)
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise SoftmaxInputError(f"{{param}} must be an integer >= 1, got {n!r}", param="draws")
+    a0 = _rows(logits)
+    a = a0.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    lp = log_softmax(a)
+    rows = np.arange(a.shape[0])[:, None]
+    if replace:
+        g = rng.gumbel(size=(a.shape[0], n, a.shape[1]))
+        toks = np.argmax(a[:, None, :] + g, axis=-1)
+        return toks, lp[rows, toks].astype(a0.dtype)
+    finite = np.isfinite(a).sum(axis=-1)
+    if n > finite.min():
+        raise SoftmaxInputError(
+            f"{{param}} {n} without replacement, but a row keeps only {int(finite.min())} tokens",
+            param="draws",
+        )
+    keys = a + rng.gumbel(size=a.shape)
+    toks = np.argsort(-keys, axis=-1, kind="stable")[:, :n]
+    out = np.empty((a.shape[0], n))
+    rest = a.copy()
+    total = np.zeros(a.shape[0])
+    for j in range(n):
+        t = toks[:, j]
+        total = total + log_softmax(rest)[np.arange(a.shape[0]), t]
+        rest[np.arange(a.shape[0]), t] = -np.inf
+        out[:, j] = total
+    return toks, out.astype(a0.dtype)
