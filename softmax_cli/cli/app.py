@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc
 
 from ..errors import SoftmaxInputError
+from ..render.text import visible as escape_controls  # the one escape of user text
 
 app = typer.Typer(
     name="softmax",
@@ -283,23 +284,6 @@ def _option_like(word: str) -> bool:
         and word[1].isalpha()
         and not _NEGATIVE_WORD.fullmatch(word.split(",")[0])
     )
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def escape_controls(text: str) -> str:
-    """``text`` with control characters (newline, ESC, ...) shown as escapes.
-
-    User text (ids, headers, file names) reaches messages; a newline in it must not
-    forge a second stderr line, nor an ESC sequence drive the terminal.
-
-    Examples
-    --------
-    >>> escape_controls("id\\nFAKE: all rows ok\\x1b[2J")
-    'id\\\\nFAKE: all rows ok\\\\x1b[2J'
-    """
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _error(message: str) -> None:
