@@ -541,7 +541,7 @@ def machine() -> str:
     except OSError:
         pass
     versions = [f"numpy {np.__version__}", f"Python {platform.python_version()}"]
-    for mod in ("typer", "scipy", "torch", "entmax", "polars", "pandas", "orjson"):
+    for mod in ("typer", "scipy", "torch", "entmax", "polars", "pyarrow", "pandas"):
         m = optional(mod)
         if m is not None:
             versions.append(f"{mod} {getattr(m, '__version__', '?')}")
