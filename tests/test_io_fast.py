@@ -110,12 +110,12 @@ def test_an_inexact_engine_is_switched_off(monkeypatch):
     """The probe compares polars' text with repr's; any difference turns the fast path off."""
     import polars as pl
 
-    real = writers._repr_layout
+    real = writers._repr_texts
     monkeypatch.setattr(writers, "_polars", None)
-    monkeypatch.setattr(writers, "_repr_layout", lambda p, c, n: pl.Series(n, c).cast(pl.String))
+    monkeypatch.setattr(writers, "_repr_texts", lambda p, v: pl.Series(v).cast(pl.String))
     assert writers._fast_engine() is False
     monkeypatch.setattr(writers, "_polars", None)
-    monkeypatch.setattr(writers, "_repr_layout", real)
+    monkeypatch.setattr(writers, "_repr_texts", real)
     assert writers._fast_engine() is not False
 
 

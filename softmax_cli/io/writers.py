@@ -43,7 +43,7 @@ __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
 # digits are ``repr``'s (both the shortest text that reads back, the closest one on a tie);
 # its layout differs only for ``NaN`` and for decimal exponents -5 ... -9 (``0.000015`` and
 # ``1.5e-7`` where repr writes ``1.5e-05`` and ``1.5e-07``). Those entries are rewritten
-# (compiled regular expressions on just them), so the output is byte for byte what the
+# (compiled string kernels on just them), so the output is byte for byte what the
 # ``repr`` path writes. A probe of awkward values checks the installed polars once, and any
 # disagreement (a future change of its layout) switches the fast path off.
 #
@@ -82,33 +82,46 @@ def _fast_engine() -> Any:
     return _polars
 
 
-def _repr_layout(pl: Any, column: np.ndarray, name: str) -> Any:
-    """A String series of ``column`` (float64) whose every entry is ``repr``'s text."""
-    s = pl.Series(name, column).cast(pl.String)
+def _repr_texts(pl: Any, v: np.ndarray) -> Any:
+    """repr's text of float64 ``v`` whose every entry is nan or has ``1e-9 <= |v| < 1e-4``.
+
+    polars writes these ``NaN``, ``0.000015`` (exponent -5) and ``1.5e-7`` (-6 ... -9);
+    repr writes ``nan``, ``1.5e-05`` and ``1.5e-07``. Rewritten with string kernels.
+    """
+    mag = np.abs(v)
     with np.errstate(invalid="ignore"):
-        mag = np.abs(column)
-        odd = np.flatnonzero(((mag >= 1e-10) & (mag < 1e-4)) | np.isnan(column))
-    if odd.size:
-        e = pl.col(name)
-        fixed = (
-            s.gather(odd)
-            .to_frame()
-            .select(
-                e.str.replace(r"e-(\d)$", "e-0${1}")  # 1.5e-7 -> 1.5e-07
-                .str.replace(r"^(-?)0\.0000([1-9])(\d+)$", "${1}${2}.${3}e-05")  # 0.000015
-                .str.replace(r"^(-?)0\.0000([1-9])$", "${1}${2}e-05")  # 0.00001 -> 1e-05
-                .str.replace("NaN", "nan", literal=True)
-            )
-            .to_series()
+        frame = pl.DataFrame(
+            {"s": pl.Series(mag).cast(pl.String), "mid": mag >= 1e-5, "neg": v < 0}
         )
-        s = s.scatter(odd, fixed)
-    return s
+    s = pl.col("s")
+    digits = s.str.slice(6)  # 0.0000ddd -> ddd
+    mid = pl.concat_str(
+        digits.str.head(1),
+        pl.when(digits.str.len_bytes() > 1).then("." + digits.str.slice(1)).otherwise(pl.lit("")),
+        pl.lit("e-05"),
+    )
+    text = (
+        pl.when(s == "NaN")
+        .then(pl.lit("nan"))
+        .when(pl.col("mid"))
+        .then(mid)
+        .otherwise(s.str.replace("e-", "e-0", literal=True))
+    )
+    signed = pl.when(pl.col("neg")).then("-" + text).otherwise(text)
+    return frame.select(signed.alias("s")).to_series()
 
 
 def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
-    cols = [_repr_layout(pl, a[:, j], f"c{j}") for j in range(a.shape[1])]
-    text = pl.DataFrame(cols).write_csv(include_header=False, separator=delim, quote_style="never")
-    return text[:-1] if text.endswith("\n") else text
+    """The rows of float64 2-D ``a`` as repr's text, delimited, without a final newline."""
+    n, width = a.shape
+    flat = np.ascontiguousarray(a).ravel()
+    text = pl.Series(flat).cast(pl.String)
+    with np.errstate(invalid="ignore"):
+        mag = np.abs(flat)
+        odd = np.flatnonzero(((mag >= 1e-9) & (mag < 1e-4)) | np.isnan(flat))
+    if odd.size:
+        text = text.scatter(odd, _repr_texts(pl, flat[odd]))
+    return text.reshape((n, width)).arr.join(delim).str.join("\n").item()
 
 
 def _fast_rows(a: np.ndarray, delim: str) -> str | None:
