@@ -41,6 +41,7 @@ import io
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from typing import Any, BinaryIO, TextIO
 
@@ -262,25 +263,38 @@ class _Engine:
             self.ended = True
         self.pending += more
 
+    def _read_and_parse(self) -> tuple[bytes | None, np.ndarray | None]:
+        block = self._next_block()
+        return block, (self._fast(block) if block is not None else None)
+
     def batches(self) -> Iterator[Batch]:
+        """The batches; the next block is read and parsed on a thread meanwhile.
+
+        polars and file reads release the GIL, so block k + 1 is parsed while the
+        caller computes and writes block k. Only one block is ever in flight, and none
+        while a block goes through the exact reader (which reads the input itself).
+        """
         chunk = int(self.parser.chunk_rows)
-        while True:
-            block = self._next_block()
-            if block is None:
-                return
-            values = self._fast(block)
-            if values is None:
-                if b'"' in block:  # a quoted field may span blocks: the rest is exact
-                    yield from self._exact_rest(block)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="softmax-read") as pool:
+            ahead = pool.submit(self._read_and_parse)
+            while True:
+                block, values = ahead.result()
+                if block is None:
                     return
-                yield from self._exact_block(block)
-                continue
-            n = len(values)
-            for r0 in range(0, n, chunk):
-                part = values[r0 : r0 + chunk]
-                lines = np.arange(self.start + r0, self.start + r0 + len(part), dtype=np.int64)
-                yield Batch(values=part, ids=None, lines=lines)
-            self.start += n
+                if values is None:
+                    if b'"' in block:  # a quoted field may span blocks: the rest is exact
+                        yield from self._exact_rest(block)
+                        return
+                    yield from self._exact_block(block)
+                    ahead = pool.submit(self._read_and_parse)
+                    continue
+                ahead = pool.submit(self._read_and_parse)
+                start, n = self.start, len(values)
+                self.start += n
+                for r0 in range(0, n, chunk):
+                    part = values[r0 : r0 + chunk]
+                    lines = np.arange(start + r0, start + r0 + len(part), dtype=np.int64)
+                    yield Batch(values=part, ids=None, lines=lines)
 
     def _fast(self, block: bytes) -> np.ndarray | None:
         """The block's values through polars, or None when it must be read exactly."""
