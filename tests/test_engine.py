@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def small_blocks(monkeypatch):
     """Engine thresholds of a few hundred bytes; counts the blocks polars parsed."""
     monkeypatch.setattr(engine, "MIN_BYTES", 400)
+    monkeypatch.setattr(engine, "HEAD_BYTES", 400)
     monkeypatch.setattr(engine, "BLOCK_BYTES", 700)
     taken = []
     real = engine._Engine._fast
@@ -246,6 +247,29 @@ def test_without_polars_the_engine_is_off(tmp_path, monkeypatch, small_blocks):
     src.write_text("a,b\n" + "1.5,2\n" * 400)
     assert both(src)[4] == (400, 2)
     assert small_blocks == []
+
+
+CORPUS = ROOT / "tests" / "corpus"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in CORPUS.iterdir() if p.name != "MANIFEST.json")
+)
+def test_the_hostile_corpus_reads_the_same_through_the_engine(monkeypatch, name):
+    """Every valid file gives the same bits, every invalid one the same message."""
+    monkeypatch.setattr(engine, "MIN_BYTES", 0)  # the engine for every file, tiny blocks
+    monkeypatch.setattr(engine, "HEAD_BYTES", 40)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 64)
+    for dtype in (np.float64, np.float32):
+        both(CORPUS / name, dtype=dtype)
+
+
+def test_the_engine_takes_blocks_of_a_corpus_file(monkeypatch, small_blocks):
+    monkeypatch.setattr(engine, "MIN_BYTES", 0)
+    monkeypatch.setattr(engine, "HEAD_BYTES", 40)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 64)
+    both(CORPUS / "subnormal.csv")
+    assert any(small_blocks)
 
 
 def run_cli(args, stdin_path, env_extra):

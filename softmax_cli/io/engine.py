@@ -41,7 +41,6 @@ import io
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from typing import Any, BinaryIO, TextIO
 
@@ -57,6 +56,7 @@ from .read.records import Batch
 __all__ = ["MIN_BYTES", "open_vectors"]
 
 MIN_BYTES = 1 << 20  # inputs smaller than this keep the exact reader (and never import polars)
+HEAD_BYTES = 1 << 20  # bytes read first: the layout, and whether a pipe is large
 BLOCK_BYTES = 1 << 21  # bytes per block handed to polars
 _PLAIN = b"0123456789.eE+-\n"  # with the delimiter: the bytes a fast block may hold
 _ENGINE_ENV = "SOFTMAX_LAB_ENGINE"
@@ -145,7 +145,7 @@ def open_vectors(
         name = path if isinstance(path, str) else os.fsdecode(path)
         closer = raw.close
     try:
-        head, ended = _read_head(raw, MIN_BYTES)
+        head, ended = _read_head(raw, HEAD_BYTES)
         engine = _Engine.start(head, ended, raw, name, kwargs, dt)
     except BaseException:
         closer()
@@ -182,7 +182,7 @@ class _Engine:
     ) -> _Engine | None:
         """The engine for an input starting with ``head``, or None to read it all exactly."""
         if ended and len(head) < MIN_BYTES:
-            return None
+            return None  # small: the exact reader alone
         if head.startswith(codecs.BOM_UTF8):
             head = head[len(codecs.BOM_UTF8) :]
         elif head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
@@ -274,6 +274,8 @@ class _Engine:
         caller computes and writes block k. Only one block is ever in flight, and none
         while a block goes through the exact reader (which reads the input itself).
         """
+        from concurrent.futures import ThreadPoolExecutor  # 4 ms: only for a large input
+
         chunk = int(self.parser.chunk_rows)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="softmax-read") as pool:
             ahead = pool.submit(self._read_and_parse)
