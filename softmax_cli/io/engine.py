@@ -88,9 +88,21 @@ def _eligible(fmt: str, id_column: Any, chunk_rows: Any, dtype: Any) -> np.dtype
     return dt if dt in (np.dtype(np.float64), np.dtype(np.float32)) else None
 
 
-def _read_head(raw: Any, want: int) -> tuple[bytes, bool]:
-    """Up to ``want`` bytes from the start of ``raw`` and whether the input ended."""
+def _reading(raw: Any, name: str) -> Any:
+    """``raw``'s read1 (or read), raising InputError instead of OSError, as the reader does."""
     read = getattr(raw, "read1", None) or raw.read
+
+    def read_some(n: int) -> bytes:
+        try:
+            return read(n)
+        except OSError as err:  # EIO, ESTALE (a file gone from a network disk)
+            raise InputError(f"cannot be read ({err.strerror or err})", source=name) from None
+
+    return read_some
+
+
+def _read_head(read: Any, want: int) -> tuple[bytes, bool]:
+    """Up to ``want`` bytes from the start of the input and whether it ended."""
     parts: list[bytes] = []
     got = 0
     while got < want:
@@ -145,8 +157,9 @@ def open_vectors(
         name = path if isinstance(path, str) else os.fsdecode(path)
         closer = raw.close
     try:
-        head, ended = _read_head(raw, HEAD_BYTES)
-        engine = _Engine.start(head, ended, raw, name, kwargs, dt)
+        read = _reading(raw, name)
+        head, ended = _read_head(read, HEAD_BYTES)
+        engine = _Engine.start(head, ended, read, name, kwargs, dt)
     except BaseException:
         closer()
         raise
@@ -165,10 +178,10 @@ def open_vectors(
 class _Engine:
     """The blocks of one input after its layout: polars where exact, the exact reader else."""
 
-    def __init__(self, parser: Any, pending: bytes, raw: Any, ended: bool, start: int) -> None:
+    def __init__(self, parser: Any, pending: bytes, read: Any, ended: bool, start: int) -> None:
         self.parser = parser
         self.pending = pending  # bytes read but not yet parsed (whole lines and a tail)
-        self.raw = raw
+        self.read = read  # the input's read(n) (InputError on a failing read)
         self.ended = ended
         self.start = start  # line number of the first pending line
         self.delim = parser.delim
@@ -178,7 +191,7 @@ class _Engine:
 
     @classmethod
     def start(
-        cls, head: bytes, ended: bool, raw: Any, name: str, kwargs: dict, dt: np.dtype
+        cls, head: bytes, ended: bool, read: Any, name: str, kwargs: dict, dt: np.dtype
     ) -> _Engine | None:
         """The engine for an input starting with ``head``, or None to read it all exactly."""
         if ended and len(head) < MIN_BYTES:
@@ -216,7 +229,7 @@ class _Engine:
         pl = _polars()
         if pl is None:
             return None
-        engine = cls(parser, pending, raw, ended, src.next_no)
+        engine = cls(parser, pending, read, ended, src.next_no)
         engine.pl = pl
         return engine
 
@@ -224,16 +237,10 @@ class _Engine:
 
     def _more(self) -> None:
         """Read until a block's worth of bytes is pending or the input ends."""
-        read = getattr(self.raw, "read1", None) or self.raw.read
         parts = [self.pending]
         size = len(self.pending)
         while size < BLOCK_BYTES and not self.ended:
-            try:
-                more = read(BLOCK_BYTES)
-            except OSError as err:
-                raise InputError(
-                    f"cannot be read ({err.strerror or err})", source=self.parser.name
-                ) from None
+            more = self.read(BLOCK_BYTES)
             if not more:
                 self.ended = True
             parts.append(more)
@@ -257,8 +264,7 @@ class _Engine:
 
     def _grow(self) -> None:
         """One line longer than a block: read on until it ends (it is one row)."""
-        read = getattr(self.raw, "read1", None) or self.raw.read
-        more = read(BLOCK_BYTES)
+        more = self.read(BLOCK_BYTES)
         if not more:
             self.ended = True
         self.pending += more
@@ -350,7 +356,7 @@ class _Engine:
         """Hand the exact reader this block and everything after it."""
         lines = self._lines_of(block)
         rest = io.TextIOWrapper(
-            io.BufferedReader(_PrefixedRaw(self.pending, self.raw), buffer_size=1 << 16),
+            io.BufferedReader(_PrefixedRaw(self.pending, _Readable(self.read)), 1 << 16),
             encoding="utf-8",
             errors="surrogateescape",
             newline=None,
@@ -359,3 +365,10 @@ class _Engine:
         src.next_no = self.start
         self.parser.src = src
         yield from self.parser.batches()
+
+
+class _Readable:
+    """A ``read(n)`` function as the stream :class:`_PrefixedRaw` reads from."""
+
+    def __init__(self, read: Any) -> None:
+        self.read = read
