@@ -2,7 +2,7 @@
 
 :func:`open_vectors` is :func:`softmax_cli.io.read.open_vectors` (same arguments, same
 :class:`~softmax_cli.io.read.VectorReader`, same batches, same errors) with one
-difference: a large file or pipe of plain numbers is parsed in blocks of about 4 MiB
+difference: a large file or pipe of plain numbers is parsed in blocks of about 1 MiB
 by polars (compiled, multi-threaded, correctly rounded) instead of numpy's text parser.
 
 Exact, always
@@ -57,7 +57,7 @@ __all__ = ["MIN_BYTES", "open_vectors"]
 
 MIN_BYTES = 1 << 20  # inputs smaller than this keep the exact reader (and never import polars)
 HEAD_BYTES = 1 << 20  # bytes read first: the layout, and whether a pipe is large
-BLOCK_BYTES = 1 << 21  # bytes per block handed to polars
+BLOCK_BYTES = 1 << 20  # bytes per block handed to polars
 _PLAIN = b"0123456789.eE+-\n"  # with the delimiter: the bytes a fast block may hold
 _ENGINE_ENV = "SOFTMAX_LAB_ENGINE"
 
