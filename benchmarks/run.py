@@ -290,6 +290,8 @@ def clean_env() -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "softmax-bench-pycache")
     env.update({"NO_COLOR": "1", "TERM": "dumb"})
+    # ours is this checkout, whatever softmax-lab the interpreter has installed
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 
@@ -381,6 +383,14 @@ MAWK_SOFTMAX = (
 
 POLARS_IO = "import sys, polars as pl; pl.read_csv(sys.stdin.buffer).write_csv(sys.stdout.buffer)"
 
+# issue 12's yardstick: what a user would write instead of `softmax compute - < in > out`
+POLARS_SOFTMAX = (
+    "import sys, numpy as np, polars as pl; "
+    "df = pl.read_csv(sys.stdin.buffer); x = df.to_numpy(); "
+    "e = np.exp(x - x.max(axis=1, keepdims=True)); p = e / e.sum(axis=1, keepdims=True); "
+    "pl.DataFrame(p, schema=df.columns).write_csv(sys.stdout.buffer)"
+)
+
 PANDAS_SCIPY = (
     "import sys, pandas as pd, scipy.special as ss; "
     "df = pd.read_csv(sys.stdin, float_precision='round_trip'); "
@@ -393,7 +403,16 @@ def pipeline_rows(tmp: Path, rows: int, repeats: int) -> tuple[list[Row], Path]:
     src = tmp / f"logits_{rows}.csv"
     write_logits(src, rows)
     env = clean_env()
+    exact = ["env", "SOFTMAX_LAB_ENGINE=off", *ours_cmd()]
     cmds: dict[str, list[str] | str] = {"ours": ours_cmd()}
+    if polars:
+        cmds["ours, float32"] = [*ours_cmd(), "--dtype", "float32"]
+        cmds["ours, log-softmax"] = [*ours_cmd(), "--method", "log-softmax"]
+        cmds["ours, sparsemax"] = [*ours_cmd(), "--method", "sparsemax"]
+        cmds["ours, exact reader only"] = exact
+        cmds["polars read → numpy softmax → write"] = [sys.executable, "-c", POLARS_SOFTMAX]
+    else:
+        cmds["ours (engine)"] = missing("polars")
     cmds["polars read+write"] = [sys.executable, "-c", POLARS_IO] if polars else missing("polars")
     cmds["pandas + scipy"] = (
         [sys.executable, "-c", PANDAS_SCIPY]
@@ -430,6 +449,11 @@ def pipeline_rows(tmp: Path, rows: int, repeats: int) -> tuple[list[Row], Path]:
             )
         )
     out += [Row(title, k, None, note=v) for k, v in cmds.items() if isinstance(v, str)]
+    if "polars read → numpy softmax → write" in walls:  # ratios of the same repeat
+        peer = walls["polars read → numpy softmax → write"]
+        for name in ("ours", "ours, float32", "ours, log-softmax", "ours, sparsemax"):
+            ratio = statistics.median(a / b for a, b in zip(walls[name], peer, strict=True))
+            out.append(Row(title, f"{name} / polars pipeline", None, note=f"{ratio:.2f}×"))
     return out, src
 
 
@@ -541,7 +565,7 @@ def machine() -> str:
     except OSError:
         pass
     versions = [f"numpy {np.__version__}", f"Python {platform.python_version()}"]
-    for mod in ("typer", "scipy", "torch", "entmax", "polars", "pandas", "orjson"):
+    for mod in ("typer", "scipy", "torch", "entmax", "polars", "pyarrow", "pandas"):
         m = optional(mod)
         if m is not None:
             versions.append(f"{mod} {getattr(m, '__version__', '?')}")
@@ -586,7 +610,19 @@ def main() -> None:
                 "≥ 1M rows/s",
                 f"{rate / 1e6:.2f} M rows/s: {'met' if rate >= 1e6 else 'NOT met'}",
             )
-            sizes = (10**4, 10**5) if args.quick else (10**5, 10**6, 4 * 10**6)
+            for r in got:
+                if r.name.endswith("/ polars pipeline"):
+                    ratio = float(r.note.rstrip("×"))
+                    limit = (
+                        1.0
+                        if r.name in ("ours / polars pipeline", "ours, float32 / polars pipeline")
+                        else 1.2
+                    )
+                    targets[f"CSV pipeline: {r.name}"] = (
+                        f"≤ {limit:.1f}× (same repeat)",
+                        f"{ratio:.2f}×: {'met' if ratio <= limit else 'NOT met'}",
+                    )
+            sizes = (10**4, 10**5) if args.quick else (10**5, 10**6, 10**7)
             peaks = []
             for n in sizes:
                 print(f"… memory, {n:.0e} rows through a pipe", file=sys.stderr, flush=True)

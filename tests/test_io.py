@@ -3,6 +3,7 @@ odd input and its error messages, streaming, float formatting and write-then-rea
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import re
@@ -1167,3 +1168,18 @@ def test_json_line_holding_two_rows_is_one_error_line(cli, text):
     assert r.out == ""
     assert r.err.startswith("error: <stdin>: line 2: invalid JSON line: Extra data")
     assert r.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_short_float_text_leaves_no_garbage_cycle(dtype):
+    """A reference cycle per call kept each batch's text alive until a full collection:
+    float32 output grew to 570 MiB over 10⁶ rows. No cycle may be left behind."""
+    x = np.random.default_rng(0).random((50, 10)).astype(dtype)
+    gc.collect()
+    gc.disable()
+    try:
+        format_floats(x)
+        found = gc.collect()
+    finally:
+        gc.enable()
+    assert found == 0

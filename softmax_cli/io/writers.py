@@ -3,7 +3,7 @@
 :class:`RowWriter` is the :class:`~softmax_cli.io.records.RecordWriter` for
 blocks of numbers with an optional id per row (``compute`` and ``grad``): the
 same text rules (see :mod:`softmax_cli.io.records`), written a whole block at a
-time, through orjson when it is installed. The float text itself is
+time, in compiled code (polars) when it is installed. The float text itself is
 :func:`~softmax_cli.io.floattext.format_float` /
 :func:`~softmax_cli.io.floattext.format_floats`, re-exported here.
 
@@ -23,7 +23,6 @@ x,0.1,1e-300
 from __future__ import annotations
 
 import json
-from itertools import chain
 from operator import add
 from typing import Any, TextIO
 
@@ -36,141 +35,107 @@ from .records import quote as _quote
 __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
 
 
-# -- fast float64 text, when orjson is installed -------------------------------------------
+# -- fast float64 text, through polars when it is installed --------------------------------
 #
 # ``repr`` costs ~0.6 µs per float64 (CPython's shortest-digit search), which made writing
-# CSV the slowest step of ``softmax compute``. orjson (optional: the ``fast`` extra) writes
-# a whole float64 array as shortest round-trip text in compiled code. Its digits are the
-# same as ``repr``'s (both are the shortest string that reads back, the closest one on a
-# tie); its layout differs only outside 1e-4 <= |x| < 1e16 (``0.00001`` for ``1e-05``,
-# ``1e16`` or ``1e+16`` for ``1e+16``) and for non-finite values (``null``). Those entries
-# are formatted with ``repr`` and spliced in, so the output is byte for byte what the
-# ``repr`` path writes. A probe of awkward values checks the installed orjson once, and
-# any disagreement (a future change of its layout) switches the fast path off.
+# CSV the slowest step of ``softmax compute``. polars (optional: the ``fast`` extra) formats
+# a whole float64 column as shortest round-trip text in compiled, memory-safe Rust code. Its
+# digits are ``repr``'s (both the shortest text that reads back, the closest one on a tie);
+# its layout differs only for ``NaN`` and for decimal exponents -5 ... -9 (``0.000015`` and
+# ``1.5e-7`` where repr writes ``1.5e-05`` and ``1.5e-07``). Those entries are rewritten
+# (compiled string kernels on just them), so the output is byte for byte what the
+# ``repr`` path writes. A probe of awkward values checks the installed polars once, and any
+# disagreement (a future change of its layout) switches the fast path off.
+#
+# orjson did this job before and is no longer used: ``orjson.dumps(array,
+# OPT_SERIALIZE_NUMPY)`` overflows its heap for some array lengths of 24-25 character floats
+# (issue 20; 21,309 copies of -1.2345678901234567e-100 crash orjson 3.13).
 
-_FAST_MIN = 256  # values per batch below which repr is as quick as the set-up
-_PROBE = (  # awkward cases: the 1e-4 edge, the largest positional values, exact ties
+_FAST_MIN = 4096  # values per batch below which repr is as quick as starting polars
+_PROBE = (  # awkward cases: the exponent edges, the largest positional values, exact ties
     "0.0 -0.0 1.0 -1.0 0.1 0.5 2.5 100.0 0.0001 -0.0001 0.00010000000000000002 0.0001234 "
-    "0.001 0.3333333333333333 0.6666666666666666 1234567.0 123456.789 1000000000000000.0 "
-    "9999999999999998.0 4503599627370497.0 562949953421312.2 562949953421312.8 "
-    "0.059305286740735194 0.24734900345923863 0.0002220446049250313 0.7310585786300049"
+    "0.001 0.3333333333333333 1234567.0 123456.789 1000000000000000.0 9999999999999998.0 "
+    "4503599627370497.0 562949953421312.2 0.059305286740735194 0.0002220446049250313 "
+    "1e-05 -2.5e-05 9.999999999999999e-05 1.0000000000000003e-05 9.999999999999999e-06 "
+    "5e-06 -3.2e-07 1e-09 1.5e-10 1.234e-100 2.2250738585072014e-308 5e-324 1e+16 -1.5e+17 "
+    "1e+22 1.7976931348623157e+308 -1.2345678901234567e-100 nan inf -inf"
 ).split()
-_SCI_PROBE = (  # outside 1e-4 <= |x| < 1e16: orjson's layout differs, _special_texts fixes it
-    "1e-05 -2.5e-05 9.999999999999999e-05 1.0000000000000003e-05 9.999999999999999e-06 5e-06 "
-    "-3.2e-07 1e-10 1.234e-100 2.2250738585072014e-308 5e-324 1e+16 -1.5e+17 1e+22 "
-    "1.7976931348623157e+308 nan inf -inf"
-).split()
-_fast_json: Any = None  # the orjson module once probed and found exact, False if not usable
-_fast_sci = False  # whether orjson's exponent layout, fixed up, is repr's too
+_polars: Any = None  # the polars module once probed and found exact, False if not usable
 
 
-def _orjson() -> Any:
-    global _fast_json, _fast_sci
-    if _fast_json is None:
-        _fast_json = False
+def _fast_engine() -> Any:
+    """polars, imported (lazily) and probed once; False when missing or inexact."""
+    global _polars
+    if _polars is None:
+        _polars = False
         try:
-            import orjson
+            import polars
         except ImportError:
             return False
         probe = np.array([float(v) for v in _PROBE], dtype=np.float64)
         try:
-            text = orjson.dumps(probe, option=orjson.OPT_SERIALIZE_NUMPY)
-        except Exception:  # pragma: no cover - an orjson without numpy support
+            text = _polars_texts(polars, probe[:, None], ",")
+        except Exception:  # pragma: no cover - a polars that changed its API
             return False
-        if text.decode("ascii") == "[" + ",".join(_PROBE) + "]":
-            _fast_json = orjson
-            sci = np.array([float(v) for v in _SCI_PROBE], dtype=np.float64)
-            _fast_sci = _special_texts(orjson, sci) == [v.encode("ascii") for v in _SCI_PROBE]
-    return _fast_json
+        if text == "\n".join(_PROBE):
+            _polars = polars
+    return _polars
 
 
-def _fix_exponents(body: bytes, v: np.ndarray) -> bytes:
-    """orjson's text of an array holding ``v`` (finite, ``|v| < 1e-5`` or ``>= 1e16``) as repr's.
+def _repr_texts(pl: Any, v: np.ndarray) -> Any:
+    """repr's text of float64 ``v`` whose every entry is nan or has ``1e-9 <= |v| < 1e-4``.
 
-    orjson writes ``1.5e-7`` and ``1e16`` (or ``1e+16``) where repr writes ``1.5e-07`` and
-    ``1e+16``; the digits are the same. Values end in ``,`` or ``]`` in ``body``.
+    polars writes these ``NaN``, ``0.000015`` (exponent -5) and ``1.5e-7`` (-6 ... -9);
+    repr writes ``nan``, ``1.5e-05`` and ``1.5e-07``. Rewritten with string kernels.
     """
     mag = np.abs(v)
-    tiny = mag[(mag < 1e-5) & (mag >= 1e-11)]  # the exponents -6 ... -10 (and a neighbour)
-    if tiny.size:
-        e = np.unique(-np.floor(np.log10(tiny)).astype(np.int64))
-        for d in sorted(set(e.tolist()) | set((e + 1).tolist()) | set((e - 1).tolist())):
-            if 1 <= d <= 9:
-                body = body.replace(b"e-%d," % d, b"e-0%d," % d)
-                body = body.replace(b"e-%d]" % d, b"e-0%d]" % d)
-    if (mag >= 1e16).any():
-        for d in range(1, 10):
-            body = body.replace(b"e%d" % d, b"e+%d" % d)
-    return body
-
-
-def _mid_texts(oj: Any, v: np.ndarray) -> list[bytes]:
-    """repr of ``v`` with ``1e-5 <= |v| < 1e-4``: orjson's ``0.0000123`` becomes ``1.23e-05``."""
-    body = oj.dumps(v, option=oj.OPT_SERIALIZE_NUMPY)[1:-1].replace(b"0.0000", b"")
-    buf = np.frombuffer(body, dtype=np.uint8)  # tokens like 123 or -4, comma-separated
-    starts = np.concatenate(([0], np.flatnonzero(buf == ord(",")) + 1))
-    after = starts + (buf[starts] == ord("-")) + 1  # just after the first digit
-    ends = np.append(starts[1:] - 1, buf.size)
-    body = np.insert(buf, after[after < ends], ord(".")).tobytes()  # 1.23, -4
-    return (body.replace(b",", b"e-05,") + b"e-05").split(b",")
-
-
-def _special_texts(oj: Any, v: np.ndarray) -> list[bytes]:
-    """``repr`` of each of ``v`` (as bytes): values outside ``1e-4 <= |x| < 1e16``, non-finite.
-
-    orjson's digits with repr's layout: ``_fix_exponents`` for the exponent forms,
-    ``_mid_texts`` for ``1e-5 <= |x| < 1e-4``; ``repr`` itself for nan and ±inf.
-    """
     with np.errstate(invalid="ignore"):
-        mag = np.abs(v)
-        sci = (mag < 1e-5) | ((mag >= 1e16) & (mag != np.inf))
-        mid = (mag >= 1e-5) & (mag < 1e-4)
-    out = np.empty(v.size, dtype=object)
-    if sci.any():
-        w = v[sci]
-        text = _fix_exponents(oj.dumps(w, option=oj.OPT_SERIALIZE_NUMPY), w)
-        out[sci] = np.array(text[1:-1].split(b","), dtype=object)
-    if mid.any():
-        out[mid] = np.array(_mid_texts(oj, v[mid]), dtype=object)
-    rest = ~(sci | mid)  # nan, ±inf
-    if rest.any():
-        out[rest] = np.array([repr(x).encode("ascii") for x in v[rest].tolist()], dtype=object)
-    return out.tolist()
+        frame = pl.DataFrame(
+            {"s": pl.Series(mag).cast(pl.String), "mid": mag >= 1e-5, "neg": v < 0}
+        )
+    s = pl.col("s")
+    digits = s.str.slice(6)  # 0.0000ddd -> ddd
+    mid = pl.concat_str(
+        digits.str.head(1),
+        pl.when(digits.str.len_bytes() > 1).then("." + digits.str.slice(1)).otherwise(pl.lit("")),
+        pl.lit("e-05"),
+    )
+    text = (
+        pl.when(s == "NaN")
+        .then(pl.lit("nan"))
+        .when(pl.col("mid"))
+        .then(mid)
+        .otherwise(s.str.replace("e-", "e-0", literal=True))
+    )
+    signed = pl.when(pl.col("neg")).then("-" + text).otherwise(text)
+    return frame.select(signed.alias("s")).to_series()
+
+
+def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
+    """The rows of float64 2-D ``a`` as repr's text, delimited, without a final newline."""
+    n, width = a.shape
+    flat = np.ascontiguousarray(a).ravel()
+    text = pl.Series(flat).cast(pl.String)
+    with np.errstate(invalid="ignore"):
+        mag = np.abs(flat)
+        odd = np.flatnonzero(((mag >= 1e-9) & (mag < 1e-4)) | np.isnan(flat))
+    if odd.size:
+        text = text.scatter(odd, _repr_texts(pl, flat[odd]))
+    return text.reshape((n, width)).arr.join(delim).str.join("\n").item()
 
 
 def _fast_rows(a: np.ndarray, delim: str) -> str | None:
     """Rows of a float64 2-D ``a`` as delimited lines (no final newline), or None.
 
-    Exactly the text :func:`format_floats` gives, joined; None when orjson is missing
-    or the batch is small. Values outside ``1e-4 <= |x| < 1e16`` are written as ``null``
-    by orjson first and then spliced in, formatted by :func:`_special_texts`.
+    Exactly the text :func:`format_floats` gives, joined; None when polars is missing
+    or the batch is small (the ``repr`` path is then as quick).
     """
     if a.dtype != np.float64 or a.size < _FAST_MIN or a.shape[1] == 0:
         return None
-    oj = _orjson()
-    if not oj:
+    pl = _fast_engine()
+    if not pl:
         return None
-    with np.errstate(invalid="ignore"):
-        mag = np.abs(a)
-        odd = ~(((mag >= 1e-4) & (mag < 1e16)) | (a == 0))  # nan and ±inf included
-    fill = None
-    if odd.any():
-        v = a[odd]  # C order, as the text runs
-        if _fast_sci and v.size >= 64:
-            fill = _special_texts(oj, v)
-        else:
-            fill = [repr(x).encode("ascii") for x in v.tolist()]
-        a = np.where(odd, np.nan, a)
-    body = oj.dumps(np.ascontiguousarray(a), option=oj.OPT_SERIALIZE_NUMPY)
-    text = body[2:-2].replace(b"],[", b"\n")
-    if fill is not None:
-        parts = text.split(b"null")
-        if len(parts) != len(fill) + 1:  # pragma: no cover - cannot happen
-            return None
-        text = b"".join(chain.from_iterable(zip(parts, fill, strict=False))) + parts[-1]
-    if delim != ",":
-        text = text.replace(b",", delim.encode("ascii"))
-    return text.decode("ascii")
+    return _polars_texts(pl, a, delim)
 
 
 class RowWriter(RecordWriter):

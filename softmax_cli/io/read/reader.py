@@ -207,35 +207,43 @@ def open_vectors(
         )
     it, name, closer, sizer = _resolve_source(source)
     try:
-        src = _Lines(it, name)
-        first = _first_data_line(src)
-        if first is None:
-            raise InputError(
-                "holds no vectors: it is empty or only blank/comment lines", source=name
-            )
-        line, number = first
-        looks_json = line.lstrip()[:1] in ("[", "{")
-        if fmt == "json" or (fmt == "auto" and looks_json):
-            if not looks_json:
-                raise InputError(
-                    "is not JSON: expected an array or object; give {format} the right "
-                    "input format",
-                    also=("format",),
-                    source=name,
-                    line=number,
-                )
-            parser: Any = _JsonParser(src, line, number, header, id_column, dt, chunk_rows)
-        else:
-            if fmt == "auto":
-                delim = _sniff_delimiter(line, src)
-            else:
-                delim = {"csv": ",", "tsv": "\t", "ws": " "}[fmt]
-            parser = _DelimitedParser(src, line, number, delim, header, id_column, dt, chunk_rows)
+        parser = _make_parser(_Lines(it, name), header, id_column, fmt, chunk_rows, dt)
         layout = parser.layout
     except BaseException:
         closer()
         raise
     return VectorReader(layout, _closing(parser.batches(), closer), closer, sizer)
+
+
+def _make_parser(
+    src: _Lines,
+    header: bool | None,
+    id_column: str | int | None,
+    fmt: str,
+    chunk_rows: int,
+    dt: np.dtype,
+) -> Any:
+    """The parser of ``src``'s layout, its :attr:`layout` read (also used by the engine)."""
+    name = src.name
+    first = _first_data_line(src)
+    if first is None:
+        raise InputError("holds no vectors: it is empty or only blank/comment lines", source=name)
+    line, number = first
+    looks_json = line.lstrip()[:1] in ("[", "{")
+    if fmt == "json" or (fmt == "auto" and looks_json):
+        if not looks_json:
+            raise InputError(
+                "is not JSON: expected an array or object; give {format} the right input format",
+                also=("format",),
+                source=name,
+                line=number,
+            )
+        return _JsonParser(src, line, number, header, id_column, dt, chunk_rows)
+    if fmt == "auto":
+        delim = _sniff_delimiter(line, src)
+    else:
+        delim = {"csv": ",", "tsv": "\t", "ws": " "}[fmt]
+    return _DelimitedParser(src, line, number, delim, header, id_column, dt, chunk_rows)
 
 
 def _closing(batches: Iterator[Batch], closer: Callable[[], None]) -> Iterator[Batch]:
