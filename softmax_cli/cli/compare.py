@@ -75,7 +75,7 @@ Examples:
 
   softmax compare --method cross-entropy --target 0 -800 0
 
-  softmax compare --input logits.csv --format json
+  softmax compare --input examples/logits.csv --id-column id --format json
 
   softmax compare --check --max-ulp 2 --method log-softmax 1 2 3
 

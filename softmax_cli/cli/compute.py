@@ -60,9 +60,9 @@ Examples:
 
   softmax compute --method sparse-softmax --top-k 2 1 2 3 4
 
-  cat logits.csv | softmax compute - --method sparsemax > probs.csv
+  cat examples/logits.csv | softmax compute - --id-column id --method sparsemax > probs.csv
 
-  softmax compute --input logits.csv --id-column id --format json
+  softmax compute --input examples/logits.csv --id-column id --format json
 """
 
 AxisOpt = Annotated[

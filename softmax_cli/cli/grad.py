@@ -85,7 +85,7 @@ Examples:
 
   softmax grad --loss am-softmax --scale 30 --margin 0.35 --target 0 0.8 0.1 -0.3
 
-  softmax grad --input batch.csv --loss ce --target-column label --id-column id
+  softmax grad --input examples/labelled.csv --loss ce --target-column label --id-column id
 """
 
 
