@@ -47,7 +47,7 @@ from .options import (
     with_loss_params,
     with_method_params,
 )
-from .output import deliver, resolve_format
+from .output import deliver, follow_input, resolve_format
 from .source import RowProgress, open_source, wants_progress
 
 #: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
@@ -334,6 +334,7 @@ def grad(
         RowProgress("grad", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
+        fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         from_args = layout.source_name == "<arguments>"
         tcol = None
         if plan.target_column is not None:
