@@ -169,3 +169,41 @@ def test_help_example_runs_on_a_terminal(examples_dir, k):
     s = run_tty_shell(line, WIDTHS[k % len(WIDTHS)], cwd=examples_dir)
     assert s.status == 0 and problems(s) == [], (line, problems(s), s.text)
     assert "error:" not in s.text, (line, s.text)
+
+
+def test_typing_vectors_ends_with_one_ctrl_d():
+    """Item 6: a person types rows into ``softmax compute -`` and presses Ctrl-D once."""
+    import os
+    import sys
+
+    ptyprocess = pytest.importorskip("ptyprocess")
+    from tests.terminal import ROOT
+
+    env = dict(os.environ, COLUMNS="80", TERM="xterm-256color")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    for first in ("1 2 3\n4 5 6\n", "7\n"):  # the second: fewer bytes than the sniffer's head
+        proc = ptyprocess.PtyProcess.spawn(
+            [sys.executable, "-m", "softmax_cli", "compute", "-", "--format", "csv"],
+            dimensions=(24, 80), env=env, cwd=str(ROOT),
+        )  # fmt: skip
+        proc.write(first.encode())
+        time.sleep(0.3)
+        proc.sendeof()  # one Ctrl-D at the start of a line
+        deadline = time.monotonic() + 20
+        while proc.isalive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = proc.isalive()
+        if alive:
+            proc.terminate(force=True)
+        assert not alive, f"still waiting after one Ctrl-D for {first!r}"
+        out = b""
+        while True:
+            try:
+                out += proc.read(65536)
+            except EOFError:
+                break
+        assert proc.exitstatus == 0, out
+        rows = [r for r in out.decode().splitlines() if r.startswith("0.") or r == "1.0"]
+        # softmax(1, 2, 3) = softmax(4, 5, 6) starts 0.0900305731703804...; of one value, 1
+        assert rows == (["0.09003057317038046,0.24472847105479764,0.6652409557748218"] * 2
+                        if first != "7\n" else ["1.0"])  # fmt: skip
