@@ -207,3 +207,17 @@ def test_typing_vectors_ends_with_one_ctrl_d():
         # softmax(1, 2, 3) = softmax(4, 5, 6) starts 0.0900305731703804...; of one value, 1
         assert rows == (["0.09003057317038046,0.24472847105479764,0.6652409557748218"] * 2
                         if first != "7\n" else ["1.0"])  # fmt: skip
+
+
+def test_plot_names_its_file_on_stderr_and_titles_a_single_vector_plainly(tmp_path):
+    """Item 10: a line on the terminal names the file; one vector's titles have no label."""
+    pytest.importorskip("matplotlib")
+    data = tmp_path / "one.csv"
+    data.write_text("1,2,3,4\n")
+    out = tmp_path / "sweep.svg"
+    s = run_tty(["temperature-sweep", "--input", str(data), "--plot", str(out),
+                 "--no-tables"], 120)  # fmt: skip
+    assert s.status == 0 and problems(s) == [], s.text
+    assert f"chart written to {out} (900x600 pixels)" in s.text.replace("\n", "")
+    svg = out.read_text()
+    assert "softmax(x/τ): one-hot → uniform" in svg and "line 1" not in svg
