@@ -15,5 +15,5 @@ softmax compute --input examples/logits.tsv --method log-softmax --format jsonl
 echo "## JSON in, one logsumexp per row out"
 softmax compute --input examples/logits.json --method logsumexp --format csv
 
-echo "## two steps chained: probabilities, then their entmax-1.5 re-mapping"
+echo "## two steps chained: probabilities, then their entmax-1.5 re-mapping (JSON through)"
 softmax compute --input examples/logits.json | softmax compute - --method entmax15

@@ -36,6 +36,7 @@ __all__ = [
     "MIN_SIDE",
     "PLOT_SUFFIXES",
     "check_plot_path",
+    "dense_grid",
     "parse_size",
     "plot_sweeps",
     "require_matplotlib",
@@ -116,6 +117,48 @@ def require_matplotlib() -> Any:
     return matplotlib
 
 
+#: Temperatures a curve is drawn through (at most; fewer for very long vectors).
+CURVE_POINTS = 241
+#: Probabilities one dense re-sweep may hold (a sweep's own limit).
+_CURVE_BUDGET = 5_000_000
+
+
+def dense_grid(taus: np.ndarray, n: int) -> np.ndarray:
+    """The temperatures the chart's curves go through: :data:`CURVE_POINTS` spanning the
+    table's grid (log-spaced when it spans more than a decade), independent of how many
+    temperatures the table shows; fewer for a vector of ``n`` entries too long for them.
+
+    Examples
+    --------
+    >>> g = dense_grid(np.array([0.01, 1.0, 100.0]), 4)
+    >>> g.size, float(g[0]), float(g[-1]), bool(np.allclose(g[120], 1.0))
+    (241, 0.01, 100.0, True)
+    >>> dense_grid(np.array([2.0]), 4).tolist()
+    [2.0]
+    """
+    taus = np.asarray(taus, dtype=np.float64)
+    if taus.size < 2 or taus[0] == taus[-1]:
+        return taus
+    points = max(taus.size, min(CURVE_POINTS, _CURVE_BUDGET // max(n, 1)))
+    if _is_log_grid(taus):
+        grid = np.geomspace(taus[0], taus[-1], points)
+    else:
+        grid = np.linspace(taus[0], taus[-1], points)
+    grid[0], grid[-1] = taus[0], taus[-1]
+    return grid
+
+
+def auto_size(rows: int) -> tuple[int, int]:
+    """The chart's size when none is given: 900 wide, 600 high, 320 more per extra row.
+
+    Examples
+    --------
+    >>> auto_size(1), auto_size(3)
+    ((900, 600), (900, 1240))
+    """
+    return DEFAULT_SIZE[0], DEFAULT_SIZE[1] + 320 * max(rows - 1, 0)
+
+
 def _is_log_grid(taus: np.ndarray) -> bool:
     """Whether the temperatures are better shown on a log axis (they span > 1 decade)."""
     return taus.size > 1 and taus[-1] / taus[0] > 10
@@ -125,7 +168,7 @@ def plot_sweeps(
     sweeps: Sequence[Sweep],
     path: str | Path,
     *,
-    size: tuple[int, int] = DEFAULT_SIZE,
+    size: tuple[int, int] | None = None,
     labels: Sequence[str | None] | None = None,
     top: int = 6,
     columns: Sequence[str] | None = None,
@@ -138,10 +181,11 @@ def plot_sweeps(
         At most :data:`MAX_PLOT_ROWS`.
     path : str or Path
         ``.png``, ``.svg`` or ``.pdf``; written at exactly ``size`` pixels (100 dpi).
-    size : (int, int)
-        Width and height in pixels.
+    size : (int, int), optional
+        Width and height in pixels; by default :func:`auto_size` of the rows.
     labels : sequence of str or None, optional
-        A label per sweep (its input line or id), shown in the panel title.
+        A label per sweep (its input line or id), shown in the panel titles when there
+        is more than one sweep.
     top : int
         Entries drawn at most; the others are stacked as one ``rest`` band.
     columns : sequence of str, optional
@@ -159,7 +203,7 @@ def plot_sweeps(
         raise SoftmaxInputError(
             f"{{plot}} draws at most {MAX_PLOT_ROWS} vectors, got {len(sweeps)}", also=("plot",)
         )
-    w, h = size
+    w, h = auto_size(len(sweeps)) if size is None else size
     if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
         raise SoftmaxInputError(f"plot size {w}x{h} is out of range")
     require_matplotlib()
@@ -167,7 +211,7 @@ def plot_sweeps(
 
     fig = Figure(figsize=(w / _DPI, h / _DPI), dpi=_DPI, layout="constrained")
     axes = fig.subplots(len(sweeps), 2, squeeze=False)
-    labels = list(labels) if labels is not None else [None] * len(sweeps)
+    labels = list(labels) if labels is not None and len(sweeps) > 1 else [None] * len(sweeps)
     for row, s in enumerate(sweeps):
         _draw(axes[row][0], axes[row][1], s, labels[row], top, columns)
     fig.savefig(out, dpi=_DPI, format=out.suffix.lower()[1:])
@@ -176,11 +220,12 @@ def plot_sweeps(
 
 def _draw(ax_p, ax_h, s: Sweep, label: str | None, top: int, columns) -> None:
     idx, rest = top_entries(s, top)
+    # the largest logit at the bottom (it fills the panel as τ → 0), the rest on top
+    order = sorted(idx.tolist(), key=lambda i: (-float(s.x[i]), i))
     names = [
-        (str(columns[i]) if columns is not None else f"p{i}") + f" (x={s.x[i]:.4g})"
-        for i in idx.tolist()
+        (str(columns[i]) if columns is not None else f"p{i}") + f" (x={s.x[i]:.4g})" for i in order
     ]
-    bands = [s.p[:, i].astype(np.float64) for i in idx.tolist()]
+    bands = [s.p[:, i].astype(np.float64) for i in order]
     if rest is not None:
         names.append(f"rest ({s.n - idx.size})")
         bands.append(rest.astype(np.float64))
@@ -194,13 +239,23 @@ def _draw(ax_p, ax_h, s: Sweep, label: str | None, top: int, columns) -> None:
     ax_p.set_ylabel("p (stacked)")
     ax_p.set_title(f"{head}{s.method}(x/τ): one-hot → uniform", fontsize="medium")
     handles, texts = ax_p.get_legend_handles_labels()  # listed top band first, as stacked
-    ax_p.legend(handles[::-1], texts[::-1], loc="upper left", fontsize="small", framealpha=0.8)
+    ax_p.legend(
+        handles[::-1],
+        texts[::-1],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        fontsize="small",
+        frameon=False,
+    )  # fmt: skip  (beside the panel: never on the data)
 
     ax_h.plot(taus, s.entropy, label=f"entropy H ({s.unit})", color="C0")
     ax_h.axhline(s.entropy_max, color="C0", linestyle=":", label=f"log n = {s.entropy_max:.4g}")
     ax_h.plot(taus, s.gini, label="1 − Σp²", color="C1")
     ax_h.set_xlabel("temperature τ")
     ax_h.set_title(f"{head}entropy and gradient size", fontsize="medium")
+    if taus.size > 1:
+        ax_h.set_xlim(taus[0], taus[-1])
     lines, texts = ax_h.get_legend_handles_labels()
     if s.support is not None:
         ax_s = ax_h.twinx()
@@ -211,7 +266,16 @@ def _draw(ax_p, ax_h, s: Sweep, label: str | None, top: int, columns) -> None:
         lines, texts = lines + more_lines, texts + more_texts
         if _is_log_grid(taus):
             ax_s.set_xscale("log")
-    ax_h.legend(lines, texts, loc="center right", fontsize="small", framealpha=0.8)
+    ax_h.legend(
+        lines,
+        texts,
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.2),
+        ncols=2,
+        borderaxespad=0.0,
+        fontsize="small",
+        frameon=False,
+    )  # fmt: skip  (under the panel: never on the curves)
     if _is_log_grid(taus):
         ax_p.set_xscale("log")
         ax_h.set_xscale("log")

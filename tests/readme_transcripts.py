@@ -1,9 +1,11 @@
 """README transcripts: find them, run them, and (with ``--update``) rewrite their output.
 
 A transcript is a fenced ```console block: lines starting with ``$ `` are run in
-bash from the repository root with ``softmax`` bound to this checkout, and the
-lines after each, up to the next ``$ `` line, are what it prints (stdout, then
-stderr). A block whose first line is ``$ # no-check`` is shown, never run.
+bash from the repository root with ``softmax`` bound to this checkout, on an
+80-column pseudo-terminal (``tests/terminal.py``), and the lines after each, up to
+the next ``$ `` line, are what the terminal shows: a table where stdout is the
+terminal, long lines wrapped as a terminal wraps them. A block whose first line is
+``$ # no-check`` is shown, never run.
 
     python -m tests.readme_transcripts --update   # after a deliberate change; review the diff
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 import re
 import sys
 
-from .conftest import ROOT, run_shell
+from .conftest import ROOT
+from .terminal import run_tty_shell
 
 README = ROOT / "README.md"
 BLOCK = re.compile(r"```console\n(.*?)```", flags=re.S)
@@ -43,12 +46,12 @@ def transcripts() -> list[tuple[str, str]]:
 
 
 def normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n")
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
 
 def shown(command: str) -> str:
-    run = run_shell(command)
-    return normalise(run.out + run.err)
+    return normalise(run_tty_shell(command, 80).text)
 
 
 def _entry(command: str) -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,11 +62,39 @@ def run_tty(
         if stdout_file is not None:
             line += f" > {shlex.quote(stdout_file)}"
         cmd = ["/bin/sh", "-c", line]
-    proc = ptyprocess.PtyProcess.spawn(cmd, dimensions=(rows, width), env=env, cwd=str(ROOT))
+    return _screen(cmd, width, rows, env, ROOT)
+
+
+def run_tty_shell(
+    command: str, width: int = 80, *, rows: int = 50, cwd: str | Path = ROOT
+) -> Screen:
+    """A bash command line on a ``width``-column pty, as a person types it in a terminal.
+
+    ``softmax`` is a shell function running this checkout (as in the README tests); stdin,
+    stdout and stderr are the terminal unless the line redirects them.
+    """
+    env = dict(os.environ, COLUMNS=str(width), LINES=str(rows), TERM="xterm-256color")
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        env.pop(name, None)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    prelude = f'softmax() {{ "{sys.executable}" -m softmax_cli "$@"; }}\n'
+    return _screen(["bash", "-c", prelude + command], width, rows, env, cwd)
+
+
+def _screen(cmd: list[str], width: int, rows: int, env: dict[str, str], cwd) -> Screen:
+    """Run ``cmd`` on a pty and render everything it writes; killed after two minutes."""
+    proc = ptyprocess.PtyProcess.spawn(cmd, dimensions=(rows, width), env=env, cwd=str(cwd))
     screen = pyte.HistoryScreen(width, rows, history=100_000)
     stream = pyte.ByteStream(screen)
     raw = b""
+    deadline = time.monotonic() + 120
     while True:
+        if time.monotonic() > deadline:
+            proc.terminate(force=True)
+            raise TimeoutError(f"{cmd!r} still running after 120 s (waiting for input?)")
+        ready, _, _ = select.select([proc.fd], [], [], 1.0)
+        if not ready:
+            continue
         try:
             data = proc.read(65536)
         except EOFError:

@@ -386,9 +386,17 @@ def test_summaries_over_rows():
 # ---------------------------------------------------------------- rendering, golden text
 
 
-def test_numpy_column_reads_like_numpy():
+def test_numpy_column_gives_significant_digits_in_numpy_notation():
     p = exp_family.softmax([1.0, 2.0, 3.0, 4.0, 5.0])
-    assert rd.numpy_column(p, 8) == np.array2string(p, precision=8)[1:-1].split()
+    # --precision is significant digits in every command (issue 13 item 8); numpy's
+    # precision counts digits after the point, so each entry is held to numpy's own
+    # positional text at that many significant digits
+    want = [np.format_float_positional(v, precision=8, fractional=False, trim=".") for v in p]
+    assert rd.numpy_column(p, 8) == want
+    assert [len(t.strip("0.").replace(".", "")) for t in want] == [8] * 5  # all significant
+    # scientific when numpy would print the array so: the mantissa has 8 digits
+    tiny = np.array([1e-300, 0.25])
+    assert rd.numpy_column(tiny, 8) == np.array2string(tiny, precision=7)[1:-1].split()
 
 
 def test_golden_seed_table():

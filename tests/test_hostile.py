@@ -638,7 +638,7 @@ def test_an_id_nested_977_deep_is_passed_through_or_one_line(depth):
     deep = "[" * depth + "]" * depth
     launcher = "from softmax_cli.cli.app import main; main()"
     proc = subprocess.run(
-        [sys.executable, "-c", launcher, "compute", "-", "--id-column", "id"],
+        [sys.executable, "-c", launcher, "compute", "-", "--id-column", "id", "-f", "csv"],
         input=f'{{"id": {deep}, "x": 1}}\n', capture_output=True, text=True, cwd=ROOT,
         env=shell_env(),
     )  # fmt: skip

@@ -595,9 +595,10 @@ def test_quoted_numbers_are_numbers():
 
 def test_json_single_vector_and_pretty_single_vector():
     layout, values, ids, lines = read("[1, 2.5, -3]")
-    assert layout.delimiter == "json" and layout.width == 3
+    assert layout.delimiter == "jsonl" and layout.width == 3  # one line: JSON lines
     assert values.tolist() == [[1.0, 2.5, -3.0]] and ids is None and lines.tolist() == [1]
-    _, values, _, lines = read('[\n  1,\n  2,\n  "-inf"\n]\n')
+    layout, values, _, lines = read('[\n  1,\n  2,\n  "-inf"\n]\n')
+    assert layout.delimiter == "json"
     assert values.tolist() == [[1.0, 2.0, -np.inf]] and lines.tolist() == [2]
 
 
@@ -625,7 +626,7 @@ def test_json_objects_without_id_use_keys_as_columns():
 
 def test_json_lines_arrays_and_objects():
     layout, values, _, lines = read('[1, 2]\n\n[3, 4]\n[5, "nan"]\n')
-    assert layout.delimiter == "json" and values.shape == (3, 2) and lines.tolist() == [1, 3, 4]
+    assert layout.delimiter == "jsonl" and values.shape == (3, 2) and lines.tolist() == [1, 3, 4]
     layout, values, ids, lines = read('{"id": 7, "a": 1}\n{"id": "x", "a": 2}\n', id_column="id")
     assert ids == ["7", "x"] and values.tolist() == [[1.0], [2.0]] and lines.tolist() == [1, 2]
 

@@ -338,7 +338,8 @@ def test_readme_odd_input_row(row, case, cli, tmp_path, monkeypatch):
         if os.geteuid() == 0:
             pytest.skip("root reads any file")
         os.chmod(tmp_path / "x.csv", 0)
-    run = cli("compute", *case.options, "--input", "x.csv")
+    # CSV out whatever came in (auto would follow a TSV or JSON input): the cases hold CSV
+    run = cli("compute", *case.options, "--input", "x.csv", "--format", "csv")
     assert "Traceback" not in run.err
     assert run.code == case.code, run.err
     if case.code == 0:

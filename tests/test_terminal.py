@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.terminal import problems, run_tty
+from tests.terminal import problems, run_tty, run_tty_shell
 
 WIDTHS = [60, 80, 120]
 # entry 0 of this row's softmax is 2.98675e-05 (numpy: p = exp(x - max); p / p.sum()),
@@ -81,7 +81,7 @@ def test_methods_keep_their_brackets():
 def test_no_values_is_one_line_not_a_traceback():
     for cmd in ("compute", "compare", "grad", "temperature-sweep"):
         s = run_tty([cmd], 80)
-        assert s.status == 1 and problems(s) == [], s.text  # one line; status as on main
+        assert s.status == 2 and problems(s) == [], s.text  # a usage error (README table)
         assert s.lines[0].startswith("error: no logits given"), s.text
 
 
@@ -115,3 +115,109 @@ def test_bar_for_a_pipe_into_a_file(files, tmp_path):
     assert s.status == 0 and s.lines == [], s.text
     assert b"%" in s.raw  # stdin redirected from a file: its size is known
     assert out2.read_text() == out.read_text()
+
+
+def help_examples() -> list[str]:
+    """Every command line under 'Examples:' in ``softmax --help`` and each command's help."""
+    from typer.main import get_command
+
+    from softmax_cli.cli.app import _register_commands, app
+
+    _register_commands()
+    group = get_command(app)
+    texts = [group.help or ""] + [c.help or "" for c in group.commands.values()]
+    found = []
+    for text in texts:
+        lines = text.splitlines()
+        if "Examples:" not in lines:
+            continue
+        for line in lines[lines.index("Examples:") + 1 :]:
+            line = re.sub(r"\s+#.*$", "", line.strip())  # a trailing comment is for people
+            if not line:
+                continue
+            if not line.startswith(("softmax ", "cat ", "printf ")):
+                break  # the prose after the examples
+            found.append(line)
+    return list(dict.fromkeys(found))  # the overview's examples recur in the commands' help
+
+
+EXAMPLES = help_examples()
+
+
+def test_every_command_has_help_examples():
+    commands = {line.split("|")[-1].split()[1] for line in EXAMPLES}
+    assert commands >= {"compute", "compare", "grad", "temperature-sweep", "sample", "methods"}
+
+
+@pytest.fixture(scope="module")
+def examples_dir(tmp_path_factory):
+    """A scratch directory holding a copy of examples/: the help examples write files."""
+    import shutil
+
+    from tests.terminal import ROOT
+
+    d = tmp_path_factory.mktemp("help")
+    shutil.copytree(ROOT / "examples", d / "examples")
+    return d
+
+
+@pytest.mark.parametrize("k", range(len(EXAMPLES)), ids=lambda k: EXAMPLES[k][:50])
+def test_help_example_runs_on_a_terminal(examples_dir, k):
+    """Each help example, typed as shown in a directory holding examples/, at 60, 80 or
+    120 columns in turn: it succeeds, and the screen shows nothing broken."""
+    line = EXAMPLES[k]
+    s = run_tty_shell(line, WIDTHS[k % len(WIDTHS)], cwd=examples_dir)
+    assert s.status == 0 and problems(s) == [], (line, problems(s), s.text)
+    assert "error:" not in s.text, (line, s.text)
+
+
+def test_typing_vectors_ends_with_one_ctrl_d():
+    """Item 6: a person types rows into ``softmax compute -`` and presses Ctrl-D once."""
+    import os
+    import sys
+
+    ptyprocess = pytest.importorskip("ptyprocess")
+    from tests.terminal import ROOT
+
+    env = dict(os.environ, COLUMNS="80", TERM="xterm-256color")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    for first in ("1 2 3\n4 5 6\n", "7\n"):  # the second: fewer bytes than the sniffer's head
+        proc = ptyprocess.PtyProcess.spawn(
+            [sys.executable, "-m", "softmax_cli", "compute", "-", "--format", "csv"],
+            dimensions=(24, 80), env=env, cwd=str(ROOT),
+        )  # fmt: skip
+        proc.write(first.encode())
+        time.sleep(0.3)
+        proc.sendeof()  # one Ctrl-D at the start of a line
+        deadline = time.monotonic() + 20
+        while proc.isalive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = proc.isalive()
+        if alive:
+            proc.terminate(force=True)
+        assert not alive, f"still waiting after one Ctrl-D for {first!r}"
+        out = b""
+        while True:
+            try:
+                out += proc.read(65536)
+            except EOFError:
+                break
+        assert proc.exitstatus == 0, out
+        rows = [r for r in out.decode().splitlines() if r.startswith("0.") or r == "1.0"]
+        # softmax(1, 2, 3) = softmax(4, 5, 6) starts 0.0900305731703804...; of one value, 1
+        assert rows == (["0.09003057317038046,0.24472847105479764,0.6652409557748218"] * 2
+                        if first != "7\n" else ["1.0"])  # fmt: skip
+
+
+def test_plot_names_its_file_on_stderr_and_titles_a_single_vector_plainly(tmp_path):
+    """Item 10: a line on the terminal names the file; one vector's titles have no label."""
+    pytest.importorskip("matplotlib")
+    data = tmp_path / "one.csv"
+    data.write_text("1,2,3,4\n")
+    out = tmp_path / "sweep.svg"
+    s = run_tty(["temperature-sweep", "--input", str(data), "--plot", str(out),
+                 "--no-tables"], 120)  # fmt: skip
+    assert s.status == 0 and problems(s) == [], s.text
+    assert f"chart written to {out} (900x600 pixels)" in s.text.replace("\n", "")
+    svg = out.read_text()
+    assert "softmax(x/τ): one-hot → uniform" in svg and "line 1" not in svg

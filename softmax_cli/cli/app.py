@@ -39,7 +39,8 @@ app = typer.Typer(
         "Softmax and its alternatives, accurate, checked against an mpmath oracle.\n\n"
         "Examples:\n\n"
         "  softmax compute 1 2 3\n\n"
-        "  cat logits.csv | softmax compute - --method sparsemax > probs.csv\n\n"
+        "  cat examples/logits.csv | softmax compute - --id-column id --method sparsemax"
+        " > probs.csv\n\n"
         "  softmax methods\n\n"
         "Add --traceback anywhere to see a Python traceback on errors."
     ),

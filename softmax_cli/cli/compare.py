@@ -30,7 +30,7 @@ from .options import (
     IdColumnOpt,
     InputOpt,
     MaxUlpOpt,
-    MethodOpt,
+    MethodOrLossOpt,
     OutputFormat,
     TemperatureOpt,
     ValuesArg,
@@ -39,7 +39,7 @@ from .options import (
     with_loss_params,
     with_method_params,
 )
-from .output import deliver, resolve_format
+from .output import deliver, follow_input, resolve_format
 from .source import RowProgress, open_source, wants_progress
 
 # mirrors softmax_cli.oracle.DEFAULT_DPS and analysis.compare.MIN_DPS/MAX_DPS (tested equal);
@@ -75,7 +75,7 @@ Examples:
 
   softmax compare --method cross-entropy --target 0 -800 0
 
-  softmax compare --input logits.csv --format json
+  softmax compare --input examples/logits.csv --id-column id --format json
 
   softmax compare --check --max-ulp 2 --method log-softmax 1 2 3
 
@@ -104,16 +104,21 @@ DigitsOpt = Annotated[
     int,
     typer.Option(
         "--precision",
-        help="Digits after the point in the value columns, 1..17 (numpy's print precision; "
-        "fewer if the table would not fit).",
+        help="Significant digits in tables, 1..17 (fewer if the table would not fit; "
+        "the oracle keeps 17; machine formats are exact).",
     ),
 ]
-MaxRowsOpt = Annotated[
+MaxEntriesOpt = Annotated[
     int,
     typer.Option(
-        "--max-rows",
-        help="Entries shown per table; long vectors show head and tail (0 = all).",
+        "--max-entries",
+        help="Entries of a vector shown per table; a longer one shows head and tail (0 = all).",
     ),
+]
+#: the old name of --max-entries, still accepted (one name per meaning: issue 13)
+MaxRowsAlias = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--max-rows", hidden=True, show_default=False),
 ]
 
 
@@ -146,7 +151,7 @@ def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], t
 @with_loss_params
 def compare(
     values: ValuesArg = None,
-    method: MethodOpt = "softmax",
+    method: MethodOrLossOpt = "softmax",
     target: TargetOpt = None,
     temperature: TemperatureOpt = 1.0,
     dtype: DtypeOpt = DtypeName.float64,
@@ -159,7 +164,8 @@ def compare(
     id_column: IdColumnOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: DigitsOpt = 8,
-    max_rows: MaxRowsOpt = 20,
+    max_entries: MaxEntriesOpt = 20,
+    max_rows: MaxRowsAlias = None,
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
@@ -172,9 +178,12 @@ def compare(
         raise SoftmaxInputError(
             f"{{param}} must be between 1 and 17, got {precision}", param="precision"
         )
-    if max_rows < 0:
+    if max_rows is not None:  # the old name
+        max_entries = max_rows
+    if max_entries < 0:
         raise SoftmaxInputError(
-            f"{{param}} must be 0 (all) or more, got {max_rows}", param="max_rows"
+            f"{{param}} must be 0 (all) or more, got {max_entries}",
+            param="max_entries" if max_rows is None else "max_rows",
         )
     if not max_ulp >= 0:
         raise SoftmaxInputError(f"{{param}} must be a number ≥ 0, got {max_ulp:g}", param="max_ulp")
@@ -183,6 +192,7 @@ def compare(
     fmt = resolve_format(format.value)
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
         layout = reader.layout
+        fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         warning = an.check_size(layout.width, dps)
         if warning:
             sys.stderr.write(warning + "\n")
@@ -227,7 +237,7 @@ def compare(
                     many,
                     layout.id_name,
                     precision,
-                    max_rows,
+                    max_entries,
                     explain,
                     subj.name,
                     dt,

@@ -37,7 +37,7 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .output import deliver, resolve_format
+from .output import deliver, follow_input, resolve_format
 from .source import RowProgress, open_source, stdout_is_terminal, wants_progress
 
 #: Rows of a ``--format table`` written to a pipe or a file before it shows head … tail.
@@ -60,9 +60,9 @@ Examples:
 
   softmax compute --method sparse-softmax --top-k 2 1 2 3 4
 
-  cat logits.csv | softmax compute - --method sparsemax > probs.csv
+  cat examples/logits.csv | softmax compute - --id-column id --method sparsemax > probs.csv
 
-  softmax compute --input logits.csv --id-column id --format json
+  softmax compute --input examples/logits.csv --id-column id --format json
 """
 
 AxisOpt = Annotated[
@@ -119,6 +119,7 @@ def compute(
         RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
+        fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         from_args = layout.source_name == "<arguments>"
         if from_args:
             by_column = False  # a single vector: both axes name it

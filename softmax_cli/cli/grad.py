@@ -47,7 +47,7 @@ from .options import (
     with_loss_params,
     with_method_params,
 )
-from .output import deliver, resolve_format
+from .output import deliver, follow_input, resolve_format
 from .source import RowProgress, open_source, wants_progress
 
 #: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
@@ -85,7 +85,7 @@ Examples:
 
   softmax grad --loss am-softmax --scale 30 --margin 0.35 --target 0 0.8 0.1 -0.3
 
-  softmax grad --input batch.csv --loss ce --target-column label --id-column id
+  softmax grad --input examples/labelled.csv --loss ce --target-column label --id-column id
 """
 
 
@@ -334,6 +334,7 @@ def grad(
         RowProgress("grad", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
+        fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         from_args = layout.source_name == "<arguments>"
         tcol = None
         if plan.target_column is not None:

@@ -33,7 +33,7 @@ from ..errors import SoftmaxInputError
 
 
 class OutputFormat(str, Enum):
-    """``--format`` values; ``auto`` is a table on a terminal, CSV in a pipe."""
+    """``--format`` values; ``auto`` is a table on a terminal, else the input's format."""
 
     auto = "auto"
     table = "table"
@@ -65,13 +65,38 @@ MethodOpt = Annotated[
         autocompletion=_complete_method,
     ),
 ]
+
+
+def _complete_method_or_loss(incomplete: str) -> list[str]:
+    """``compare --method``: every mapping, then every loss compare takes by that option
+    (those whose name no mapping has, as ``cross-entropy``)."""
+    mapping_keys = {k.lower() for m in registry.MAPPINGS for k in (m.name, *m.aliases)}
+    losses = [loss.shown for loss in registry.LOSSES.values()]
+    names = [*registry.names(), *(n for n in losses if n.lower() not in mapping_keys)]
+    return [n for n in dict.fromkeys(names) if n.startswith(incomplete)]
+
+
+MethodOrLossOpt = Annotated[
+    str,
+    typer.Option(
+        "--method",
+        "-m",
+        help="Mapping or loss to compare (see `softmax methods`; losses: cross-entropy, ...).",
+        autocompletion=_complete_method_or_loss,
+    ),
+]
 TemperatureOpt = Annotated[
     float, typer.Option("--temperature", "-t", help="Temperature τ > 0: the map sees x/τ.")
 ]
 DtypeOpt = Annotated[DtypeName, typer.Option("--dtype", help="Float type to compute and print in.")]
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="Output format: auto = table on a terminal, else CSV."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: auto = a table on a terminal, else the input's format "
+        "(TSV, JSON, JSON lines; CSV otherwise).",
+    ),
 ]
 PrecisionOpt = Annotated[
     int,

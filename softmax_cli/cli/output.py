@@ -21,7 +21,7 @@ from ..io.records import RecordWriter
 
 def resolve_format(fmt: str, output: str | None = None) -> str:
     """``auto`` is ``table`` when the output is a terminal (stdout, no ``--output FILE``)
-    and ``csv`` otherwise."""
+    and ``csv`` otherwise (which :func:`follow_input` refines once the input is open)."""
     if fmt != "auto":
         return fmt
     if output is not None and output != "-":
@@ -30,6 +30,28 @@ def resolve_format(fmt: str, output: str | None = None) -> str:
         return "table" if sys.stdout.isatty() else "csv"
     except (AttributeError, ValueError):
         return "csv"
+
+
+#: ``--format auto`` off a terminal: the input's own format (its layout's delimiter)
+_LIKE_INPUT = {"\t": "tsv", "json": "json", "jsonl": "jsonl"}
+
+
+def follow_input(requested: str, fmt: str, layout: Any) -> str:
+    """The format to write: ``fmt`` (from :func:`resolve_format`), except that ``--format
+    auto`` off a terminal follows the input: TSV in, TSV out; JSON in, JSON out; JSON lines
+    in, JSON lines out; CSV, whitespace-separated text and arguments give CSV.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Layout
+    >>> [follow_input("auto", "csv", Layout(delimiter=d)) for d in ("\\t", "jsonl", " ", ",")]
+    ['tsv', 'jsonl', 'csv', 'csv']
+    >>> follow_input("csv", "csv", Layout(delimiter="\\t")), follow_input("auto", "table", None)
+    ('csv', 'table')
+    """
+    if requested != "auto" or fmt == "table" or layout is None:
+        return fmt
+    return _LIKE_INPUT.get(layout.delimiter, "csv")
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ from .options import (
     ValuesArg,
     _with_params,
 )
-from .output import deliver, resolve_format
+from .output import deliver, follow_input, resolve_format
 from .source import open_source
 
 SAMPLE_HELP = """The distribution an LLM server samples from: logit processors in its order.
@@ -148,6 +148,7 @@ def sample(
     fmt = resolve_format(format.value)
     results = []
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+        fmt = follow_input(format.value, fmt, reader.layout)  # auto in a pipe: the input's format
         for b in reader:
             x = b.values.astype(dt, copy=False)
             logits, trace = sampling.process(x, steps, history=hist, explain=explain)

@@ -87,7 +87,8 @@ def open_source(
             cmd = _command_path()
             raise SoftmaxInputError(
                 f"no logits given: pass them as arguments ({cmd} 1 2 3), "
-                f"with --input FILE, or on stdin (... | {cmd} -)"
+                f"with --input FILE, or on stdin (... | {cmd} -)",
+                param="input",  # a usage error (exit status 2), as a bad option value is
             )
         input_path = "-"
     id_col: str | int | None = id_column

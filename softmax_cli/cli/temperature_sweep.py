@@ -49,7 +49,7 @@ from .options import (
     resolve_method,
     with_method_params,
 )
-from .output import deliver, resolve_format
+from .output import deliver, follow_input, resolve_format
 from .source import open_source, stderr_is_terminal
 
 SWEEP_HELP = "\n\n".join(
@@ -64,7 +64,8 @@ SWEEP_HELP = "\n\n".join(
         f"at most {MAX_STEPS}).",
         f"Methods: those giving a distribution ({', '.join(sweepable_names())}).",
         "Several input rows give one sweep each, labelled by --id-column or line number. "
-        "--format auto is the tables and picture on a terminal, CSV in a pipe.",
+        "--format auto is the tables and picture on a terminal; in a pipe, the input's format "
+        "(CSV for arguments), or the picture when --picture or --no-tables is given.",
         "Examples:",
         "  softmax temperature-sweep 1 2 3 4",
         "  softmax temperature-sweep 1 2 3 4 --taus 0.1,1,10",
@@ -73,6 +74,24 @@ SWEEP_HELP = "\n\n".join(
         "  softmax temperature-sweep 1 2 3 4 --plot sweep.png",
     ]
 )
+
+
+def _with_picture(requested: str, fmt: str, picture: Any, tables: bool | None) -> str:
+    """``--picture``/``--no-tables`` draw text: with ``--format auto`` they ask for it in a
+    pipe too (the table format, plain); with a machine format they are an error, never
+    silently ignored."""
+    if picture is None and tables is None:
+        return fmt
+    if requested == "auto":
+        return "table"
+    if fmt != "table":
+        given = "--picture" if picture is not None else "--tables" if tables else "--no-tables"
+        raise SoftmaxInputError(
+            f"{given} is about the text drawn for people, which --format {fmt} does not "
+            "hold: drop it, or use --format table",
+            param="picture" if picture is not None else "tables",
+        )
+    return fmt
 
 
 class Picture(str, Enum):
@@ -119,19 +138,28 @@ LinearOpt = Annotated[
 BitsOpt = Annotated[
     bool, typer.Option("--bits", help="Entropy in bits (default: nats).", rich_help_panel=_SHOW)
 ]
-TopOpt = Annotated[
+MaxEntriesOpt = Annotated[
     int,
     typer.Option(
-        "--top", min=2, max=50, rich_help_panel=_SHOW,
-        help="Entries shown in tables and pictures; a longer vector shows top-1 and the rest.",
+        "--max-entries", min=2, max=50, rich_help_panel=_SHOW,
+        help="Entries of a vector shown in tables and pictures; a longer one shows its top "
+        "entries and the rest.",
     ),
 ]  # fmt: skip
-PictureOpt = Annotated[
-    Picture,
-    typer.Option("--picture", help="Terminal picture of p against τ.", rich_help_panel=_SHOW),
+#: the old name of --max-entries, still accepted (one name per meaning: issue 13)
+TopAlias = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--top", min=2, max=50, hidden=True, show_default=False),
 ]
+PictureOpt = Annotated[
+    Optional[Picture],  # noqa: UP045
+    typer.Option(
+        "--picture", help="Terminal picture of p against τ [default: heatmap].",
+        rich_help_panel=_SHOW, show_default=False,
+    ),
+]  # fmt: skip
 TablesOpt = Annotated[
-    bool,
+    Optional[bool],  # noqa: UP045
     typer.Option(
         "--tables/--no-tables", rich_help_panel=_SHOW,
         help="Print the tables before the picture (--no-tables: the picture alone).",
@@ -152,10 +180,11 @@ PlotOpt = Annotated[
     ),
 ]  # fmt: skip
 PlotSizeOpt = Annotated[
-    str,
+    Optional[str],  # noqa: UP045
     typer.Option(
-        "--plot-size", rich_help_panel="Chart",
-        help="Chart size WIDTHxHEIGHT in pixels, each side 200 to 6000.",
+        "--plot-size", rich_help_panel="Chart", show_default=False,
+        help="Chart size WIDTHxHEIGHT in pixels, each side 200 to 6000 "
+        "[default: 900x600, 320 higher per extra vector].",
     ),
 ]  # fmt: skip
 
@@ -233,9 +262,10 @@ def temperature_sweep(
     steps: StepsOpt = None,
     linear: LinearOpt = False,
     bits: BitsOpt = False,
-    top: TopOpt = 6,
-    picture: PictureOpt = Picture.heatmap,
-    tables: TablesOpt = True,
+    max_entries: MaxEntriesOpt = 6,
+    top: TopAlias = None,
+    picture: PictureOpt = None,
+    tables: TablesOpt = None,
     precision: SweepPrecisionOpt = 4,
     dtype: DtypeOpt = DtypeName.float64,
     input: InputOpt = None,
@@ -243,24 +273,28 @@ def temperature_sweep(
     id_column: IdColumnOpt = None,
     format: FormatOpt = OutputFormat.auto,
     plot: PlotOpt = None,
-    plot_size: PlotSizeOpt = "900x600",
+    plot_size: PlotSizeOpt = None,
     *,
     method_params: dict[str, Any],
 ) -> None:
     mapping, params = resolve_method(method, method_params)
     require_sweepable(mapping)
+    top = max_entries if top is None else top
     grid = grid_from_options(taus, tau_min, tau_max, steps, linear)
     dt = parse_dtype(dtype.value)
-    fmt = resolve_format(format.value)
+    fmt = _with_picture(format.value, resolve_format(format.value), picture, tables)
+    picture = Picture.heatmap if picture is None else picture
+    tables = True if tables is None else tables
     plot_path = size = None
     if plot is not None:
         from .. import plot as plotting  # numpy only; matplotlib is imported by require_...
 
         plot_path = plotting.check_plot_path(plot)
-        size = plotting.parse_size(plot_size)
+        size = plotting.parse_size(plot_size) if plot_size is not None else None
         plotting.require_matplotlib()
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
         layout = reader.layout
+        fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         from_args = layout.source_name == "<arguments>"
         columns = layout.columns
 
@@ -309,8 +343,20 @@ def temperature_sweep(
             ),
         )
     if plot_path is not None:
+        curves = [  # each vector again on a dense grid: smooth curves, whatever the table's
+            sweep(
+                s.x,
+                plotting.dense_grid(s.taus, s.n),
+                method=mapping,
+                bits=bits,
+                dtype=dt,
+                **row_params(mapping, params, index),
+            )
+            for index, (_, s) in enumerate(results)
+        ]
+        size = size or plotting.auto_size(len(curves))
         plotting.plot_sweeps(
-            [s for _, s in results],
+            curves,
             plot_path,
             size=size,
             labels=[_label_text(label, layout.id_name) for label, _ in results],
@@ -318,7 +364,7 @@ def temperature_sweep(
             columns=columns,
         )
         if stderr_is_terminal():
-            sys.stderr.write(f"chart written to {plot_path} ({size[0]}x{size[1]})\n")
+            sys.stderr.write(f"chart written to {plot_path} ({size[0]}x{size[1]} pixels)\n")
 
 
 def _collect_for_plot(results) -> list:

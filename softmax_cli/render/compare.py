@@ -55,28 +55,51 @@ __all__ = [
 ]
 
 
-def numpy_column(values: np.ndarray, precision: int) -> list[str]:
-    """Each value as numpy prints it inside its array (so a column reads like ``print(p)``).
+def numpy_column(values: np.ndarray, digits: int) -> list[str]:
+    """Each value to ``digits`` significant digits, in the notation numpy picks for the
+    whole array (so a column reads like ``print(p)``).
+
+    ``digits`` counts significant digits, as ``--precision`` does in every command; the
+    digits before the point are all kept (``12345678.`` stays whole at 3 digits).
 
     Examples
     --------
     >>> numpy_column(np.array([0.0116562309, 0.2341216573]), 8)
-    ['0.01165623', '0.23412166']
-    >>> numpy_column(np.array([0.0, np.nan]), 8)
-    ['0.', 'nan']
+    ['0.011656231', '0.23412166']
+    >>> numpy_column(np.array([0.0, np.nan, 12345678.9]), 3)
+    ['0.', 'nan', '12345679.']
+    >>> numpy_column(np.array([1e-300, 0.5]), 3)
+    ['1.e-300', '5.e-01']
     """
-    a = np.asarray(values)
+    a = np.asarray(values).ravel()
     if a.size == 0:
         return []
-    text = np.array2string(
-        a.ravel(),
-        precision=precision,
-        floatmode="maxprec",
-        separator="|",
-        threshold=sys.maxsize,
-        max_line_width=sys.maxsize,
-    )
-    return [t.strip() for t in text.strip("[]").split("|")]
+
+    def numpy_text(precision: int) -> list[str]:
+        text = np.array2string(
+            a,
+            precision=precision,
+            floatmode="maxprec",
+            separator="|",
+            threshold=sys.maxsize,
+            max_line_width=sys.maxsize,
+        )
+        return [t.strip() for t in text.strip("[]").split("|")]
+
+    if a.dtype.kind != "f":
+        return numpy_text(digits)
+    probe = numpy_text(digits)
+    if any("e" in t for t in probe):  # numpy shows this array in scientific notation
+        return numpy_text(max(digits - 1, 0))  # one digit before the point, the rest after
+    out = []
+    for v in a:
+        whole = len(str(int(abs(v)))) if np.isfinite(v) and abs(v) >= 1 else 0
+        out.append(
+            np.format_float_positional(
+                v, precision=max(digits, whole), unique=True, fractional=False, trim="."
+            )
+        )
+    return out
 
 
 def _shown(n: int, max_rows: int) -> list[int | None]:

@@ -27,11 +27,17 @@ _SURROGATE_RE = re.compile("[\udc80-\udcff]")
 
 
 class _PrefixedRaw(io.RawIOBase):
-    """Raw reader that serves ``prefix`` and then the rest of ``stream``."""
+    """Raw reader that serves ``prefix`` and then the rest of ``stream``.
 
-    def __init__(self, prefix: bytes, stream: Any) -> None:
+    The end of ``stream`` is final: once a read returns nothing (or ``ended`` says the
+    prefix already met it), it is never read again. A terminal's Ctrl-D ends only the
+    read under way, so reading on would wait for a second Ctrl-D.
+    """
+
+    def __init__(self, prefix: bytes, stream: Any, *, ended: bool = False) -> None:
         self._prefix = prefix
         self._read = getattr(stream, "read1", None) or stream.read
+        self._ended = ended
 
     def readable(self) -> bool:
         return True
@@ -42,8 +48,11 @@ class _PrefixedRaw(io.RawIOBase):
             buffer[:n] = self._prefix[:n]
             self._prefix = self._prefix[n:]
             return n
+        if self._ended:
+            return 0
         data = self._read(len(buffer))
         if not data:
+            self._ended = True
             return 0
         n = len(data)
         buffer[:n] = data
@@ -95,6 +104,7 @@ def _binary_lines(stream: Any, name: str, *, owned: bool = False) -> Iterator[st
     ``owned``: the stream is a file opened here (seekable; closing it is ours).
     """
     head = b""
+    ended = False
     read = getattr(stream, "read1", None) or stream.read
     while len(head) < 4:
         try:
@@ -102,6 +112,7 @@ def _binary_lines(stream: Any, name: str, *, owned: bool = False) -> Iterator[st
         except OSError as err:  # EIO, ESTALE (a file gone from a network disk), EISDIR
             raise InputError(f"cannot be read ({err.strerror or err})", source=name) from None
         if not more:
+            ended = True  # a terminal's Ctrl-D: never read again (it would wait for another)
             break
         head += more
     encoding = "utf-8"
@@ -122,7 +133,7 @@ def _binary_lines(stream: Any, name: str, *, owned: bool = False) -> Iterator[st
         stream.seek(0)
         buffered = stream
     else:  # never closes the caller's stream
-        buffered = io.BufferedReader(_PrefixedRaw(head, stream), buffer_size=1 << 16)
+        buffered = io.BufferedReader(_PrefixedRaw(head, stream, ended=ended), buffer_size=1 << 16)
     text = io.TextIOWrapper(buffered, encoding=encoding, errors="surrogateescape", newline=None)
     text._CHUNK_SIZE = 1 << 16  # fewer, larger reads
     return iter(text)

@@ -62,6 +62,7 @@ class _JsonParser:
             and len(alone) > 0
             and not any(isinstance(e, (list, dict)) for e in alone)
         )
+        self.lines_mode = lines_mode  # JSON lines, shown in the layout (auto output follows it)
         if lines_mode:
             self.rows: Iterator[tuple[Any, int]] = self._line_rows(alone, first_no)
         else:
@@ -137,7 +138,8 @@ class _JsonParser:
                 "holds no value columns: the only column is the id column", source=self.name
             )
         self.value_index = [i for i in range(ncol) if i != id_index]
-        self.layout = _layout_of(names, id_index, self.width, "json", self.name)
+        kind = "jsonl" if self.lines_mode else "json"
+        self.layout = _layout_of(names, id_index, self.width, kind, self.name)
 
     # -- rows --------------------------------------------------------------------------
 

@@ -20,7 +20,8 @@ class Layout:
     id_index : int or None
         0-based position of the id column in an input row, None if none.
     delimiter : str
-        ``","``, ``"\\t"``, ``" "`` (whitespace-separated) or ``"json"``.
+        ``","``, ``"\\t"``, ``" "`` (whitespace-separated), ``"json"`` or ``"jsonl"``
+        (JSON lines).
     source_name : str
         ``"<stdin>"``, ``"<arguments>"`` or the path as given.
     width : int
