@@ -16,7 +16,8 @@ indices counting from 0, one per vector.
 
 Bins (``bins=B``) are on the confidence ``c = max p``:
 
-* ``strategy="width"``: edges ``numpy.linspace(0, 1, B + 1)``; bin ``b`` holds
+* ``strategy="width"``: edges ``numpy.arange(B + 1) / B`` (each the float nearest
+  ``b/B``); bin ``b`` holds
   ``edges[b] ≤ c < edges[b+1]``: a confidence equal to an edge falls in the bin
   *above* it, except ``c = 1``, which is in the last bin (as scikit-learn's
   ``calibration_curve``).
@@ -337,7 +338,7 @@ def _solve(f: Any, eps: float, newton: bool) -> tuple[float, float, int]:
             lo, g_lo = beta, g
         else:
             hi, g_hi = beta, g
-        if hi - lo <= 4 * eps * hi:
+        if hi < np.inf and hi - lo <= 4 * eps * hi:
             break
         if newton and h > 0:
             step = -g / h
@@ -452,7 +453,7 @@ def bin_edges(confidence: ArrayLike, bins: int = 15, strategy: str = "width") ->
     """
     b = _check_bins(bins, strategy)
     if strategy == "width":
-        return np.linspace(0.0, 1.0, b + 1)
+        return np.arange(b + 1) / b
     c = np.sort(np.asarray(confidence, dtype=np.float64).reshape(-1))
     inner = c[(np.arange(1, b) * c.size) // b] if c.size else np.zeros(b - 1)
     return np.concatenate(([0.0], inner, [1.0]))
