@@ -536,7 +536,7 @@ def ece(
     >>> p = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]]
     >>> round(ece(p, [0, 1, 1, 0], bins=2), 6)   # one bin [0.5, 1]: |3/4 − 0.75|
     0.0
-    >>> round(ece(p, [0, 1, 1, 0], bins=2, strategy="mass"), 6)  # {0.6, 0.7}: acc 1; {0.8, 0.9}: 1/2
+    >>> round(ece(p, [0, 1, 1, 0], bins=2, strategy="mass"), 6)  # gap 0.35 in both
     0.35
     """
     return reliability(probs, labels, axis, bins=bins, strategy=strategy).ece
