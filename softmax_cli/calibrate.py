@@ -79,7 +79,12 @@ STRATEGIES = ("width", "mass")
 
 #: method -> the registry loss :func:`fit_temperature` minimises for it. These are the
 #: Fenchel–Young losses: convex in the logits z, hence convex in β for z = βx.
-_FIT_LOSSES = {"softmax": "ce", "sparsemax": "sparsemax", "entmax": "entmax"}
+_FIT_LOSSES: dict[str, tuple[str, dict[str, Any]]] = {
+    "softmax": ("ce", {}),
+    "sparsemax": ("sparsemax", {}),
+    "entmax15": ("entmax", {"alpha": 1.5}),
+    "entmax": ("entmax", {}),
+}
 
 _MAX_ITERATIONS = 400
 
@@ -90,7 +95,7 @@ def fit_methods() -> list[str]:
     Examples
     --------
     >>> fit_methods()
-    ['softmax', 'sparsemax', 'entmax']
+    ['softmax', 'sparsemax', 'entmax15', 'entmax']
     """
     return list(_FIT_LOSSES)
 
@@ -261,7 +266,7 @@ def fit_temperature(
         The class of each vector, counting from 0 (whole-number floats accepted).
     axis : int
         The axis holding the classes.
-    method : {"softmax", "sparsemax", "entmax"}
+    method : {"softmax", "sparsemax", "entmax15", "entmax"}
         The mapping whose loss is minimised (:func:`fit_methods`).
     **params
         The loss's parameters (``alpha`` for entmax).
@@ -309,8 +314,9 @@ def fit_temperature(
     if name == "softmax":
         f: Any = _SoftmaxNLL(x, t)
     else:
-        loss = registry.get_loss(_FIT_LOSSES[name])
-        checked = loss.validate(params)
+        loss_name, fixed = _FIT_LOSSES[name]
+        loss = registry.get_loss(loss_name)
+        checked = loss.validate({**params, **fixed})
         f = _LossOfBeta(x, t, loss, {**checked, "temperature": 1.0})
     beta, value, iterations = _solve(f, np.finfo(x.dtype).eps, newton=name == "softmax")
     before = f(1.0, False)[0]
