@@ -27,7 +27,7 @@ def _write(path, x, t, *, label_first: bool = False, ids: bool = True) -> str:
     lines = [",".join(head)]
     for i, (row, lab) in enumerate(zip(x, t, strict=True)):
         vals = [repr(float(v)) for v in row]
-        cells = (["r%d" % i] if ids else []) + (
+        cells = ([f"r{i}"] if ids else []) + (
             [str(lab), *vals] if label_first else [*vals, str(lab)]
         )
         lines.append(",".join(cells))

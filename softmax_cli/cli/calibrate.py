@@ -56,7 +56,9 @@ Examples:
 
   softmax calibrate --fit val.csv --apply test.csv --label-column label --bins 10
 
-  softmax compute --input test.csv --id-column id --temperature "$(softmax calibrate -q --input val.csv --label-column label --id-column id)"
+  tau=$(softmax calibrate -q --input val.csv --label-column label)
+
+  softmax compute --input test.csv --temperature "$tau"
 """
 
 LabelColumnOpt = Annotated[
