@@ -163,12 +163,16 @@ def calibrate(
 
     def table() -> None:
         console = Console()
-        title = (
-            f"{mapping.name} on {where}: {test.values.shape[0]} rows, "
-            f"{test.values.shape[1]} classes; τ fitted on {fitted_on} in "
-            f"{result.iterations} steps"
+        steps = "Newton steps" if mapping.name == "softmax" else "steps"
+        console.print(
+            plain(
+                f"{mapping.name}: τ fitted on {fitted_on} "
+                f"({train.values.shape[0]} rows, {result.iterations} {steps})"
+            )
         )
-        console.print(plain(title))
+        console.print(
+            plain(f"measured on {where}: {len(test.labels)} rows, {test.values.shape[1]} classes")
+        )
         console.print(
             measures_table(
                 MEASURES,
