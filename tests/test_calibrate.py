@@ -142,7 +142,11 @@ def test_fit_refuses_what_has_no_minimum():
 
 # ---------------------------------------------------------------- the measures, by mpmath
 
-mpmath.mp.dps = 50
+@pytest.fixture(autouse=True)
+def _fifty_digits():
+    """50 digits for the references here; the global setting is restored after each test."""
+    with mpmath.workdps(50):
+        yield
 
 
 def _mp_probs(x: np.ndarray) -> list[list[mpmath.mpf]]:
