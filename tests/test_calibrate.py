@@ -142,6 +142,7 @@ def test_fit_refuses_what_has_no_minimum():
 
 # ---------------------------------------------------------------- the measures, by mpmath
 
+
 @pytest.fixture(autouse=True)
 def _fifty_digits():
     """50 digits for the references here; the global setting is restored after each test."""
