@@ -143,6 +143,7 @@ def _root(
 
 #: command name -> the module that registers it (importing a module registers its command)
 COMMAND_MODULES = {
+    "calibrate": "calibrate",
     "compare": "compare",
     "compute": "compute",
     "grad": "grad",

@@ -1,0 +1,562 @@
+"""Calibration: temperature scaling and the measures of how calibrated probabilities are.
+
+Everything is vectorised over rows (no Python loop over them). ``logits`` and
+``probs`` are arrays whose ``axis`` holds the classes; ``labels`` are class
+indices counting from 0, one per vector.
+
+* :func:`fit_temperature` finds the τ minimising the mean loss of ``x/τ``
+  (the NLL for softmax; the Fenchel–Young loss for sparsemax and entmax). In
+  β = 1/τ the loss is convex, so its derivative is monotone and its root is
+  found by a safeguarded Newton step (softmax: the exact second derivative,
+  ``Var_p(x)``; the others: a secant) kept inside a shrinking bracket: no
+  learning rate, the same answer on every run, to the working dtype's precision.
+* :func:`nll` (from logits: ``LSE(x/τ) − x_t/τ``, exact where ``−log p_t`` of a
+  rounded ``p`` is not), :func:`brier`, :func:`accuracy`, and the binned
+  :func:`ece`, :func:`mce`, :func:`reliability` (from probabilities).
+
+Bins (``bins=B``) are on the confidence ``c = max p``:
+
+* ``strategy="width"``: edges ``numpy.arange(B + 1) / B`` (each the float nearest
+  ``b/B``); bin ``b`` holds
+  ``edges[b] ≤ c < edges[b+1]``: a confidence equal to an edge falls in the bin
+  *above* it, except ``c = 1``, which is in the last bin (as scikit-learn's
+  ``calibration_curve``).
+* ``strategy="mass"``: the inner edges are the sorted confidences at ranks
+  ``⌊b·N/B⌋`` (b = 1 … B−1), with the same rule: a confidence equal to an edge
+  falls in the bin above it. Distinct confidences give bins of ``⌊N/B⌋`` or
+  ``⌈N/B⌉`` rows; equal confidences are never split between bins (so with ties
+  a bin may hold more, and another none).
+
+Empty bins add nothing to ECE and are left out of MCE. The top class is
+``argmax`` (the first of tied maxima), as :func:`numpy.argmax`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from softmax_cli import calibrate
+>>> rng = np.random.default_rng(0)
+>>> x = rng.normal(size=(2000, 5)) * 3
+>>> t = np.argmax(x + rng.gumbel(size=x.shape), axis=1)  # labels drawn from softmax(x)
+>>> fit = calibrate.fit_temperature(2.5 * x, t)   # logits over-confident by 2.5
+>>> round(fit.temperature, 1)
+2.5
+>>> p = calibrate.softmax_rows(x)
+>>> float(calibrate.ece(p, t)) < 0.05, round(float(calibrate.accuracy(p, t)), 2)
+(True, 0.76)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import registry
+from ._arrays import check_temperature, normalize_axis, working_dtype
+from .errors import SoftmaxInputError
+from .losses import check_targets
+
+__all__ = [
+    "STRATEGIES",
+    "Reliability",
+    "TemperatureFit",
+    "accuracy",
+    "bin_edges",
+    "brier",
+    "ece",
+    "fit_methods",
+    "fit_temperature",
+    "mce",
+    "nll",
+    "reliability",
+    "softmax_rows",
+]
+
+#: Bin strategies of :func:`ece`, :func:`mce` and :func:`reliability`.
+STRATEGIES = ("width", "mass")
+
+#: method -> the registry loss :func:`fit_temperature` minimises for it. These are the
+#: Fenchel–Young losses: convex in the logits z, hence convex in β for z = βx.
+_FIT_LOSSES: dict[str, tuple[str, dict[str, Any]]] = {
+    "softmax": ("ce", {}),
+    "sparsemax": ("sparsemax", {}),
+    "entmax15": ("entmax", {"alpha": 1.5}),
+    "entmax": ("entmax", {}),
+}
+
+_MAX_ITERATIONS = 400
+
+
+def fit_methods() -> list[str]:
+    """The mappings :func:`fit_temperature` can fit (those with a convex loss).
+
+    Examples
+    --------
+    >>> fit_methods()
+    ['softmax', 'sparsemax', 'entmax15', 'entmax']
+    """
+    return list(_FIT_LOSSES)
+
+
+@dataclass(frozen=True)
+class TemperatureFit:
+    """What :func:`fit_temperature` found.
+
+    Attributes
+    ----------
+    temperature : float
+        The fitted τ (``1/beta``), as a Python float.
+    beta : float
+        The fitted inverse temperature β = 1/τ.
+    loss : float
+        The mean loss at the fitted τ (the NLL for softmax).
+    loss_before : float
+        The mean loss at τ = 1.
+    iterations : int
+        Evaluations of the loss's derivative it took.
+    method : str
+        The mapping fitted (``softmax``, ``sparsemax``, ``entmax``).
+    """
+
+    temperature: float
+    beta: float
+    loss: float
+    loss_before: float
+    iterations: int
+    method: str
+
+
+def _rows(x: ArrayLike, labels: Any, axis: int) -> tuple[np.ndarray, np.ndarray, np.dtype]:
+    """``x`` as 2-D (vectors, classes) in its working dtype, labels flat, the input dtype."""
+    a = np.asarray(x)
+    if a.dtype.kind not in "iuf" or a.dtype == bool:
+        raise SoftmaxInputError(f"{{param}} must be an array of numbers, got {a.dtype}", param="x")
+    if a.dtype.kind != "f":
+        a = a.astype(np.float64)
+    if a.ndim == 0:
+        raise SoftmaxInputError("cannot calibrate a 0-d (scalar) input: give vectors of logits")
+    ax = normalize_axis(axis, a.ndim)
+    moved = np.moveaxis(a, ax, -1)
+    n = moved.shape[-1]
+    if n == 0 or moved.size == 0:
+        raise SoftmaxInputError("cannot calibrate empty vectors: give at least one row")
+    t = check_targets(labels, moved.shape[:-1], n).reshape(-1)
+    work = np.ascontiguousarray(moved.reshape(-1, n), dtype=working_dtype(a.dtype))
+    return work, t, a.dtype
+
+
+def softmax_rows(x: ArrayLike, temperature: float = 1.0) -> np.ndarray:
+    """Softmax over the last axis of ``x/τ`` (a small helper for the examples and tests).
+
+    Examples
+    --------
+    >>> softmax_rows([[0.0, 0.0]]).tolist()
+    [[0.5, 0.5]]
+    """
+    z = np.asarray(x, dtype=np.float64) / check_temperature(temperature)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# ---------------------------------------------------------------------------- fitting
+
+
+class _SoftmaxNLL:
+    """Mean NLL of softmax(βx) and its first two β-derivatives, all rows at once.
+
+    With ``z = x − max x`` (≤ 0; a row's shift does not change softmax), ``e = exp(βz)``:
+    NLL = mean(log Σe − βz_t), NLL' = mean(E_p z − z_t), NLL'' = mean(Var_p z).
+    """
+
+    def __init__(self, x: np.ndarray, t: np.ndarray) -> None:
+        m = x.max(axis=1, keepdims=True)
+        z = x - m
+        self.z = z
+        finite = np.isfinite(z)
+        self.zf = z if finite.all() else np.where(finite, z, 0.0)  # e is 0 where z is -inf
+        self.zt = z[np.arange(z.shape[0]), t]
+        self.buf = np.empty_like(z)
+
+    def __call__(self, beta: float, second: bool = True) -> tuple[float, float, float]:
+        w = np.multiply(self.z, beta, out=self.buf)
+        np.exp(w, out=w)
+        s = np.einsum("ij->i", w)  # einsum: a fused multiply-add per row, no temporaries
+        m1 = np.einsum("ij,ij->i", w, self.zf) / s
+        value = float(np.mean(np.log(s) - beta * self.zt))
+        g = float(np.mean(m1 - self.zt))
+        h = np.nan
+        if second:
+            m2 = np.einsum("ij,ij,ij->i", w, self.zf, self.zf) / s
+            h = float(np.mean(np.maximum(m2 - m1 * m1, 0.0)))
+        return value, g, h
+
+
+class _LossOfBeta:
+    """Mean registry loss of ``βx`` and its β-derivative ``mean ⟨∇_z L, x⟩`` (no second)."""
+
+    def __init__(self, x: np.ndarray, t: np.ndarray, loss: Any, params: dict[str, Any]) -> None:
+        self.x, self.t, self.loss, self.params = x, t, loss, params
+
+    def __call__(self, beta: float, second: bool = False) -> tuple[float, float, float]:
+        value, grad = self.loss.func(beta * self.x, self.t, -1, **self.params)
+        g = float(np.mean(np.einsum("ij,ij->i", grad, self.x)))
+        return float(np.mean(value)), g, np.nan
+
+
+def _check_attainable(x: np.ndarray, t: np.ndarray) -> None:
+    """Raise unless the loss has its minimum at a finite β > 0.
+
+    The derivative at β → 0⁺ is ``mean(mean_i z_i − z_t)`` (p uniform) and at
+    β → ∞ ``mean(mean over the tied maxima − z_t)`` (p uniform on them): the
+    minimum is inside (0, ∞) exactly when the first is < 0 and the second > 0.
+    """
+    rows = np.arange(x.shape[0])
+    if not np.isfinite(x[rows, t]).all():
+        r = int(np.flatnonzero(~np.isfinite(x[rows, t]))[0])
+        raise SoftmaxInputError(
+            f"vector {r + 1}: its label's logit is {x[r, t[r]]}, so the loss is infinite at "
+            "every temperature; drop the vector or fix its label"
+        )
+    m = x.max(axis=1, keepdims=True)
+    finite = np.isfinite(x)
+    mean_all = np.where(finite, x, 0.0).sum(axis=1) / finite.sum(axis=1)
+    slope0 = float(np.mean(mean_all - x[rows, t]))
+    if slope0 >= 0:
+        raise SoftmaxInputError(
+            "the labels' logits are on average no higher than their vectors' means: the loss "
+            "falls as the temperature grows without bound (the scores do not predict the "
+            "labels), so no temperature minimises it; check the label column"
+        )
+    slope_inf = float(np.mean(m[:, 0] - x[rows, t]))  # ≥ 0; 0 iff every label is a maximum
+    if slope_inf <= 0:
+        raise SoftmaxInputError(
+            "every vector's label has its largest logit: the loss keeps falling as the "
+            "temperature goes to 0, so no temperature minimises it (a calibration set needs "
+            "some mistakes)"
+        )
+
+
+def fit_temperature(
+    logits: ArrayLike,
+    labels: Any,
+    axis: int = -1,
+    *,
+    method: str = "softmax",
+    **params: Any,
+) -> TemperatureFit:
+    """The temperature τ minimising the mean loss of ``logits/τ`` against ``labels``.
+
+    For softmax the loss is the NLL, ``mean(LSE(x/τ) − x_t/τ)``; for sparsemax
+    and entmax (``alpha=``) their Fenchel–Young loss from the registry. Each is
+    convex in β = 1/τ, so the root of its derivative is the minimum. It is found
+    by Newton steps on β (softmax: the exact second derivative ``mean Var_p(x)``;
+    the others: secant steps), each kept inside a bracket ``[lo, hi]`` where the
+    derivative changes sign (else a bisection, or a doubling while no upper end
+    is known). It stops when the bracket is a few ULP wide, a step moves β by
+    less than an ULP, or the derivative is exactly 0: deterministic, and as
+    precise as the working dtype (float64; longdouble for longdouble input).
+
+    Parameters
+    ----------
+    logits : array_like
+        Vectors of logits along ``axis``; any number of leading dimensions.
+    labels : array_like of int
+        The class of each vector, counting from 0 (whole-number floats accepted).
+    axis : int
+        The axis holding the classes.
+    method : {"softmax", "sparsemax", "entmax15", "entmax"}
+        The mapping whose loss is minimised (:func:`fit_methods`).
+    **params
+        The loss's parameters (``alpha`` for entmax).
+
+    Returns
+    -------
+    TemperatureFit
+        ``.temperature`` and the loss before and after.
+
+    Raises
+    ------
+    SoftmaxInputError
+        Bad shapes, labels or method; NaN or +inf logits; or no finite τ > 0
+        minimises the loss (every label already the top class: τ → 0; labels no
+        better than the average class: τ → ∞).
+
+    Examples
+    --------
+    >>> fit = fit_temperature([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0]], [0, 1, 1])
+    >>> round(fit.temperature, 6), round(fit.loss, 6)  # accuracy 2/3 at any τ
+    (2.885390, 0.636514)
+    >>> import math; round(2 / math.log(2), 6)  # p = 2/3 exactly: τ = 2/ln 2
+    2.88539
+    """
+    name = str(method).lower()
+    if name not in _FIT_LOSSES:
+        raise SoftmaxInputError(
+            f"{{param}} {method!r} cannot be fitted; choose one of {', '.join(_FIT_LOSSES)}",
+            param="method",
+        )
+    x, t, _ = _rows(logits, labels, axis)
+    if np.isnan(x).any() or np.isposinf(x).any():
+        bad = "nan" if np.isnan(x).any() else "inf"
+        r = int(np.flatnonzero(np.isnan(x).any(1) | np.isposinf(x).any(1))[0])
+        raise SoftmaxInputError(
+            f"vector {r + 1} holds {bad}: temperature scaling needs finite logits (-inf, a "
+            "masked class, is allowed for softmax)"
+        )
+    if np.isneginf(x.max(axis=1)).any():
+        r = int(np.flatnonzero(np.isneginf(x.max(axis=1)))[0])
+        raise SoftmaxInputError(f"vector {r + 1} is all -inf: it is no distribution")
+    if name != "softmax" and np.isneginf(x).any():
+        raise SoftmaxInputError(f"{name} needs finite logits to fit a temperature, not -inf")
+    _check_attainable(x, t)
+    if name == "softmax":
+        f: Any = _SoftmaxNLL(x, t)
+    else:
+        loss_name, fixed = _FIT_LOSSES[name]
+        loss = registry.get_loss(loss_name)
+        checked = loss.validate({**params, **fixed})
+        f = _LossOfBeta(x, t, loss, {**checked, "temperature": 1.0})
+    beta, value, iterations = _solve(f, np.finfo(x.dtype).eps, newton=name == "softmax")
+    before = f(1.0, False)[0]
+    return TemperatureFit(
+        temperature=float(1 / beta),
+        beta=float(beta),
+        loss=value,
+        loss_before=before,
+        iterations=iterations,
+        method=name,
+    )
+
+
+def _solve(f: Any, eps: float, newton: bool) -> tuple[float, float, int]:
+    """The root of the nondecreasing ``f(β)[1]`` on (0, ∞), known to lie inside it."""
+    lo, hi = 0.0, np.inf
+    g_lo, g_hi = np.nan, np.nan  # the derivative at lo and hi, once evaluated
+    beta = 1.0
+    value, g, h = f(beta, newton)
+    k = 1
+    for k in range(1, _MAX_ITERATIONS + 1):
+        if g == 0:
+            return beta, value, k
+        if g < 0:
+            lo, g_lo = beta, g
+        else:
+            hi, g_hi = beta, g
+        if hi < np.inf and hi - lo <= 4 * eps * hi:
+            break
+        if newton and h > 0:
+            step = -g / h
+            if abs(step) <= eps * beta:  # converged: the step is below the resolution of β
+                return beta, value, k
+        elif np.isfinite(g_lo) and np.isfinite(g_hi):  # secant through the bracket's ends
+            step = lo + (hi - lo) * (-g_lo / (g_hi - g_lo)) - beta
+        else:
+            step = np.nan
+        cand = beta + step
+        if not (lo < cand < hi) or not np.isfinite(cand):
+            cand = 2 * beta if hi == np.inf else 0.5 * (lo + hi)
+        elif not newton and np.isfinite(hi) and (cand - lo < 0.01 * (hi - lo)):
+            cand = lo + 0.01 * (hi - lo)  # regula falsi stalls at one end: keep moving in
+        elif not newton and np.isfinite(hi) and (hi - cand < 0.01 * (hi - lo)):
+            cand = hi - 0.01 * (hi - lo)
+        if not lo < cand < hi:
+            break  # no float strictly inside the bracket is left
+        beta = cand
+        value, g, h = f(beta, newton)
+    # the bracket is a few ULP wide: take whichever end has the smaller |derivative|
+    ends = [(abs(gv), b) for b, gv in ((lo, g_lo), (hi, g_hi)) if np.isfinite(gv) and b > 0]
+    best = min(ends)[1] if ends else beta
+    if best != beta:
+        beta = best
+        value = f(beta, False)[0]
+    return beta, value, k
+
+
+# ---------------------------------------------------------------------------- measures
+
+
+def nll(logits: ArrayLike, labels: Any, axis: int = -1, *, temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of softmax(x/τ): ``mean(LSE(x/τ) − x_t/τ)``, in nats.
+
+    Computed from the logits by :func:`~softmax_cli.exp_family.log_softmax`, so a
+    label with a probability far below the smallest float still counts in full
+    (``−log p_t`` of a rounded ``p_t = 0`` would be ``inf``).
+
+    Examples
+    --------
+    >>> nll([[0.0, 0.0], [1000.0, 0.0]], [0, 1])   # (log 2 + 1000) / 2
+    500.3465735902799
+    """
+    x, t, _ = _rows(logits, labels, axis)
+    tau = check_temperature(temperature)
+    from .exp_family import log_softmax
+
+    lp = log_softmax(x, temperature=tau)
+    return float(-np.mean(lp[np.arange(x.shape[0]), t]))
+
+
+def _probs(probs: ArrayLike, labels: Any, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    p, t, _ = _rows(probs, labels, axis)
+    if np.isnan(p).any():
+        r = int(np.flatnonzero(np.isnan(p).any(axis=1))[0])
+        raise SoftmaxInputError(f"probability vector {r + 1} holds nan")
+    return p, t
+
+
+def accuracy(scores: ArrayLike, labels: Any, axis: int = -1) -> float:
+    """The share of vectors whose top class (``argmax``, the first of ties) is the label.
+
+    ``scores`` may be logits or probabilities (the top class is the same).
+
+    Examples
+    --------
+    >>> accuracy([[0.1, 0.9], [0.6, 0.4], [0.5, 0.5]], [1, 1, 0])
+    0.6666666666666666
+    """
+    s, t = _probs(scores, labels, axis)
+    return float(np.mean(s.argmax(axis=1) == t))
+
+
+def brier(probs: ArrayLike, labels: Any, axis: int = -1) -> float:
+    """The multi-class Brier score ``mean Σ_i (p_i − [i = t])²`` (0 … 2).
+
+    Examples
+    --------
+    >>> brier([[0.25, 0.75], [1.0, 0.0]], [1, 1])   # (2·0.0625 + 2·1) / 2
+    1.0625
+    """
+    p, t = _probs(probs, labels, axis)
+    rows = np.arange(p.shape[0])
+    pt = p[rows, t]
+    per_row = np.einsum("ij,ij->i", p, p) - pt * pt + (1 - pt) ** 2
+    return float(np.mean(per_row))
+
+
+def _check_bins(bins: Any, strategy: str) -> int:
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise SoftmaxInputError(f"{{param}} must be a whole number ≥ 1, got {bins!r}", param="bins")
+    if strategy not in STRATEGIES:
+        raise SoftmaxInputError(
+            f"{{param}} must be one of {', '.join(STRATEGIES)}, got {strategy!r}", param="strategy"
+        )
+    return int(bins)
+
+
+def bin_edges(confidence: ArrayLike, bins: int = 15, strategy: str = "width") -> np.ndarray:
+    """The ``bins + 1`` edges of the confidence bins (the first 0, the last 1).
+
+    See the module's docstring for the rule at an edge: a value equal to an inner
+    edge belongs to the bin above it.
+
+    Examples
+    --------
+    >>> bin_edges([0.9, 0.6, 0.7, 0.8], 2, "mass").tolist()
+    [0.0, 0.8, 1.0]
+    >>> bin_edges([], 4).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    b = _check_bins(bins, strategy)
+    if strategy == "width":
+        return np.arange(b + 1) / b
+    c = np.sort(np.asarray(confidence, dtype=np.float64).reshape(-1))
+    inner = c[(np.arange(1, b) * c.size) // b] if c.size else np.zeros(b - 1)
+    return np.concatenate(([0.0], inner, [1.0]))
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """A reliability table: per confidence bin, its rows, mean confidence and accuracy.
+
+    Attributes
+    ----------
+    lower, upper : numpy.ndarray
+        The bin edges (``bins`` each): a bin holds ``lower ≤ c < upper`` (the
+        last also ``c = upper``).
+    count : numpy.ndarray
+        Rows per bin (int64).
+    confidence, accuracy : numpy.ndarray
+        Mean ``max p`` and share of top-1 correct rows in each bin; nan where empty.
+    total : int
+        All rows.
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    count: np.ndarray
+    confidence: np.ndarray
+    accuracy: np.ndarray
+    total: int
+
+    @property
+    def gap(self) -> np.ndarray:
+        """``accuracy − confidence`` per bin (< 0: over-confident); nan where empty."""
+        return self.accuracy - self.confidence
+
+    @property
+    def ece(self) -> float:
+        """Σ_b (n_b/N)·|acc_b − conf_b| over the non-empty bins."""
+        full = self.count > 0
+        return float(np.sum(self.count[full] * np.abs(self.gap[full])) / self.total)
+
+    @property
+    def mce(self) -> float:
+        """max_b |acc_b − conf_b| over the non-empty bins."""
+        return float(np.max(np.abs(self.gap[self.count > 0])))
+
+
+def reliability(
+    probs: ArrayLike, labels: Any, axis: int = -1, *, bins: int = 15, strategy: str = "width"
+) -> Reliability:
+    """The reliability table of probabilities against labels, binned on ``c = max p``.
+
+    Examples
+    --------
+    >>> r = reliability([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7]], [0, 1, 1], bins=2)
+    >>> r.count.tolist(), r.confidence.round(3).tolist(), r.accuracy.tolist()
+    ([0, 3], [nan, 0.8], [nan, 0.6666666666666666])
+    """
+    b = _check_bins(bins, strategy)
+    p, t = _probs(probs, labels, axis)
+    conf = p.max(axis=1)
+    correct = (p.argmax(axis=1) == t).astype(np.float64)
+    edges = bin_edges(conf, b, strategy)
+    idx = np.searchsorted(edges[1:-1], conf, side="right")
+    count = np.bincount(idx, minlength=b)
+    sum_conf = np.bincount(idx, weights=conf.astype(np.float64), minlength=b)
+    sum_hit = np.bincount(idx, weights=correct, minlength=b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.where(count > 0, sum_conf / count, np.nan)
+        mean_hit = np.where(count > 0, sum_hit / count, np.nan)
+    return Reliability(edges[:-1], edges[1:], count, mean_conf, mean_hit, int(conf.size))
+
+
+def ece(
+    probs: ArrayLike, labels: Any, axis: int = -1, *, bins: int = 15, strategy: str = "width"
+) -> float:
+    """Expected calibration error ``Σ_b (n_b/N)·|acc_b − conf_b|`` on ``c = max p``.
+
+    Examples
+    --------
+    >>> p = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]]
+    >>> round(ece(p, [0, 1, 1, 0], bins=2), 6)   # one bin [0.5, 1]: |3/4 − 0.75|
+    0.0
+    >>> round(ece(p, [0, 1, 1, 0], bins=2, strategy="mass"), 6)  # gap 0.35 in both
+    0.35
+    """
+    return reliability(probs, labels, axis, bins=bins, strategy=strategy).ece
+
+
+def mce(
+    probs: ArrayLike, labels: Any, axis: int = -1, *, bins: int = 15, strategy: str = "width"
+) -> float:
+    """Maximum calibration error ``max_b |acc_b − conf_b|`` over the non-empty bins.
+
+    Examples
+    --------
+    >>> p = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]]
+    >>> round(mce(p, [0, 1, 1, 0], bins=2, strategy="mass"), 6)
+    0.35
+    """
+    return reliability(probs, labels, axis, bins=bins, strategy=strategy).mce

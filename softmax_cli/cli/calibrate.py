@@ -1,0 +1,202 @@
+"""``softmax calibrate``: the temperature that calibrates a model's logits, and what it changes.
+
+The fit is :func:`softmax_cli.calibrate.fit_temperature`; the measures are
+:mod:`softmax_cli.analysis.calibration`; the tables :mod:`softmax_cli.render.calibrate`;
+machine output goes through the one record writer (:func:`.output.deliver`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from .. import calibrate as calib
+from ..analysis.calibration import MEASURES, measure
+from ..errors import SoftmaxInputError
+from ..floats import parse_dtype
+from ..io.floattext import format_float
+from ..io.records import RecordWriter, Text
+from ..render.calibrate import measures_table, reliability_table
+from ..render.text import plain
+from .app import app
+from .labels import read_labelled
+from .options import (
+    NUMERIC_ARGS,
+    DtypeName,
+    DtypeOpt,
+    FormatOpt,
+    HeaderOpt,
+    IdColumnOpt,
+    InputOpt,
+    MethodOpt,
+    OutputFormat,
+    OutputOpt,
+    PrecisionOpt,
+    ValuesArg,
+    resolve_method,
+    with_method_params,
+)
+from .output import deliver, resolve_format
+
+CALIBRATE_HELP = """Fit the temperature τ that calibrates logits against their labels.
+
+Reads vectors of logits with a label column (a class index counting from 0 over
+the other columns) from --input FILE or stdin, finds the τ minimising the NLL
+(softmax; the Fenchel–Young loss for sparsemax/entmax) to the float precision,
+and reports NLL, ECE (equal-width and equal-mass bins), MCE, Brier score and
+accuracy before (τ = 1) and after, with a reliability table on a terminal.
+--fit FILE --apply FILE fits on one split and reports on another; -q prints
+only τ, for `softmax compute --temperature`.
+
+Examples:
+
+  softmax calibrate --input val.csv --label-column label
+
+  softmax calibrate --fit val.csv --apply test.csv --label-column label --bins 10
+
+  tau=$(softmax calibrate -q --input val.csv --label-column label)
+
+  softmax compute --input test.csv --temperature "$tau"
+"""
+
+LabelColumnOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--label-column",
+        "-y",
+        help="The column of labels (class index from 0): a header name or a 1-based index.",
+    ),
+]
+BinsOpt = Annotated[
+    int, typer.Option("--bins", help="Confidence bins of ECE, MCE and the reliability table.")
+]
+FitOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--fit", help="Fit τ on this file ('-' = stdin) (default: --input)."),
+]
+ApplyOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--apply", help="Report the measures on this file (default: the fitted one)."),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only the fitted τ (reads back bit for bit)."),
+]
+
+
+@app.command(help=CALIBRATE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_method_params
+def calibrate(
+    values: ValuesArg = None,
+    label_column: LabelColumnOpt = None,
+    method: MethodOpt = "softmax",
+    bins: BinsOpt = 15,
+    fit: FitOpt = None,
+    apply: ApplyOpt = None,
+    quiet: QuietOpt = False,
+    dtype: DtypeOpt = DtypeName.float64,
+    input: InputOpt = None,
+    header: HeaderOpt = None,
+    id_column: IdColumnOpt = None,
+    format: FormatOpt = OutputFormat.auto,
+    precision: PrecisionOpt = 6,
+    output: OutputOpt = None,
+    *,
+    method_params: dict[str, Any],
+) -> None:
+    mapping, params = resolve_method(method, method_params)
+    if mapping.name not in calib.fit_methods():
+        raise SoftmaxInputError(
+            f"{{param}} {mapping.name} has no convex loss to fit a temperature with; choose "
+            f"one of {', '.join(calib.fit_methods())}",
+            param="method",
+        )
+    if label_column is None:
+        raise SoftmaxInputError(
+            "{param} is required: name the column holding each row's class (from 0)",
+            param="label_column",
+        )
+    if isinstance(bins, bool) or bins < 1:
+        raise SoftmaxInputError(f"{{param}} must be at least 1, got {bins}", param="bins")
+    if values and values != ["-"]:
+        raise SoftmaxInputError(
+            "calibrate reads vectors with labels from a file or stdin, not from arguments; "
+            "give --input FILE (or '-' for stdin)",
+            param="input",
+        )
+    if fit is not None and (input is not None or values):
+        raise SoftmaxInputError("give the fitting data once: --fit or --input", param="fit")
+    dt = parse_dtype(dtype.value)
+    fmt = resolve_format(format.value, output)
+
+    def load(path: str | None, vals: list[str] | None):
+        return read_labelled(
+            vals,
+            path,
+            header=header,
+            id_column=id_column,
+            label_column=label_column,
+            dtype=dt,
+        )
+
+    train = load(fit if fit is not None else input, None if fit is not None else values)
+    result = calib.fit_temperature(train.values, train.labels, method=mapping.name, **params)
+    tau = result.temperature
+    if quiet:
+        deliver(
+            "csv",
+            table=lambda: None,
+            records=lambda w: print(format_float(tau, dt)),
+            writer=lambda stream, f: RecordWriter(stream, f),
+            output=output,
+        )
+        return
+    test = train if apply is None else load(apply, None)
+    states = [
+        measure("before", test.values, test.labels, mapping, params, 1.0, bins),
+        measure("after", test.values, test.labels, mapping, params, tau, bins),
+    ]
+    where = test.layout.source_name
+    fitted_on = train.layout.source_name
+
+    def table() -> None:
+        console = Console()
+        steps = "Newton steps" if mapping.name == "softmax" else "steps"
+        console.print(
+            plain(
+                f"{mapping.name}: τ fitted on {fitted_on} "
+                f"({train.values.shape[0]} rows, {result.iterations} {steps})"
+            )
+        )
+        console.print(
+            plain(f"measured on {where}: {len(test.labels)} rows, {test.values.shape[1]} classes")
+        )
+        console.print(
+            measures_table(
+                MEASURES,
+                [("before (τ = 1)", states[0].values), ("after", states[1].values)],
+                precision,
+                "",
+            )
+        )
+        console.print(
+            reliability_table(
+                [("before", states[0].table), ("after", states[1].table)],
+                precision,
+                f"reliability, {bins} equal-width bins on max p",
+            )
+        )
+
+    def records(w: RecordWriter) -> None:
+        for s in states:
+            w.write([("state", Text(s.name)), *((k, s.values[k]) for k in MEASURES)])
+
+    deliver(
+        fmt,
+        table=table,
+        records=records,
+        writer=lambda stream, f: RecordWriter(stream, f),
+        output=output,
+    )
