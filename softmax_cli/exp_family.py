@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike
 
 from . import _expkernel
 from ._arrays import check_temperature, to_last_axis, working_dtype
+from ._masks import ELEMENTWISE, LOG_VECTOR, SCALAR, VECTOR, maskable
 from .errors import SoftmaxInputError
 
 # The teaching twins' old import path (they live in :mod:`softmax_cli.naive`).
@@ -57,6 +58,7 @@ def _through_kernel(x: ArrayLike, axis: int, temperature: float, mode: str) -> n
     return restore(out.reshape(a.shape))
 
 
+@maskable(VECTOR)
 def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """Softmax ``exp(x/τ) / Σ exp(x/τ)`` along ``axis``, accurate to a few ULP.
 
@@ -93,6 +95,7 @@ def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     return _through_kernel(x, axis, temperature, _expkernel.SOFTMAX)
 
 
+@maskable(LOG_VECTOR)
 def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """Logarithm of :func:`softmax`, computed as ``x/τ − LSE(x/τ)`` with ``log1p``.
 
@@ -123,6 +126,7 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
     return _through_kernel(x, axis, temperature, _expkernel.LOG_SOFTMAX)
 
 
+@maskable(SCALAR, operands=("b",))
 def logsumexp(
     x: ArrayLike,
     axis: int = -1,
@@ -183,6 +187,7 @@ def logsumexp(
     return restore(out.reshape((*a.shape[:-1], 1)), keepdims=keepdims)
 
 
+@maskable(SCALAR, empty_value=0.0)
 def soft_max(
     x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
 ) -> np.ndarray:
@@ -203,6 +208,7 @@ def soft_max(
     return restore(out, keepdims=keepdims)
 
 
+@maskable(ELEMENTWISE)
 def sigmoid(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """The logistic function ``1 / (1 + exp(-x/τ))``, elementwise; ``softmax([z, 0])[0]``.
 
@@ -225,6 +231,7 @@ def sigmoid(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     return out.reshape(np.shape(x)) if np.ndim(x) == 0 else out
 
 
+@maskable(VECTOR)
 def hardmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """One-hot of the argmax; tied maxima share the mass equally (the ``τ → 0`` limit).
 

@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import check_temperature, to_last_axis
+from ._masks import VECTOR, maskable
 from ._perturbquad import ndtr as _ndtr  # noqa: F401  (Φ, reached here by the tests)
 from ._perturbquad import perturbmax_normal
 from .errors import SoftmaxInputError
@@ -157,6 +158,7 @@ def _inverse_factorials(order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return hi, lo, g, log2f
 
 
+@maskable(VECTOR, fill=None)
 def taylor_softmax(
     x: ArrayLike, axis: int = -1, *, order: int = 2, temperature: float = 1.0
 ) -> np.ndarray:
@@ -263,6 +265,7 @@ def taylor_softmax(
     return restore(p)
 
 
+@maskable(VECTOR)
 def sigsoftmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """sigsoftmax: ``p_i ∝ exp(z_i)·σ(z_i)`` with ``z = x/τ`` (Kanai et al. 2018).
 
@@ -330,6 +333,7 @@ def sigsoftmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.
     return restore(p)
 
 
+@maskable(VECTOR)
 def perturbmax(
     x: ArrayLike, axis: int = -1, *, noise: str = "normal", temperature: float = 1.0
 ) -> np.ndarray:
@@ -437,6 +441,7 @@ def gumbel_noise(
     return -np.log(-np.log(u))
 
 
+@maskable(VECTOR)
 def gumbel_softmax(
     x: ArrayLike, axis: int = -1, *, seed: int | None = None, temperature: float = 1.0
 ) -> np.ndarray:
