@@ -10,6 +10,10 @@ Accurate by construction, at little cost:
    ``log1p`` of that sum instead of ``log`` of a sum near 1;
 4. float16 and float32 inputs are computed in float64 and rounded once.
 
+Every function here takes ``where=`` (a boolean mask: ``False`` entries take no
+part, probability 0) and ``empty=`` (what a vector with nothing kept maps to:
+``"zero"``, ``"nan"`` or ``"raise"``); see :mod:`softmax_cli._masks`.
+
 Special values, for every function here: a vector holding ``nan`` maps to
 ``nan``. When the row maximum is infinite (some ``+inf``, or every entry
 ``-inf``) the entries equal to it share the mass equally, which is the limit
@@ -70,6 +74,11 @@ def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
         The axis holding each vector (default: the last).
     temperature : float, optional
         ``τ > 0``; the logits are divided by it (default 1).
+    where : array_like of bool, optional
+        Entries that take part, broadcast against ``x``; a ``False`` entry gets
+        probability 0 and the rest the softmax of the kept entries alone.
+    empty : {"zero", "nan", "raise"}, optional
+        A vector with nothing kept: zeros (default), ``nan``, or an error.
 
     Returns
     -------
@@ -91,6 +100,8 @@ def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     array([0.5, 0. , 0.5])
     >>> softmax([1, 2], temperature=0.5).round(6)
     array([0.119203, 0.880797])
+    >>> softmax([1.0, 2.0, 3.0], where=[True, False, True]).round(6)
+    array([0.119203, 0.      , 0.880797])
     """
     return _through_kernel(x, axis, temperature, _expkernel.SOFTMAX)
 
@@ -110,6 +121,10 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
         The axis holding each vector (default: the last).
     temperature : float, optional
         ``τ > 0`` (default 1).
+    where : array_like of bool, optional
+        Entries that take part; a ``False`` entry gets ``-inf``.
+    empty : {"zero", "nan", "raise"}, optional
+        A vector with nothing kept: ``-inf`` (default, log 0), ``nan``, or an error.
 
     Returns
     -------
@@ -151,6 +166,11 @@ def logsumexp(
     temperature : float, optional
         ``τ > 0``; returns ``τ·log Σ b_j exp(x_j/τ)``, which tends to
         ``max x`` as ``τ → 0`` (default 1).
+    where : array_like of bool, optional
+        Entries that take part (``b`` is masked with ``x``).
+    empty : {"zero", "nan", "raise"}, optional
+        A vector with nothing kept: ``-inf`` (default, the log of an empty
+        sum), ``nan``, or an error.
 
     Returns
     -------

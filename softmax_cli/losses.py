@@ -46,6 +46,8 @@ Examples
 >>> loss, grad = sparsemax_loss([1.0, 2.0, 2.5], 2)
 >>> float(loss), grad.tolist()
 (0.0625, [0.0, 0.25, -0.25])
+
+Every loss takes ``where=`` and ``empty=`` (:func:`softmax_cli._masks.masked_loss`).
 """
 
 from __future__ import annotations

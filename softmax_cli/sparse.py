@@ -36,6 +36,10 @@ equal to it share the mass equally, which is the limit of the finite case:
 Accuracy: against the mpmath twins in :mod:`softmax_cli.oracle.sparse` the
 absolute error is below 4 ULP of 1.0 of the output dtype (tests check it for
 float16, float32, float64 and longdouble).
+
+Every mapping here takes ``where=`` (a boolean mask; ``False`` entries take no part)
+and ``empty=`` (a vector with nothing kept: ``"zero"``, ``"nan"`` or ``"raise"``); see
+:mod:`softmax_cli._masks`.
 """
 
 from __future__ import annotations

@@ -24,6 +24,10 @@ How each one stays accurate:
 Special values. A vector holding ``nan`` maps to ``nan``. Otherwise, when an
 entry is infinite the result is the limit as those entries go to infinity at
 equal speed; each function's docstring states which entries win.
+
+Every mapping here takes ``where=`` (a boolean mask; ``False`` entries take no part)
+and ``empty=`` (a vector with nothing kept: ``"zero"``, ``"nan"`` or ``"raise"``); see
+:mod:`softmax_cli._masks`.
 """
 
 from __future__ import annotations
