@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arrays import check_temperature, to_last_axis
+from ._arrays import as_float_array, check_temperature, normalize_axis, to_last_axis
+from ._masks import check_empty, empty_rows, groups, row_mask
 from .derivative_forms import Form, taylor_ratio
 from .errors import SoftmaxInputError
 from .registry import differentiable
@@ -170,7 +171,14 @@ def linearize(
 
 
 def jacobian(
-    name: Any, x: ArrayLike, axis: int = -1, *, temperature: float = 1.0, **params: Any
+    name: Any,
+    x: ArrayLike,
+    axis: int = -1,
+    *,
+    temperature: float = 1.0,
+    where: ArrayLike | None = None,
+    empty: str = "zero",
+    **params: Any,
 ) -> np.ndarray:
     """Dense Jacobian ``∂f_i/∂x_j`` of registry mapping ``name`` at ``x``.
 
@@ -184,6 +192,12 @@ def jacobian(
         The axis holding each vector (default: the last).
     temperature : float, optional
         ``τ > 0`` (default 1).
+    where : array_like of bool, optional
+        Entries that take part (broadcast against ``x``): the Jacobian of the
+        mapping of the kept entries alone, 0 in every row and column of a
+        masked entry (see :mod:`softmax_cli._masks`).
+    empty : {"zero", "nan", "raise"}, optional
+        A vector with nothing kept: a zero Jacobian (default), ``nan``, or an error.
     **params
         The mapping's parameters.
 
@@ -209,7 +223,12 @@ def jacobian(
     [[0.5, 0.5]]
     >>> jacobian("softmax", np.zeros((2, 3), dtype=np.float32), axis=0).shape
     (3, 2, 2)
+    >>> jacobian("softmax", [0.0, 9.0, 0.0], where=[True, False, True]).tolist()
+    [[0.25, 0.0, -0.25], [0.0, 0.0, 0.0], [-0.25, 0.0, 0.25]]
     """
+    if where is not None:
+        return _masked("jacobian", name, x, None, axis, temperature, where, empty, params)
+    check_empty(empty)
     return linearize(name, x, axis, temperature=temperature, **params).jacobian()
 
 
@@ -220,12 +239,16 @@ def jvp(
     axis: int = -1,
     *,
     temperature: float = 1.0,
+    where: ArrayLike | None = None,
+    empty: str = "zero",
     **params: Any,
 ) -> np.ndarray:
     """Jacobian-vector product ``J·v`` of mapping ``name`` at ``x``, in O(n) per vector.
 
     ``v`` broadcasts to the shape of ``x``. The result has the shape of the
-    mapping's output (the vector axis removed for reductions).
+    mapping's output (the vector axis removed for reductions). ``where`` and
+    ``empty`` mask entries as for :func:`jacobian`: ``v`` is ignored at masked
+    entries, and the output is 0 there.
 
     Examples
     --------
@@ -234,6 +257,9 @@ def jvp(
     >>> float(jvp("logsumexp", [0.0, 0.0], [1.0, 1.0]))
     1.0
     """
+    if where is not None:
+        return _masked("jvp", name, x, v, axis, temperature, where, empty, params)
+    check_empty(empty)
     return linearize(name, x, axis, temperature=temperature, **params).jvp(v)
 
 
@@ -244,12 +270,15 @@ def vjp(
     axis: int = -1,
     *,
     temperature: float = 1.0,
+    where: ArrayLike | None = None,
+    empty: str = "zero",
     **params: Any,
 ) -> np.ndarray:
     """Vector-Jacobian product ``Jᵀ·u`` of mapping ``name`` at ``x``: the gradient of ``u·f(x)``.
 
     ``u`` has the shape of the mapping's output (for reductions: ``x`` without
-    ``axis``); the result has the shape of ``x``.
+    ``axis``); the result has the shape of ``x``. ``where`` and ``empty`` mask
+    entries as for :func:`jacobian` (the gradient is 0 at a masked entry).
 
     Examples
     --------
@@ -258,4 +287,74 @@ def vjp(
     >>> vjp("logsumexp", [[0.0, 0.0]], [2.0]).tolist()
     [[1.0, 1.0]]
     """
+    if where is not None:
+        return _masked("vjp", name, x, u, axis, temperature, where, empty, params)
+    check_empty(empty)
     return linearize(name, x, axis, temperature=temperature, **params).vjp(u)
+
+
+def _masked(kind: str, name: Any, x: ArrayLike, op: Any, axis: int, temperature: float,
+            where: Any, empty: str, params: dict[str, Any]) -> np.ndarray:  # fmt: skip
+    """:func:`jacobian`, :func:`jvp` or :func:`vjp` under a mask: per group of rows with
+    the same number of kept entries, the derivative of the kept entries alone, scattered."""
+    check_empty(empty)
+    m = differentiable(name)
+    a = as_float_array(x)
+    if a.ndim == 0:
+        return linearize(m, a, axis, temperature=temperature, **params)  # raises
+    ax = normalize_axis(axis, a.ndim)
+    n = a.shape[ax]
+    mask2 = row_mask(where, a.shape, axis)
+    moved = np.moveaxis(a, ax, -1)
+    batch = moved.shape[:-1]
+    a2 = moved.reshape(-1, n)
+    scalar = m.output == "scalar"
+    n_out = 1 if scalar else n
+    gone = empty_rows(mask2, empty)
+    if kind == "jvp":
+        w2 = np.moveaxis(_broadcast(op, a.shape, "v"), ax, -1).reshape(-1, n)
+    elif kind == "vjp":
+        ushape = batch if scalar else moved.shape
+        u = _broadcast(
+            op if scalar else np.moveaxis(_broadcast(op, a.shape, "u"), ax, -1), ushape, "u"
+        )
+        w2 = u.reshape(-1, 1 if scalar else n)
+    shape = (
+        (a2.shape[0], n_out, n)
+        if kind == "jacobian"
+        else (a2.shape[0], n_out if kind == "jvp" else n)
+    )
+    out = np.zeros(shape, dtype=a.dtype)
+    for rows, cols in groups(mask2):
+        d = linearize(m, a2[rows[:, None], cols], -1, temperature=temperature, **params)
+        if kind == "jacobian":
+            J = d.jacobian()
+            if scalar:
+                out[rows[:, None], 0, cols] = J[:, 0, :]
+            else:
+                out[rows[:, None, None], cols[:, :, None], cols[:, None, :]] = J
+        elif kind == "jvp":
+            r = d.jvp(w2[rows[:, None], cols])
+            if scalar:
+                out[rows, 0] = r
+            else:
+                out[rows[:, None], cols] = r
+        else:
+            out[rows[:, None], cols] = d.vjp(w2[rows, 0] if scalar else w2[rows[:, None], cols])
+    if gone.size and empty == "nan":
+        out[gone] = np.nan
+    if kind == "jacobian":
+        return out.reshape(*batch, n_out, n)
+    if kind == "jvp" and scalar:
+        return out.reshape(batch)
+    return np.moveaxis(out.reshape(*batch, n), -1, ax)
+
+
+def _broadcast(v: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    arr = np.asarray(v)
+    try:
+        return np.broadcast_to(arr, shape)
+    except ValueError:
+        raise SoftmaxInputError(
+            f"{what} of shape {arr.shape} does not broadcast to shape {shape}"
+        ) from None

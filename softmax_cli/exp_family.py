@@ -10,6 +10,10 @@ Accurate by construction, at little cost:
    ``log1p`` of that sum instead of ``log`` of a sum near 1;
 4. float16 and float32 inputs are computed in float64 and rounded once.
 
+Every function here takes ``where=`` (a boolean mask: ``False`` entries take no
+part, probability 0) and ``empty=`` (what a vector with nothing kept maps to:
+``"zero"``, ``"nan"`` or ``"raise"``); see :mod:`softmax_cli._masks`.
+
 Special values, for every function here: a vector holding ``nan`` maps to
 ``nan``. When the row maximum is infinite (some ``+inf``, or every entry
 ``-inf``) the entries equal to it share the mass equally, which is the limit
@@ -29,6 +33,7 @@ from numpy.typing import ArrayLike
 
 from . import _expkernel
 from ._arrays import check_temperature, to_last_axis, working_dtype
+from ._masks import ELEMENTWISE, LOG_VECTOR, SCALAR, VECTOR, maskable
 from .errors import SoftmaxInputError
 
 # The teaching twins' old import path (they live in :mod:`softmax_cli.naive`).
@@ -57,6 +62,7 @@ def _through_kernel(x: ArrayLike, axis: int, temperature: float, mode: str) -> n
     return restore(out.reshape(a.shape))
 
 
+@maskable(VECTOR)
 def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """Softmax ``exp(x/τ) / Σ exp(x/τ)`` along ``axis``, accurate to a few ULP.
 
@@ -68,6 +74,11 @@ def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
         The axis holding each vector (default: the last).
     temperature : float, optional
         ``τ > 0``; the logits are divided by it (default 1).
+    where : array_like of bool, optional
+        Entries that take part, broadcast against ``x``; a ``False`` entry gets
+        probability 0 and the rest the softmax of the kept entries alone.
+    empty : {"zero", "nan", "raise"}, optional
+        A vector with nothing kept: zeros (default), ``nan``, or an error.
 
     Returns
     -------
@@ -89,10 +100,13 @@ def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     array([0.5, 0. , 0.5])
     >>> softmax([1, 2], temperature=0.5).round(6)
     array([0.119203, 0.880797])
+    >>> softmax([1.0, 2.0, 3.0], where=[True, False, True]).round(6)
+    array([0.119203, 0.      , 0.880797])
     """
     return _through_kernel(x, axis, temperature, _expkernel.SOFTMAX)
 
 
+@maskable(LOG_VECTOR)
 def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """Logarithm of :func:`softmax`, computed as ``x/τ − LSE(x/τ)`` with ``log1p``.
 
@@ -107,6 +121,10 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
         The axis holding each vector (default: the last).
     temperature : float, optional
         ``τ > 0`` (default 1).
+    where : array_like of bool, optional
+        Entries that take part; a ``False`` entry gets ``-inf``.
+    empty : {"zero", "nan", "raise"}, optional
+        A vector with nothing kept: ``-inf`` (default, log 0), ``nan``, or an error.
 
     Returns
     -------
@@ -123,6 +141,7 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
     return _through_kernel(x, axis, temperature, _expkernel.LOG_SOFTMAX)
 
 
+@maskable(SCALAR, operands=("b",))
 def logsumexp(
     x: ArrayLike,
     axis: int = -1,
@@ -147,6 +166,11 @@ def logsumexp(
     temperature : float, optional
         ``τ > 0``; returns ``τ·log Σ b_j exp(x_j/τ)``, which tends to
         ``max x`` as ``τ → 0`` (default 1).
+    where : array_like of bool, optional
+        Entries that take part (``b`` is masked with ``x``).
+    empty : {"zero", "nan", "raise"}, optional
+        A vector with nothing kept: ``-inf`` (default, the log of an empty
+        sum), ``nan``, or an error.
 
     Returns
     -------
@@ -183,6 +207,7 @@ def logsumexp(
     return restore(out.reshape((*a.shape[:-1], 1)), keepdims=keepdims)
 
 
+@maskable(SCALAR, empty_value=0.0)
 def soft_max(
     x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
 ) -> np.ndarray:
@@ -203,6 +228,7 @@ def soft_max(
     return restore(out, keepdims=keepdims)
 
 
+@maskable(ELEMENTWISE)
 def sigmoid(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """The logistic function ``1 / (1 + exp(-x/τ))``, elementwise; ``softmax([z, 0])[0]``.
 
@@ -225,6 +251,7 @@ def sigmoid(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     return out.reshape(np.shape(x)) if np.ndim(x) == 0 else out
 
 
+@maskable(VECTOR)
 def hardmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """One-hot of the argmax; tied maxima share the mass equally (the ``τ → 0`` limit).
 

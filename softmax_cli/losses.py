@@ -46,6 +46,8 @@ Examples
 >>> loss, grad = sparsemax_loss([1.0, 2.0, 2.5], 2)
 >>> float(loss), grad.tolist()
 (0.0625, [0.0, 0.25, -0.25])
+
+Every loss takes ``where=`` and ``empty=`` (:func:`softmax_cli._masks.masked_loss`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from numpy.typing import ArrayLike
 
 from . import exp_family, sparse
 from ._arrays import check_temperature, to_last_axis
+from ._masks import masked_loss
 from .errors import SoftmaxInputError
 from .floats import two_prod, two_sum
 from .params import check_alpha
@@ -173,6 +176,7 @@ def _vector_out(g: np.ndarray, restore) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+@masked_loss(check_targets)
 def cross_entropy(
     x: ArrayLike,
     target: Any,
@@ -345,6 +349,7 @@ def _twin_at_target(twin, x: ArrayLike, target: Any, axis: int, temperature: flo
     return np.take_along_axis(out, t[..., None], axis=-1)[..., 0]
 
 
+@masked_loss(check_targets)
 def neg_prob(
     x: ArrayLike, target: Any, axis: int = -1, *, temperature: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -385,6 +390,7 @@ def _lse_double(h: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return m + np.log1p(rest), e / (1 + rest)
 
 
+@masked_loss(check_targets)
 def am_softmax(
     cosines: ArrayLike,
     target: Any,
@@ -519,6 +525,7 @@ def _fenchel_young(
     return np.where(nan, np.nan, loss), _minus_onehot(p, t)
 
 
+@masked_loss(check_targets)
 def sparsemax_loss(
     x: ArrayLike, target: Any, axis: int = -1, *, temperature: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -546,6 +553,7 @@ def sparsemax_loss(
     return _scalar_out(loss, dt), _vector_out(g, restore)
 
 
+@masked_loss(check_targets)
 def entmax_loss(
     x: ArrayLike,
     target: Any,

@@ -131,10 +131,27 @@ class Mapping:
         return _validate(self.name, self.params, given)
 
     def __call__(
-        self, x: Any, *, axis: int = -1, temperature: float = 1.0, **kw: Any
+        self,
+        x: Any,
+        *,
+        axis: int = -1,
+        temperature: float = 1.0,
+        where: Any = None,
+        empty: str = "zero",
+        **kw: Any,
     ) -> np.ndarray:
-        """Run the library function with validated parameters."""
-        return self.func(x, axis=axis, temperature=temperature, **self.validate(kw))
+        """Run the library function with validated parameters (and a mask, if it takes one)."""
+        params = self.validate(kw)
+        if where is None and empty == "zero":
+            return self.func(x, axis=axis, temperature=temperature, **params)
+        if not self.masks:
+            raise SoftmaxInputError(f"{self.name} takes no mask (where=)", param="where")
+        return self.func(x, axis=axis, temperature=temperature, where=where, empty=empty, **params)
+
+    @property
+    def masks(self) -> bool:
+        """Whether the library function takes ``where=`` and ``empty=`` (every built-in does)."""
+        return hasattr(self.func, "__maskable__")
 
     def implementations(self) -> dict[str, Callable[..., Any]]:
         """``naive``, ``shifted`` (those present) and ``accurate``, in that order."""

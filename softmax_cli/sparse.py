@@ -36,6 +36,10 @@ equal to it share the mass equally, which is the limit of the finite case:
 Accuracy: against the mpmath twins in :mod:`softmax_cli.oracle.sparse` the
 absolute error is below 4 ULP of 1.0 of the output dtype (tests check it for
 float16, float32, float64 and longdouble).
+
+Every mapping here takes ``where=`` (a boolean mask; ``False`` entries take no part)
+and ``empty=`` (a vector with nothing kept: ``"zero"``, ``"nan"`` or ``"raise"``); see
+:mod:`softmax_cli._masks`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import check_temperature, to_last_axis
+from ._masks import VECTOR, maskable
 from ._sparsekernel import (
     assemble,
     candidates,
@@ -71,6 +76,7 @@ _DENSE = 0.15
 _FIRST_WIDTH = 32
 
 
+@maskable(VECTOR)
 def sparsemax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """Sparsemax: the Euclidean projection of ``x/τ`` onto the probability simplex.
 
@@ -141,6 +147,7 @@ def sparsemax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.n
     return restore(assemble(rows, cand, p).reshape(a.shape))
 
 
+@maskable(VECTOR)
 def entmax15(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """1.5-entmax, exactly: ``p = relu(x/(2τ) − λ)²`` with ``Σ p = 1``.
 
@@ -211,6 +218,7 @@ def entmax15(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nd
     return restore(assemble(rows, cand, p).reshape(a.shape))
 
 
+@maskable(VECTOR)
 def entmax_bisect(
     x: ArrayLike,
     alpha: float = 1.5,
@@ -309,6 +317,7 @@ def entmax_bisect(
     return restore(assemble(rows, cand, p).reshape(a.shape))
 
 
+@maskable(VECTOR)
 def sparse_softmax(
     x: ArrayLike,
     axis: int = -1,

@@ -24,6 +24,10 @@ How each one stays accurate:
 Special values. A vector holding ``nan`` maps to ``nan``. Otherwise, when an
 entry is infinite the result is the limit as those entries go to infinity at
 equal speed; each function's docstring states which entries win.
+
+Every mapping here takes ``where=`` (a boolean mask; ``False`` entries take no part)
+and ``empty=`` (a vector with nothing kept: ``"zero"``, ``"nan"`` or ``"raise"``); see
+:mod:`softmax_cli._masks`.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import check_temperature, to_last_axis
+from ._masks import VECTOR, maskable
 from ._perturbquad import ndtr as _ndtr  # noqa: F401  (Φ, reached here by the tests)
 from ._perturbquad import perturbmax_normal
 from .errors import SoftmaxInputError
@@ -157,6 +162,7 @@ def _inverse_factorials(order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return hi, lo, g, log2f
 
 
+@maskable(VECTOR, fill=None)
 def taylor_softmax(
     x: ArrayLike, axis: int = -1, *, order: int = 2, temperature: float = 1.0
 ) -> np.ndarray:
@@ -263,6 +269,7 @@ def taylor_softmax(
     return restore(p)
 
 
+@maskable(VECTOR)
 def sigsoftmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
     """sigsoftmax: ``p_i ∝ exp(z_i)·σ(z_i)`` with ``z = x/τ`` (Kanai et al. 2018).
 
@@ -330,6 +337,7 @@ def sigsoftmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.
     return restore(p)
 
 
+@maskable(VECTOR)
 def perturbmax(
     x: ArrayLike, axis: int = -1, *, noise: str = "normal", temperature: float = 1.0
 ) -> np.ndarray:
@@ -437,6 +445,7 @@ def gumbel_noise(
     return -np.log(-np.log(u))
 
 
+@maskable(VECTOR)
 def gumbel_softmax(
     x: ArrayLike, axis: int = -1, *, seed: int | None = None, temperature: float = 1.0
 ) -> np.ndarray:
