@@ -4,11 +4,14 @@ Needs torch and transformers (``pip install torch==2.13.0 transformers``). Runs
 each Hugging Face LogitsProcessor and our :func:`softmax_cli.sampling.process`
 with the ``hf`` preset rules on random and adversarial float32 rows (ties at the
 k-th logit, cumulative mass landing exactly on p, ``-inf``, all-equal rows,
-min-p at the boundary, temperature near 0), and reports per processor: rows
-whose kept set differs, and the largest probability difference on the kept set
-in ULPs of float32 at 1. ``--golden`` prints rows for tests/test_sample.py.
+min-p at the boundary, temperature near 0, one finite logit), and reports per
+processor and for the hf preset: rows whose kept set differs, how far from the
+threshold (float32 ulps) the differing tokens' exact test lies, and on the rows
+that agree our probabilities against Hugging Face's own (``torch.softmax`` of its
+processed scores, float32 ulps of theirs) and against the mpmath oracle (ulps of
+ours). ``--golden`` prints kept masks for tests/test_sample.py.
 
-    python benchmarks/peer_hf.py [--rows 2000] [--golden]
+    python benchmarks/peer_hf.py [--rows 3000] [--golden] [--no-speed]
 """
 
 from __future__ import annotations
@@ -21,8 +24,7 @@ import torch
 import transformers
 from transformers.generation import logits_process as lp
 
-from softmax_cli.processors import softmax_rows
-from softmax_cli.sampling import plan, process
+from softmax_cli.sampling import distribution, plan, process
 
 CASES = [
     ("top_k", {"top_k": 3}, lambda: lp.TopKLogitsWarper(3)),
@@ -31,10 +33,12 @@ CASES = [
     ("top_p", {"top_p": 0.9}, lambda: lp.TopPLogitsWarper(0.9)),
     ("min_p", {"min_p": 0.1}, lambda: lp.MinPLogitsWarper(0.1)),
     ("min_p", {"min_p": 0.5}, lambda: lp.MinPLogitsWarper(0.5)),
+    ("min_p", {"min_p": 0.05}, lambda: lp.MinPLogitsWarper(0.05)),
     ("typical_p", {"typical_p": 0.7}, lambda: lp.TypicalLogitsWarper(0.7)),
     ("epsilon", {"epsilon_cutoff": 0.05}, lambda: lp.EpsilonLogitsWarper(0.05)),
     ("eta", {"eta_cutoff": 0.05}, lambda: lp.EtaLogitsWarper(0.05)),
     ("temperature", {"temperature": 0.01}, lambda: lp.TemperatureLogitsWarper(0.01)),
+    ("temperature", {"temperature": 0.001}, lambda: lp.TemperatureLogitsWarper(0.001)),
     (
         "preset hf",
         {"temperature": 0.7, "top_k": 20, "top_p": 0.9, "min_p": 0.05},
@@ -55,10 +59,10 @@ def rows(n: int, v: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
-        kind = i % 6
+        kind = i % 7
         if kind == 0:
             r = rng.normal(0, 3, v)
-        elif kind == 1:  # ties everywhere: few distinct values
+        elif kind == 1:  # ties everywhere (at the k-th logit too): few distinct values
             r = rng.integers(0, 4, v).astype(float)
         elif kind == 2:  # all equal: mass lands exactly on p for p = j/v
             r = np.full(v, rng.normal())
@@ -68,47 +72,97 @@ def rows(n: int, v: int, seed: int = 0) -> np.ndarray:
             r[rng.integers(v)] = 0.0
         elif kind == 4:  # powers of two probabilities: exact cumulative sums
             r = -np.log(2.0) * rng.integers(1, 6, v)
-        else:  # min-p boundary: logits exactly log(min_p) below the max
-            r = rng.choice([0.0, np.log(0.1), np.log(0.5), -5.0], v)
+        elif kind == 5:  # min-p boundary: logits exactly log(min_p) below the max
+            r = rng.choice([0.0, np.log(0.1), np.log(0.5), np.log(0.05), -5.0], v)
+        else:  # one finite logit, the rest removed
+            r = np.full(v, -np.inf)
+            r[rng.integers(v)] = rng.normal()
         out.append(r)
     return np.array(out, dtype=np.float32)
 
 
-def compare(x: np.ndarray) -> list[tuple[str, int, float]]:
+def _margin(given: dict, x: np.ndarray, flipped: np.ndarray) -> float:
+    """How far (float32 ulps of the threshold) the flipped tokens' exact test lies from it."""
+    d = x.astype(np.float64) - x.max()
+    if set(given) == {"min_p"}:
+        m = given["min_p"]
+        return float(np.max(np.abs(np.exp(d[flipped]) - m)) / np.spacing(np.float32(m)))
+    if set(given) == {"top_p"}:
+        p = np.exp(d) / np.exp(d).sum()
+        order = np.argsort(x, kind="stable")
+        cum = np.empty_like(p)
+        cum[order] = np.cumsum(p[order])
+        t = 1 - given["top_p"]
+        return float(np.max(np.abs(cum[flipped] - t)) / np.spacing(np.float32(t)))
+    return float("nan")
+
+
+def _oracle_ulps(probs: np.ndarray, logits: np.ndarray) -> float:
+    """Largest error of ``probs`` against the mpmath softmax of ``logits``, in their ulps."""
+    import mpmath
+
+    from softmax_cli.oracle import to_mpf, ulp_error
+    from softmax_cli.oracle.exp_family import softmax as exact_softmax
+
+    worst = 0.0
+    with mpmath.workdps(40):
+        for pr, lg in zip(probs, logits, strict=True):
+            keep = np.isfinite(lg)
+            exact = exact_softmax([to_mpf(v) for v in lg[keep]])
+            worst = max(worst, float(ulp_error(pr[keep], np.array(exact, dtype=object)).max()))
+    return worst
+
+
+def compare(x: np.ndarray, oracle_rows: int = 300) -> list[tuple]:
+    """Per case: rows whose kept set differs, the widest such margin, and probability ulps.
+
+    Probabilities: ours (:func:`sampling.distribution` of our processed logits)
+    against Hugging Face's own (``torch.softmax`` of its processed scores, float32),
+    in float32 ulps of theirs, and against the mpmath oracle in ulps of ours.
+    """
     report = []
     for name, given, make in CASES:
         steps = plan("hf", given=given) if name == "preset hf" else plan(None, given=given)
         ours, _ = process(x, steps)
-        theirs = make()(torch.zeros((x.shape[0], 1), dtype=torch.long), torch.from_numpy(x.copy()))
+        xt = torch.from_numpy(x.copy())
+        theirs = make()(torch.zeros((x.shape[0], 1), dtype=torch.long), xt)
+        hf_probs = torch.softmax(theirs, dim=-1).numpy()
         theirs = theirs.numpy()
-        differ = int((np.isfinite(ours) != np.isfinite(theirs)).any(axis=-1).sum())
-        po, pt = softmax_rows(ours), softmax_rows(theirs)
-        same = (np.isfinite(ours) == np.isfinite(theirs)).all(axis=-1)
-        ulp = (
-            float(np.abs(po[same] - pt[same]).max() / np.finfo(np.float32).eps) if same.any() else 0
-        )
-        report.append((f"{name} {given}", differ, ulp))
+        flip = np.isfinite(ours) != np.isfinite(theirs)
+        bad = np.flatnonzero(flip.any(axis=-1))
+        margin = max((_margin(given, x[r], flip[r]) for r in bad), default=0.0)
+        same = ~flip.any(axis=-1)
+        probs, _ = distribution(ours[same])
+        vs_hf = np.abs(probs - hf_probs[same]) / np.spacing(hf_probs[same].astype(np.float32))
+        vs_oracle = _oracle_ulps(probs[:oracle_rows], ours[same][:oracle_rows])
+        report.append((f"{name} {given}", len(bad), margin, float(vs_hf.max()), vs_oracle))
     return report
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=2000)
+    ap.add_argument("--rows", type=int, default=3000)
     ap.add_argument("--width", type=int, default=12)
     ap.add_argument("--golden", action="store_true")
+    ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
-    print(f"transformers {transformers.__version__}, torch {torch.__version__}")
+    cpu = torch.backends.cpu.get_cpu_capability()
+    print(f"transformers {transformers.__version__}, torch {torch.__version__} ({cpu}); "
+          f"{args.rows} rows of {args.width}")  # fmt: skip
     x = rows(args.rows, args.width)
-    print(f"{'case':60} {'rows differ':>12} {'max |Δp| (ulp)':>15}")
-    for case, differ, ulp in compare(x):
-        print(f"{case:60} {differ:>12} {ulp:>15.2f}")
+    print(f"{'case':58} {'rows differ':>11} {'margin':>7} {'p vs HF':>8} {'p vs oracle':>11}")
+    for case, differ, margin, vs_hf, vs_oracle in compare(x):
+        print(f"{case:58} {differ:>11} {margin:>7.2f} {vs_hf:>8.2f} {vs_oracle:>11.2f}")
+    print("margin: widest distance of a differing token's exact test from the threshold,")
+    print("in float32 ulps of it; p vs HF: float32 ulps of HF's; p vs oracle: ulps of ours")
     if args.golden:
         np.set_printoptions(precision=9, floatmode="unique")
-        g = rows(12, 6, seed=7)
+        g = rows(14, 6, seed=7)
         for name, given, make in CASES:
-            t = make()(torch.zeros((12, 1), dtype=torch.long), torch.from_numpy(g.copy())).numpy()
+            t = make()(torch.zeros((14, 1), dtype=torch.long), torch.from_numpy(g.copy())).numpy()
             print(name, given, np.isfinite(t).astype(int).tolist())
-    speed()
+    if not args.no_speed:
+        speed()
 
 
 def speed(reps: int = 5) -> None:

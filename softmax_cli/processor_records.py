@@ -133,7 +133,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "keep p_i ≥ min_p · max p",
         (_param("min_p", float, "fraction in [0, 1] of the top probability", P.check_min_p),),
         aliases=("min-p",),
-        rules=("prob", "logit"),
+        rules=("prob", "logit", "exact"),
         min_keep=True,
     ),
     Processor(

@@ -59,6 +59,7 @@ __all__ = [
     "min_p",
     "penalties",
     "repetition_penalty",
+    "server_probs",
     "softmax_rows",
     "temperature",
     "top_k",
@@ -201,6 +202,39 @@ def softmax_rows(a: np.ndarray) -> np.ndarray:
     return e / np.where(s > 0, s, 1)
 
 
+def server_probs(a: np.ndarray) -> np.ndarray:
+    """Softmax per row in ``a``'s dtype in the order torch's CPU kernel computes it.
+
+    ``e = exp(x − max)`` (rounded once to the dtype), ``s = Σ e``, then ``e · (1/s)``
+    (torch ``_vec_softmax_lastdim`` multiplies by the reciprocal; dividing by ``s``
+    rounds differently on about one value in ten). Hugging Face's thresholds are
+    tested on these float32 values; only the kept set is decided with them. torch's
+    own ``exp`` and summation order are not reproduced bit for bit (they depend on
+    its build and CPU), so a value within a rounding or two of a threshold can
+    still go the other way (see ``min_p(rule="exact")``).
+
+    Examples
+    --------
+    >>> server_probs(np.array([[0.0, -np.inf, 0.0]], dtype=np.float32)).tolist()
+    [[0.5, 0.0, 0.5]]
+    """
+    m = np.max(a, axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    d = a - m
+    if a.dtype != np.float32:
+        e = np.exp(d)
+    else:  # rounded once from float64 (numpy's float32 exp is off by an ulp on 1 in 3)
+        fin = np.isfinite(d)
+        if fin.mean() > 0.25:
+            e = np.exp(d.astype(np.float64)).astype(a.dtype)
+        else:  # after a top-k: the exps of the few kept tokens only
+            e = np.zeros_like(d)
+            e[fin] = np.exp(d[fin].astype(np.float64))
+    s = e.sum(axis=-1, keepdims=True)
+    one = a.dtype.type(1)
+    return e * (one / np.where(s > 0, s, one))
+
+
 def _entropy(p: np.ndarray) -> np.ndarray:
     """``−Σ p log p`` per row, 0·log 0 = 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -273,8 +307,12 @@ def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "h
         last = np.where(hit.any(axis=-1), hit.argmax(axis=-1), n - 1)
         remove_sorted = np.arange(n)[None, :] > last[:, None]
     else:
+        # TopPLogitsWarper: ascending sort, float32 softmax, a cumsum that torch's CPU
+        # kernel accumulates in float64 and rounds to float32 at each token, `<= 1 - p`
+        # with 1 - p in Python's float64, then rounded to float32 by the comparison
         order = np.argsort(a, axis=-1, kind="stable")
-        cum = np.cumsum(softmax_rows(np.take_along_axis(a, order, axis=-1)), axis=-1)
+        probs = server_probs(np.take_along_axis(a, order, axis=-1))
+        cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
         remove_sorted = cum <= a.dtype.type(1 - p)
         remove_sorted[:, n - min(keep, n) :] = False
     remove = np.empty_like(remove_sorted)
@@ -283,12 +321,22 @@ def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "h
 
 
 def min_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "prob") -> np.ndarray:
-    """Keep tokens with probability ≥ ``p`` × the top token's (``rule``: ``prob`` or ``logit``).
+    """Keep tokens with probability ≥ ``p`` × the top token's.
+
+    ``rule``: ``prob`` tests Hugging Face's float32 values, in its order
+    (:func:`server_probs`, then ``probs < fl(p) · max probs``); ``exact`` decides in
+    exact arithmetic, ``exp(x_i − max x) < p`` (float64, from the float32 logits
+    exactly); ``logit``: llama.cpp's ``x_i < max x + log p``. ``prob`` and ``exact``
+    differ only on tokens within float32 rounding of the threshold: there Hugging
+    Face may keep a token whose exact probability is just below it.
 
     Examples
     --------
     >>> min_p([0.0, -1.0, -3.0], 0.2).tolist()   # e^-3 < 0.2 ≤ e^-1
     [0.0, -1.0, -inf]
+    >>> x = np.array([0.0, np.log(0.1), -1.0], dtype=np.float32)  # p_1 = 0.0999999968 p_0
+    >>> min_p(x, 0.1)[1], min_p(x, 0.1, rule="exact")[1]   # HF keeps it (transformers 5.24)
+    (np.float32(-2.3025851), np.float32(-inf))
     """
     p = check_min_p(p)
     keep = _first_k(_rows(x), check_min_keep(min_tokens_to_keep))
@@ -298,7 +346,10 @@ def min_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "p
             return _back(a, x)
         cut = a.max(axis=-1, keepdims=True) + a.dtype.type(math.log(p))
         return _back(_drop(a, (a < cut) & ~keep), x)
-    probs = softmax_rows(a)
+    if rule == "exact":
+        d = a.astype(np.float64) - a.max(axis=-1, keepdims=True).astype(np.float64)
+        return _back(_drop(a, (np.exp(d) < p) & ~keep), x)
+    probs = server_probs(a)
     remove = probs < a.dtype.type(p) * probs.max(axis=-1, keepdims=True)
     return _back(_drop(a, remove & ~keep), x)
 
@@ -339,7 +390,7 @@ def epsilon_cutoff(x: ArrayLike, epsilon: float, *, min_tokens_to_keep: int = 1)
     eps = check_unit("epsilon_cutoff", closed=False)(epsilon)
     a = _rows(x)
     keep = _kept_by_value(a, check_min_keep(min_tokens_to_keep))
-    return _back(_drop(a, (softmax_rows(a) < a.dtype.type(eps)) & ~keep), x)
+    return _back(_drop(a, (server_probs(a) < a.dtype.type(eps)) & ~keep), x)
 
 
 def eta_cutoff(x: ArrayLike, eta: float, *, min_tokens_to_keep: int = 1) -> np.ndarray:
@@ -347,7 +398,7 @@ def eta_cutoff(x: ArrayLike, eta: float, *, min_tokens_to_keep: int = 1) -> np.n
     eta = check_unit("eta_cutoff", closed=False)(eta)
     a = _rows(x)
     keep = _kept_by_value(a, check_min_keep(min_tokens_to_keep))
-    probs = softmax_rows(a)
+    probs = server_probs(a)
     e = a.dtype.type(eta)
     cut = np.minimum(e, np.sqrt(e) * np.exp(-_entropy(probs)))
     return _back(_drop(a, (probs < cut) & ~keep), x)

@@ -417,3 +417,59 @@ def test_processor_records_are_in_the_registry():
         "temperature", "top_k", "top_p", "min_p", "typical_p", "top_n_sigma", "epsilon_cutoff",
         "eta_cutoff", "logit_bias", "repetition_penalty", "presence_penalty", "frequency_penalty",
     }  # fmt: skip
+
+
+# Min-p at the boundary: a logit exactly fl32(log 0.1) below the top, so its exact
+# probability is 0.0999999968 x the top's, just under min_p = 0.1. Hugging Face tests its
+# float32 values (softmax as e * (1/sum), then `probs < min_p * max`) and keeps it on row 2.
+# Golden kept masks from transformers 5.24.0, torch 2.13.0 CPU (AVX512), by hand:
+#
+#     import numpy as np, torch
+#     from transformers.generation import logits_process as lp
+#     a = np.float32(np.log(0.1))
+#     X = np.array([[0, a, -1, -1, -1], [0, a, -1, -np.inf, -np.inf],
+#                   [0, a, -np.inf, -np.inf, -np.inf], [0, 0, a, a, a], [0, 0, a, -1, -1]],
+#                  dtype=np.float32)
+#     out = lp.MinPLogitsWarper(0.1)(torch.zeros((5, 1), dtype=torch.long), torch.from_numpy(X))
+#     print(np.isfinite(out.numpy()).astype(int).tolist())
+_A = np.float32(np.log(0.1))
+MIN_P_EDGE = np.array([
+    [0, _A, -1, -1, -1], [0, _A, -1, -np.inf, -np.inf], [0, _A, -np.inf, -np.inf, -np.inf],
+    [0, 0, _A, _A, _A], [0, 0, _A, -1, -1],
+], dtype=np.float32)  # fmt: skip
+MIN_P_EDGE_HF = [
+    [1, 0, 1, 1, 1],
+    [1, 1, 1, 0, 0],
+    [1, 0, 0, 0, 0],
+    [1, 1, 0, 0, 0],
+    [1, 1, 0, 1, 1],
+]
+
+
+def test_min_p_at_the_boundary_keeps_what_hugging_face_keeps():
+    out, _ = sampling.process(MIN_P_EDGE, sampling.plan(None, given={"min_p": 0.1}))
+    assert np.isfinite(out).astype(int).tolist() == MIN_P_EDGE_HF
+
+
+def test_min_p_exact_rule_removes_a_token_just_under_the_threshold():
+    # exp(fl32(log 0.1)) < 0.1 exactly: the exact rule removes token 1 on every row where
+    # the top is 0 and token 1 is fl32(log 0.1); only row 2 differs from Hugging Face
+    exact = np.isfinite(processors.min_p(MIN_P_EDGE, 0.1, rule="exact")).astype(int).tolist()
+    assert np.exp(np.float64(_A)) < 0.1
+    assert [r for r in range(5) if exact[r] != MIN_P_EDGE_HF[r]] == [1]
+    assert exact[1][1] == 0 and MIN_P_EDGE_HF[1][1] == 1
+
+
+@pytest.mark.parametrize(
+    ("n", "q", "p", "removed"), [(1000, 1e-4, 0.95, 550), (5000, 3e-5, 0.9, 3833)]
+)
+def test_top_p_long_runs_of_equal_tokens_cut_where_hugging_face_cuts(n, q, p, removed):
+    # n equal small tokens and one large: the cut falls inside the run, where the running
+    # sum decides. torch's CPU cumsum accumulates float32 in float64 (acc_type) and rounds
+    # each partial sum once. Golden counts, transformers 5.24.0 / torch 2.13.0 CPU, by hand:
+    #     x = np.log(np.r_[np.full(n, q), 1.0]).astype(np.float32)
+    #     out = lp.TopPLogitsWarper(p)(torch.zeros((1, 1), dtype=torch.long),
+    #                                  torch.from_numpy(x[None].copy()))
+    #     print(int(torch.isinf(out).sum()))
+    x = np.log(np.r_[np.full(n, q), 1.0]).astype(np.float32)
+    assert int(np.isinf(processors.top_p(x, p)).sum()) == removed
