@@ -52,13 +52,13 @@ only τ, for `softmax compute --temperature`.
 
 Examples:
 
-  softmax calibrate --input val.csv --label-column label
+  softmax calibrate --input examples/val.csv --label-column label --id-column id
 
-  softmax calibrate --fit val.csv --apply test.csv --label-column label --bins 10
+  softmax calibrate --fit examples/val.csv --apply examples/test.csv -y label --id-column id
 
-  tau=$(softmax calibrate -q --input val.csv --label-column label)
+  tau=$(softmax calibrate -q --input examples/val.csv -y label --id-column id)
 
-  softmax compute --input test.csv --temperature "$tau"
+  softmax compute --input examples/logits.csv --id-column id --temperature "$tau"
 """
 
 LabelColumnOpt = Annotated[
