@@ -223,14 +223,7 @@ def maskable(
             bound.arguments["where"] = where
             return _masked_map(fn, bound, output, fill, empty, empty_value, operands)
 
-        extra = [
-            inspect.Parameter("where", inspect.Parameter.KEYWORD_ONLY, default=None),
-            inspect.Parameter("empty", inspect.Parameter.KEYWORD_ONLY, default="zero"),
-        ]
-        params = list(sig.parameters.values())
-        tail = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
-        head = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
-        masked.__signature__ = sig.replace(parameters=[*head, *extra, *tail])  # type: ignore[attr-defined]
+        _show_where(masked, sig)
         masked.__maskable__ = output  # type: ignore[attr-defined]
         return masked
 
@@ -294,11 +287,19 @@ def masked_loss(check_targets: Callable) -> Callable[[Callable], Callable]:
             g = np.moveaxis(grad.reshape(moved.shape), -1, ax)
             return loss.reshape(moved.shape[:-1]), g
 
-        extra = [
-            inspect.Parameter("where", inspect.Parameter.KEYWORD_ONLY, default=None),
-            inspect.Parameter("empty", inspect.Parameter.KEYWORD_ONLY, default="zero"),
-        ]
-        masked.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])  # type: ignore[attr-defined]
+        _show_where(masked, sig)
         return masked
 
     return wrap
+
+
+def _show_where(masked: Callable, sig: inspect.Signature) -> None:
+    """``masked``'s signature: ``sig`` with ``where=None, empty="zero"`` before any ``**kw``."""
+    extra = [
+        inspect.Parameter("where", inspect.Parameter.KEYWORD_ONLY, default=None),
+        inspect.Parameter("empty", inspect.Parameter.KEYWORD_ONLY, default="zero"),
+    ]
+    params = list(sig.parameters.values())
+    tail = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+    head = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    masked.__signature__ = sig.replace(parameters=[*head, *extra, *tail])  # type: ignore[attr-defined]
