@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _startup  # noqa: F401  (first: Ctrl-C during the imports below exits quietly)
 from . import naive as naive
 from . import registry as registry
 from .derivatives import jacobian, jvp, vjp

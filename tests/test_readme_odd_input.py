@@ -49,6 +49,7 @@ class Case:
     stdout: str | None = None  # compute's exact output, for accepted inputs
     shell: str | None = None  # a shell line instead (stdout and disk cases)
     kind: str = "file"  # "file", "directory" or "unreadable"
+    python: bool = False  # the message is Python's own, printed before softmax runs
 
 
 RECIPES: dict[str, list[Case]] = {
@@ -261,6 +262,30 @@ RECIPES: dict[str, list[Case]] = {
         Case(shell="softmax compute 1 2", code=0, stdout=PAIR),  # see test_hostile's SIGINT test
     ],
     "stdout closed (`>&-`)": [Case(shell="softmax compute 1 2 >&-")],
+    # issue 18 and 21, second pass: time, memory, start-up (see test_linear_time,
+    # test_bounded_memory and test_startup_interrupt for the bounds)
+    'a stray `"` then many lines; a JSON syntax error deep in a 1 MB file': [
+        Case(b'"a,b\n' + b"1,2\n" * 160_000),
+        Case(
+            b"[\n" + b"[1, 2],\n" * 4_000 + b"[1 2],\n" + b"[1, 2],\n" * 40_000 + b"[1, 2]\n]\n",
+            fragment=1,
+            expect="x.csv: line 4002: invalid JSON: Expecting ',' delimiter",
+        ),
+    ],
+    "JSON all on one line, two JSON rows a line, one row over many lines": [
+        Case(b"[[1, 2], [1, 2], [1, 2]]", code=0, stdout=PAIR * 3),
+        Case(b"[\n[1, 2], [1, 2],\n[1, 2], [1, 2]\n]\n", code=0, stdout=PAIR * 4),
+        Case(b"[\n [\n  1,\n  2\n ]\n]\n", code=0, stdout=PAIR),
+    ],
+    "wide JSON rows (70,000 × 100 as JSON lines or one document)": [
+        Case(b"[1, 2]\n" * 70_000, code=0, stdout=PAIR * 70_000),
+    ],
+    "Ctrl-C while the command is still starting (importing)": [
+        Case(shell="softmax compute 1 2", code=0, stdout=PAIR),  # see test_startup_interrupt
+    ],
+    "standard input that is a directory (`softmax compute - < /`)": [
+        Case(shell="softmax compute - < /", python=True),
+    ],
     "stdout that cannot encode a character (`PYTHONIOENCODING=ascii`)": [
         Case(
             shell="printf 'id,a,b\\nr\\xc3\\xbc,1,2\\n' > y.csv; "
@@ -328,6 +353,9 @@ def test_readme_odd_input_row(row, case, cli, tmp_path, monkeypatch):
             assert (run.out, run.err) == (case.stdout, "")
             return
         assert re.search(pattern(fragments[case.fragment]), run.err), run.err
+        if case.python:  # CPython's own words, before any of softmax's code runs
+            assert "Traceback" not in run.err
+            return
         assert run.err.startswith("error: ") and run.err.count("\n") == 1
         return
     if case.kind == "directory":

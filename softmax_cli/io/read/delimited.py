@@ -133,21 +133,33 @@ class _DelimitedParser:
         body = line[:-1] if line.endswith("\n") else line
         if '"' not in body:
             return body.split(self.delim)
-        while True:
-            try:
-                return next(csv.reader([body], delimiter=self.delim, strict=True))
-            except csv.Error as err:
-                if "unexpected end of data" not in str(err):
-                    # stray text after a closing quote: read it leniently, like csv does
-                    return next(csv.reader([body], delimiter=self.delim))
+        # One csv reader over the record's lines: it asks for the next line only while a
+        # quoted field is open, so a stray quote costs one pass, not one re-parse per line.
+        taken = [line]
+        ended = False
+
+        def record_lines() -> Iterator[str]:
+            nonlocal ended
+            yield line
+            while True:
                 nxt = more()
                 if nxt is None:
-                    raise InputError(
-                        "a quoted field is never closed; add the closing '\"'",
-                        source=self.name,
-                        line=number,
-                    ) from None
-                body = body + "\n" + (nxt[:-1] if nxt.endswith("\n") else nxt)
+                    ended = True
+                    return
+                taken.append(nxt)
+                yield nxt
+
+        try:
+            return next(csv.reader(record_lines(), delimiter=self.delim, strict=True))
+        except csv.Error as err:
+            if ended and "unexpected end of data" in str(err):
+                raise InputError(
+                    "a quoted field is never closed; add the closing '\"'",
+                    source=self.name,
+                    line=number,
+                ) from None
+        # stray text after a closing quote: read the same lines leniently, like csv does
+        return next(csv.reader(taken, delimiter=self.delim))
 
     # -- chunks ------------------------------------------------------------------------
 

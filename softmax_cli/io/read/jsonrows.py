@@ -31,6 +31,17 @@ from .numbers import _cast_checked
 from .records import Batch, _layout_of
 from .sniff import _data_indices, _id_is_name, _looks_like_header, _resolve_id
 
+#: Text per chunk of JSON lines, and values per batch: memory stays flat however wide
+#: the rows are (a decoded value costs ~30 bytes as a Python float, ~100 while converted).
+_CHUNK_CHARS = 1 << 20
+_CHUNK_VALUES = 1 << 16
+_FIRST_CHUNK_ROWS = 256
+
+
+def _size(item: tuple[Any, int, int]) -> int:
+    """How many values a decoded row holds (1 for a stray scalar)."""
+    return len(item[0]) if isinstance(item[0], (list, dict)) else 1
+
 
 class _JsonParser:
     """JSON documents (streamed element by element) and JSON lines."""
@@ -146,10 +157,13 @@ class _JsonParser:
     def _line_rows(self, first: Any, first_no: int) -> Iterator[tuple[Any, int]]:
         """JSON lines: one array or object per line."""
         yield first, first_no
+        n = min(self.chunk_rows, _FIRST_CHUNK_ROWS)
         while True:
-            lines, start, _ = self.src.take_checked(self.chunk_rows)
+            lines, start, text = self.src.take_checked(n)
             if not lines:
                 return
+            # lines by bytes, not by count: the first chunk measures how long they are
+            n = max(1, min(self.chunk_rows, _CHUNK_CHARS * len(lines) // max(len(text), 1)))
             keep = _data_indices(lines)
             if not keep:
                 continue
@@ -222,12 +236,15 @@ class _JsonParser:
         self._pending = []
         row_no = pending[-1][2] if pending else self.row_no
         chunk: list[tuple[Any, int, int]] = list(pending)
+        values = sum(map(_size, chunk))  # a batch holds about _CHUNK_VALUES (one row at least)
         for value, number in self.rows:
             row_no += 1
             chunk.append((value, number, row_no))
-            if len(chunk) >= self.chunk_rows:
+            values += _size(chunk[-1])
+            if len(chunk) >= self.chunk_rows or values >= _CHUNK_VALUES:
                 yield self._convert(chunk)
                 chunk = []
+                values = 0
         if chunk:
             yield self._convert(chunk)
 

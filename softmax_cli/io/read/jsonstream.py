@@ -33,6 +33,8 @@ class _JsonStream:
         self.cpos = 0  # cached position ...
         self.cline = first_no  # ... and its line number
         self.eof = False
+        self.no_bulk_before = 0  # bulk() looked up to here and failed: element by element
+        self.block = _JSON_BLOCK_LINES  # lines per fill; doubles while one element goes on
 
     def line_of(self, pos: int) -> int:
         if pos < self.cpos:
@@ -41,17 +43,24 @@ class _JsonStream:
         self.cpos = pos
         return self.cline
 
-    def fill(self) -> bool:
-        """Append more lines to the buffer (dropping the consumed part); False at EOF."""
+    def fill(self, grow: bool = False) -> bool:
+        """Append more lines to the buffer (dropping the consumed part); False at EOF.
+
+        ``grow``: the element at ``pos`` is still incomplete, so read twice as many lines
+        as last time; an element spread over many lines is then decoded a bounded number
+        of times per byte (linear), not once per block (quadratic).
+        """
         if self.eof:
             return False
-        lines, _, text = self.src.take_checked(_JSON_BLOCK_LINES)
+        self.block = self.block * 2 if grow else _JSON_BLOCK_LINES
+        lines, _, text = self.src.take_checked(self.block)
         if not lines:
             self.eof = True
             return False
         if self.pos > 0:
             self.base = self.line_of(self.pos)
             self.buf = self.buf[self.pos :]
+            self.no_bulk_before = max(0, self.no_bulk_before - self.pos)
             self.pos = 0
             self.cpos, self.cline = 0, self.base
         self.buf += text
@@ -76,8 +85,8 @@ class _JsonStream:
             try:
                 value, end = self.decoder.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as err:
-                incomplete = not self.buf[err.pos :].strip()
-                if incomplete and self.fill():
+                incomplete = _WS_RE.match(self.buf, err.pos).end() >= len(self.buf)
+                if incomplete and self.fill(grow=True):
                     continue
                 raise self.error(
                     f"invalid JSON: {err.msg} (column {err.colno}); check the syntax there",
@@ -92,11 +101,16 @@ class _JsonStream:
         """Many elements at once when each sits on its own line followed by a comma.
 
         That is the writer's layout; anything else returns None (element by element).
+        A stretch that fails is not tried again (``no_bulk_before``): each byte is looked
+        at by bulk() once, so a long line or an error in the block stays linear.
         """
         start = self.pos
+        if start < self.no_bulk_before:
+            return None
         if start and self.buf[start - 1] not in "\n \t\r[":
             return None
         end = self.buf.rfind("\n", start)
+        self.no_bulk_before = max(end, start + 1)
         if end - start < 256:
             return None
         lines = self.buf[start:end].split("\n")
@@ -118,6 +132,7 @@ class _JsonStream:
         if self.decoder is not _DECODER:
             _exact_infinities(values, texts)
         first = self.line_of(start)
+        self.no_bulk_before = 0  # it worked: try again from the next element
         self.pos = start + sum(map(len, lines[:used])) + used  # past the last line's newline
         return list(zip(values, range(first, first + used), strict=True))
 

@@ -1,0 +1,133 @@
+"""Time to read odd inputs (or to report their error) and peak memory of wide JSON (issues 18, 21).
+
+Two tables, printed as markdown:
+
+* **Linear time**: each case of :mod:`tests.slow_inputs` at ``--size`` bytes, read
+  by :func:`open_vectors` beside its reference of the same size, alternating, best
+  of ``--repeat``; the ratio odd / reference (a quadratic path shows as 100× or more).
+* **Peak memory**: ``python -m softmax_cli compute - < FILE > /dev/null`` in a child
+  process for wide rows as JSON lines, a JSON document and CSV (the same numbers);
+  the peak resident set is the child's ``ru_maxrss`` from ``os.wait4``.
+
+Run from the repository root::
+
+    python benchmarks/reliability.py                 # 1 MB cases, 70,000 x 100 memory rows
+    python benchmarks/reliability.py --rows 10000    # quicker
+
+Nothing here is run by CI; ``tests/test_linear_time.py`` holds the ratios to a
+generous bound at 1 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from softmax_cli.errors import SoftmaxInputError  # noqa: E402
+from softmax_cli.io.readers import open_vectors  # noqa: E402
+from tests.slow_inputs import CASES  # noqa: E402
+
+
+def _read(data: bytes, fmt: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    try:
+        rows = sum(len(b.values) for b in open_vectors(io.BytesIO(data), fmt=fmt))
+        outcome = f"{rows} rows"
+    except SoftmaxInputError as err:
+        outcome = "error: " + str(err)[:60]
+    return time.perf_counter() - start, outcome
+
+
+def linear_time(size: int, repeat: int) -> list[str]:
+    out = [
+        f"| case ({size / 1e6:g} MB) | reference s | odd s | odd / reference | outcome |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, make in CASES.items():
+        reference, odd, fmt = make(size)
+        ref_b, odd_b = reference.encode(), odd.encode()
+        best_ref = best_odd = float("inf")
+        outcome = ""
+        for _ in range(repeat):
+            best_ref = min(best_ref, _read(ref_b, fmt)[0])
+            elapsed, outcome = _read(odd_b, fmt)
+            best_odd = min(best_odd, elapsed)
+        out.append(
+            f"| {name} | {best_ref:.3f} | {best_odd:.3f} | {best_odd / best_ref:.2f} | {outcome} |"
+        )
+    return out
+
+
+def _wide_files(folder: Path, rows: int, cols: int) -> dict[str, Path]:
+    rng = np.random.default_rng(21)
+    paths = {k: folder / f"wide.{k}" for k in ("jsonl", "json", "csv")}
+    with (
+        open(paths["jsonl"], "w") as jl,
+        open(paths["json"], "w") as js,
+        open(paths["csv"], "w") as cs,
+    ):
+        js.write("[\n")
+        for start in range(0, rows, 1000):
+            block = rng.normal(size=(min(1000, rows - start), cols)).tolist()
+            texts = [",".join(map(repr, r)) for r in block]
+            jl.write("".join(f"[{t}]\n" for t in texts))
+            last = start + len(block) >= rows
+            js.write(",\n".join(f"[{t}]" for t in texts) + ("\n" if last else ",\n"))
+            cs.write("".join(f"{t}\n" for t in texts))
+        js.write("]\n")
+    return paths
+
+
+def _peak(path: Path) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in MB and exit status of ``softmax compute - < path``."""
+    with open(path, "rb") as stdin, open(os.devnull, "wb") as stdout:
+        start = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "softmax_cli", "compute", "-"],
+            stdin=stdin,
+            stdout=stdout,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+    return wall, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+
+
+def peak_memory(rows: int, cols: int) -> list[str]:
+    out = [
+        f"| {rows:,} rows x {cols} | file MB | seconds | peak RSS MB | exit |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    with tempfile.TemporaryDirectory(prefix="softmax-reliab-") as tmp:
+        for kind, path in _wide_files(Path(tmp), rows, cols).items():
+            wall, rss, code = _peak(path)
+            size = path.stat().st_size / 1e6
+            out.append(f"| {kind} | {size:.0f} | {wall:.1f} | {rss} | {code} |")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000, help="bytes per odd input")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=70_000, help="rows of the memory runs")
+    parser.add_argument("--cols", type=int, default=100)
+    args = parser.parse_args(argv)
+    print("\n".join(linear_time(args.size, args.repeat)))
+    print()
+    print("\n".join(peak_memory(args.rows, args.cols)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Wide JSON rows are read in batches bounded by values, not by a count of rows (issue 21).
+
+JSON lines of 70,000 rows x 100 took 2.46 GB: a chunk was 65,536 lines however
+long they were, decoded into Python floats at once. A batch now holds about
+65,536 values (one row at least), and lines are taken by their length, as CSV's
+are; ``benchmarks/reliability.py`` measures the peak memory in a child process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from softmax_cli.io.readers import open_vectors
+
+ROWS, COLS = 3000, 100
+LIMIT = 1 << 16  # values a batch may hold (plus one row)
+
+
+def _wide(kind: str) -> tuple[str, np.ndarray]:
+    values = np.random.default_rng(21).normal(size=(ROWS, COLS))
+    lines = [json.dumps(r) for r in values.tolist()]
+    if kind == "jsonl":
+        return "".join(line + "\n" for line in lines), values
+    return "[\n" + ",\n".join(lines) + "\n]\n", values
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "json"])
+def test_wide_json_batches_are_bounded_by_values(kind):
+    text, values = _wide(kind)
+    batches = [b.values for b in open_vectors(io.StringIO(text))]
+    assert max(b.size for b in batches) <= LIMIT + COLS
+    assert np.array_equal(np.concatenate(batches), values)  # every row, in order, bit for bit
+
+
+def test_one_row_wider_than_a_batch_is_one_batch():
+    row = np.arange(3 * LIMIT, dtype=np.float64)
+    (batch,) = list(open_vectors(io.StringIO(json.dumps(row.tolist()) + "\n")))
+    assert np.array_equal(batch.values[0], row)
