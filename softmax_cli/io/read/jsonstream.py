@@ -154,22 +154,14 @@ class _JsonStream:
             bulk = self.bulk()
             if bulk:
                 yield from bulk
-                c = self.peek()
-                if c == "]":
-                    raise self.error("invalid JSON: trailing comma before ']'; remove it")
-                if c == "":
-                    raise self.error("invalid JSON: the array is never closed; add the final ']'")
+                self.expect_element()
                 continue
             number = self.line_of(self.pos)
             yield self.value(), number
             c = self.peek()
             if c == ",":
                 self.pos += 1
-                c = self.peek()
-                if c == "]":
-                    raise self.error("invalid JSON: trailing comma before ']'; remove it")
-                if c == "":
-                    raise self.error("invalid JSON: the array is never closed; add the final ']'")
+                self.expect_element()
                 continue
             if c == "]":
                 self.pos += 1
@@ -178,6 +170,14 @@ class _JsonStream:
                 raise self.error("invalid JSON: the array is never closed; add the final ']'")
             raise self.error(f"invalid JSON: expected ',' or ']' but found {c!r}")
         self.expect_end()
+
+    def expect_element(self) -> None:
+        """After a comma: another element must follow, not ']' or the end of the input."""
+        c = self.peek()
+        if c == "]":
+            raise self.error("invalid JSON: trailing comma before ']'; remove it")
+        if c == "":
+            raise self.error("invalid JSON: the array is never closed; add the final ']'")
 
     def expect_end(self) -> None:
         if self.peek() != "":
