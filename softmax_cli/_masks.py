@@ -211,19 +211,11 @@ def maskable(
     """
 
     def wrap(fn: Callable) -> Callable:
-        sig = inspect.signature(fn)
-
-        @functools.wraps(fn)
-        def masked(*a: Any, where: Any = None, empty: str = "zero", **kw: Any) -> Any:
-            check_empty(empty)
-            if where is None:
-                return fn(*a, **kw)
-            bound = sig.bind(*a, **kw)
-            bound.apply_defaults()
+        def call(bound: inspect.BoundArguments, where: Any, empty: str) -> Any:
             bound.arguments["where"] = where
             return _masked_map(fn, bound, output, fill, empty, empty_value, operands)
 
-        _show_where(masked, sig)
+        masked = _with_where(fn, call)
         masked.__maskable__ = output  # type: ignore[attr-defined]
         return masked
 
@@ -245,13 +237,7 @@ def masked_loss(check_targets: Callable) -> Callable[[Callable], Callable]:
     def wrap(fn: Callable) -> Callable:
         sig = inspect.signature(fn)
 
-        @functools.wraps(fn)
-        def masked(*a: Any, where: Any = None, empty: str = "zero", **kw: Any) -> Any:
-            check_empty(empty)
-            if where is None:
-                return fn(*a, **kw)
-            bound = sig.bind(*a, **kw)
-            bound.apply_defaults()
+        def call(bound: inspect.BoundArguments, where: Any, empty: str) -> Any:
             args = bound.arguments
             xname = next(iter(sig.parameters))
             x = as_float_array(args[xname])
@@ -287,8 +273,7 @@ def masked_loss(check_targets: Callable) -> Callable[[Callable], Callable]:
             g = np.moveaxis(grad.reshape(moved.shape), -1, ax)
             return loss.reshape(moved.shape[:-1]), g
 
-        _show_where(masked, sig)
-        return masked
+        return _with_where(fn, call)
 
     return wrap
 
@@ -303,3 +288,21 @@ def _show_where(masked: Callable, sig: inspect.Signature) -> None:
     tail = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
     head = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
     masked.__signature__ = sig.replace(parameters=[*head, *extra, *tail])  # type: ignore[attr-defined]
+
+
+def _with_where(fn: Callable, call: Callable[..., Any]) -> Callable:
+    """``fn`` taking ``where=`` and ``empty=``: without a mask straight to ``fn``, else
+    ``call(bound_arguments, where, empty)``."""
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def masked(*a: Any, where: Any = None, empty: str = "zero", **kw: Any) -> Any:
+        check_empty(empty)
+        if where is None:
+            return fn(*a, **kw)
+        bound = sig.bind(*a, **kw)
+        bound.apply_defaults()
+        return call(bound, where, empty)
+
+    _show_where(masked, sig)
+    return masked
