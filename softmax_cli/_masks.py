@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import as_float_array, normalize_axis
+from ._axes import LOSS, check_out, is_axes, over_axes
 from .errors import SoftmaxInputError
 
 __all__ = ["EMPTY_POLICIES", "check_empty", "maskable", "row_mask"]
@@ -215,7 +216,7 @@ def maskable(
             bound.arguments["where"] = where
             return _masked_map(fn, bound, output, fill, empty, empty_value, operands)
 
-        masked = _with_where(fn, call)
+        masked = _with_where(fn, call, output, operands)
         masked.__maskable__ = output  # type: ignore[attr-defined]
         return masked
 
@@ -273,7 +274,7 @@ def masked_loss(check_targets: Callable) -> Callable[[Callable], Callable]:
             g = np.moveaxis(grad.reshape(moved.shape), -1, ax)
             return loss.reshape(moved.shape[:-1]), g
 
-        return _with_where(fn, call)
+        return _with_where(fn, call, LOSS)
 
     return wrap
 
@@ -290,19 +291,39 @@ def _show_where(masked: Callable, sig: inspect.Signature) -> None:
     masked.__signature__ = sig.replace(parameters=[*head, *extra, *tail])  # type: ignore[attr-defined]
 
 
-def _with_where(fn: Callable, call: Callable[..., Any]) -> Callable:
+def _with_where(
+    fn: Callable, call: Callable[..., Any], kind: str, operands: tuple[str, ...] = ()
+) -> Callable:
     """``fn`` taking ``where=`` and ``empty=``: without a mask straight to ``fn``, else
-    ``call(bound_arguments, where, empty)``."""
+    ``call(bound_arguments, where, empty)``; an axis tuple goes through
+    :func:`~softmax_cli._axes.over_axes` first, and ``out`` (if ``fn`` has it) is
+    filled here when the call does not reach ``fn`` directly."""
     sig = inspect.signature(fn)
+    names = list(sig.parameters)
+    at = names.index("axis") if "axis" in names else None
 
     @functools.wraps(fn)
     def masked(*a: Any, where: Any = None, empty: str = "zero", **kw: Any) -> Any:
         check_empty(empty)
+        axis = kw.get("axis", a[at] if at is not None and len(a) > at else None)
+        if is_axes(axis):
+            bound = sig.bind(*a, **kw)
+            bound.apply_defaults()
+            args = dict(bound.arguments)
+            args["where"] = where
+
+            def one_axis(**merged: Any) -> Any:
+                return masked(**merged, empty=empty)
+
+            return over_axes(one_axis, args, kind, operands)
         if where is None:
             return fn(*a, **kw)
         bound = sig.bind(*a, **kw)
         bound.apply_defaults()
-        return call(bound, where, empty)
+        out = bound.arguments.get("out")
+        if out is not None:
+            bound.arguments["out"] = None
+        return check_out(out, call(bound, where, empty))
 
     _show_where(masked, sig)
     return masked
