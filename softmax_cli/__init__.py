@@ -43,7 +43,7 @@ from . import _startup  # noqa: F401  (first: Ctrl-C during the imports below ex
 from . import naive as naive
 from . import registry as registry
 from .derivatives import jacobian, jvp, vjp
-from .errors import SoftmaxInputError
+from .errors import LossOfPrecisionWarning, SoftmaxInputError
 from .exp_family import (
     hardmax,
     log_softmax,
@@ -67,6 +67,7 @@ from .sparse import entmax15, entmax_bisect, sparse_softmax, sparsemax
 from .variants import gumbel_max_sample, gumbel_softmax, perturbmax, sigsoftmax, taylor_softmax
 
 __all__ = [
+    "LossOfPrecisionWarning",
     "SoftmaxInputError",
     "__version__",
     "am_softmax",

@@ -193,12 +193,42 @@ def _masked_map(fn, bound, output: str, fill: float | None, empty: str, empty_va
     return res
 
 
+def _masked_by_weights(fn, bound, where: Any, empty: str, name: str) -> Any:
+    """``fn`` with the weights ``name`` set to 0 where ``where`` is False (a reduction)."""
+    args = bound.arguments
+    xname = next(iter(args))
+    x = np.asarray(args[xname])
+    if x.ndim == 0:
+        return fn(**args)  # fn raises its own error for a scalar
+    b = args.get(name)
+    try:
+        shape = np.broadcast_shapes(x.shape, np.shape(b)) if b is not None else x.shape
+    except ValueError:
+        return fn(**args)  # fn names the shapes that do not broadcast
+    axis = args.get("axis", -1)
+    mask2 = row_mask(where, shape, axis)
+    gone = empty_rows(mask2, empty)
+    keep = np.broadcast_to(np.asarray(where).astype(bool, copy=False), shape)
+    args[name] = np.where(keep, 1 if b is None else b, 0)
+    res = fn(**args)
+    if not gone.size or empty != "nan":
+        return res  # a vector with nothing kept is an empty sum already: log 0 = −inf
+    ax = normalize_axis(axis, len(shape))
+    lost = ~np.moveaxis(keep, ax, -1).any(axis=-1)
+    if args.get("keepdims"):
+        lost = np.expand_dims(lost, ax)
+    if isinstance(res, tuple):
+        return tuple(np.where(lost, np.nan, r) for r in res)
+    return np.where(lost, np.nan, res)
+
+
 def maskable(
     output: str,
     *,
     fill: float | None = -np.inf,
     empty_value: float = -np.inf,
     operands: tuple[str, ...] = (),
+    weights: str | None = None,
 ) -> Callable[[Callable], Callable]:
     """Give a mapping ``fn(x, ..., axis=-1, ...)`` the keywords ``where=`` and ``empty=``.
 
@@ -206,13 +236,16 @@ def maskable(
     entry may be replaced by because it then takes no part exactly (``None``:
     compress instead); ``empty_value`` a reduction's value for a vector with
     nothing kept under ``empty="zero"``; ``operands`` the names of arguments
-    that broadcast against ``x`` and are masked with it (logsumexp's ``b``).
-    Without ``where`` the call goes
-    straight to ``fn``.
+    that broadcast against ``x`` and are masked with it (logsumexp's ``b``);
+    ``weights`` the name of a weight operand under which a zero weight drops
+    its entry exactly: the mask is then those zeros, and ``fn`` runs unmasked.
+    Without ``where`` the call goes straight to ``fn``.
     """
 
     def wrap(fn: Callable) -> Callable:
         def call(bound: inspect.BoundArguments, where: Any, empty: str) -> Any:
+            if weights is not None:
+                return _masked_by_weights(fn, bound, where, empty, weights)
             bound.arguments["where"] = where
             return _masked_map(fn, bound, output, fill, empty, empty_value, operands)
 
@@ -323,7 +356,10 @@ def _with_where(
         out = bound.arguments.get("out")
         if out is not None:
             bound.arguments["out"] = None
-        return check_out(out, call(bound, where, empty))
+        res = call(bound, where, empty)
+        if isinstance(res, tuple):  # logsumexp(return_sign=True): (value, sign)
+            return (check_out(out, res[0]), *res[1:])
+        return check_out(out, res)
 
     _show_where(masked, sig)
     return masked

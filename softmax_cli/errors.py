@@ -83,3 +83,11 @@ class SoftmaxInputError(ValueError):
         Where ``flag_of`` knows no name for one, the library's own name is kept.
         """
         return self._fill(flag_of)
+
+
+class LossOfPrecisionWarning(RuntimeWarning):
+    """A result that may have lost digits, with the condition number that says how many.
+
+    Issued by :func:`~softmax_cli.logsumexp` for a signed sum that cancels in a
+    vector too long to be summed again exactly (see :mod:`softmax_cli._signedlse`).
+    """

@@ -31,8 +31,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _expkernel
+from . import _expkernel, _signedlse
 from ._arrays import check_temperature, to_last_axis, working_dtype
+from ._axes import check_out
 from ._masks import ELEMENTWISE, LOG_VECTOR, SCALAR, VECTOR, maskable
 from .errors import SoftmaxInputError
 
@@ -141,31 +142,46 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
     return _through_kernel(x, axis, temperature, _expkernel.LOG_SOFTMAX)
 
 
-@maskable(SCALAR, operands=("b",))
+@maskable(SCALAR, operands=("b",), weights="b")
 def logsumexp(
     x: ArrayLike,
-    axis: int = -1,
+    axis: int | tuple[int, ...] = -1,
     *,
     b: ArrayLike | None = None,
     keepdims: bool = False,
     temperature: float = 1.0,
-) -> np.ndarray:
+    return_sign: bool = False,
+    out: np.ndarray | None = None,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``log Σ b_j exp(x_j)`` along ``axis``; with a temperature, the smooth max ``τ·LSE(x/τ)``.
+
+    With weights of both signs the sum can be negative or cancel: ask for
+    ``return_sign=True`` to get ``log|Σ|`` and the sign (scipy's semantics).
+    A sum that cancels is summed again exactly (:mod:`softmax_cli._signedlse`),
+    so ``logsumexp([0, 1e-300], b=[1, -1], return_sign=True)`` is
+    ``(-690.7755…, -1.0)`` where a plain float sum gives ``(-inf, 0)``.
 
     Parameters
     ----------
     x : array_like
         Logits, any real dtype.
-    axis : int, optional
-        The axis to reduce (default: the last).
+    axis : int or tuple of int, optional
+        The axis (or axes, taken together) to reduce (default: the last).
     b : array_like, optional
-        Non-negative weights, broadcast against ``x``; a zero weight drops its
-        entry, whatever its value.
+        Weights of any sign, broadcast against ``x`` as scipy does (``x`` is
+        broadcast too: ``b`` of shape ``(2, n)`` and ``x`` of shape ``(n,)``
+        give two results); a zero weight drops its entry, whatever its value.
     keepdims : bool, optional
-        Keep the reduced axis with length 1.
+        Keep the reduced axes with length 1.
     temperature : float, optional
         ``τ > 0``; returns ``τ·log Σ b_j exp(x_j/τ)``, which tends to
         ``max x`` as ``τ → 0`` (default 1).
+    return_sign : bool, optional
+        Return ``(log|Σ|, sign)``, the sign ``1``, ``-1``, or ``0`` for a sum
+        that is exactly 0 (then the value is ``-inf``). Without it a negative
+        sum is ``nan``, as in scipy.
+    out : numpy.ndarray, optional
+        Where to write the (first) result: its exact shape and dtype.
     where : array_like of bool, optional
         Entries that take part (``b`` is masked with ``x``).
     empty : {"zero", "nan", "raise"}, optional
@@ -174,8 +190,16 @@ def logsumexp(
 
     Returns
     -------
-    numpy.ndarray
-        The reduction, in the float dtype of ``x`` (a 0-d array for a vector).
+    numpy.ndarray or tuple of numpy.ndarray
+        The reduction, in the float dtype of ``x`` (a 0-d array for a vector);
+        with ``return_sign``, also the sign in that dtype.
+
+    Warns
+    -----
+    LossOfPrecisionWarning
+        A signed sum cancels in a vector longer than
+        :data:`softmax_cli._signedlse.EXACT_MAX`, too long to redo exactly;
+        the warning gives its condition number.
 
     Examples
     --------
@@ -185,26 +209,41 @@ def logsumexp(
     4.000004540096037
     >>> float(logsumexp([0.0, 0.0], b=[2.0, 0.0]))
     0.6931471805599453
+    >>> [float(v) for v in logsumexp([0.0, 1e-300], b=[1.0, -1.0], return_sign=True)]
+    [-690.7755278982137, -1.0]
+    >>> logsumexp([1.0, 2.0], b=[[1.0, 1.0], [2.0, -1.0]], return_sign=True)[1]
+    array([ 1., -1.])
     """
     tau = check_temperature(temperature)
-    a, out_dtype, restore = to_last_axis(x, axis, convert=False)
-    wd = working_dtype(out_dtype)
-    w2 = None
     if b is not None:
-        bw = np.asarray(b)
         try:
-            bw = np.broadcast_to(bw, np.shape(x))
+            x, b = np.broadcast_arrays(np.asarray(x), np.asarray(b))
         except ValueError:
             raise SoftmaxInputError(
                 f"weights b of shape {np.shape(b)} do not broadcast to x of shape {np.shape(x)}"
             ) from None
-        wl, _, _ = to_last_axis(bw, axis, convert=False)
-        w2 = wl.reshape(-1, wl.shape[-1]).astype(wd)
-        if np.isnan(w2).any() or (w2 < 0).any():
-            raise SoftmaxInputError("weights b must be non-negative numbers")
+    a, out_dtype, restore = to_last_axis(x, axis, convert=False)
+    wd = working_dtype(out_dtype)
     a2 = a.reshape(-1, a.shape[-1])
-    out = _expkernel.run(a2, tau, _expkernel.LSE, out_dtype, wd, w2)
-    return restore(out.reshape((*a.shape[:-1], 1)), keepdims=keepdims)
+    w2 = None
+    if b is not None:
+        wl, _, _ = to_last_axis(b, axis, convert=False)
+        w2 = wl.reshape(-1, wl.shape[-1]).astype(wd)
+        if np.isnan(w2).any():
+            raise SoftmaxInputError("weights b must be numbers, got nan")
+    shape = (*a.shape[:-1], 1)
+    if w2 is not None and (w2 < 0).any():
+        value, sign = _signedlse.signed_lse(a2, w2, tau, wd)
+    else:
+        value = _expkernel.run(a2, tau, _expkernel.LSE, out_dtype, wd, w2)
+        sign = np.where(np.isnan(value), np.nan, np.where(np.isneginf(value), 0.0, 1.0))
+    res = restore(value.reshape(shape), keepdims=keepdims)
+    sign = restore(sign.reshape(shape), keepdims=keepdims)
+    if return_sign:
+        return check_out(out, res), sign
+    if (sign < 0).any():  # the log of a negative sum
+        res = np.where(sign < 0, out_dtype.type(np.nan), res)
+    return check_out(out, res)
 
 
 @maskable(SCALAR, empty_value=0.0)
