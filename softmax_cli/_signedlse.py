@@ -55,7 +55,7 @@ def signed_lse(
     x = np.where(live, a2, -np.inf).astype(ext)
     with np.errstate(invalid="ignore"):
         nan_rows = (np.isnan(a2) & live).any(axis=1)
-    m = np.where(nan_rows, 0, x).max(axis=1) if n else np.full(rows, -np.inf, dtype=ext)
+    m = np.where(nan_rows[:, None], 0, x).max(axis=1) if n else np.full(rows, -np.inf, dtype=ext)
     top = np.isposinf(m)
     none = np.isneginf(m)  # nothing kept, or every kept entry −inf: an empty sum
     ok = ~(nan_rows | top | none)
