@@ -69,8 +69,9 @@ def test_where_scipy_is_right_we_agree_with_it(x, b):
 def signed_vectors(draw):
     n = draw(st.integers(1, 8))
     x = draw(st.lists(st.floats(-50, 50), min_size=n, max_size=n))
-    b = draw(st.lists(st.sampled_from([0.0, 1.0, -1.0, 2.0, -0.5, 3.0, -3.0]), min_size=n, max_size=n))
-    if draw(st.booleans()):  # near-cancellation: a copy of an entry, nudged, with the weight negated
+    weights = st.sampled_from([0.0, 1.0, -1.0, 2.0, -0.5, 3.0, -3.0])
+    b = draw(st.lists(weights, min_size=n, max_size=n))
+    if draw(st.booleans()):  # cancelling: an entry again (or nudged), its weight negated
         i = draw(st.integers(0, n - 1))
         x.append(float(np.nextafter(x[i], np.inf)) if draw(st.booleans()) else x[i])
         b.append(-b[i])
