@@ -207,18 +207,25 @@ def run(
     out_dtype: np.dtype,
     wd: np.dtype,
     w: np.ndarray | None = None,
+    dest: np.ndarray | None = None,
 ) -> np.ndarray:
     """Apply ``mode`` to every row of the 2-D array ``a`` (any float dtype, any strides).
 
     Returns an array of ``a``'s shape in ``out_dtype`` (softmax, log-softmax),
     or one value per row in ``wd`` (logsumexp: ``m + τ·log1p(rest)``).
-    ``w`` holds non-negative weights (logsumexp only).
+    ``w`` holds non-negative weights (logsumexp only). ``dest``, an array of
+    ``a``'s shape in ``out_dtype`` sharing no memory with ``a``, is written
+    and returned instead of a new array (softmax, log-softmax).
     """
     rows, n = a.shape
     if tau > 1:
         wide = _overflowing_rows(a, wd)
         if wide.size:  # x − max would overflow before the division by τ: halve x and τ
-            return _halved(a, tau, mode, out_dtype, wd, w, wide)
+            res = _halved(a, tau, mode, out_dtype, wd, w, wide)
+            if dest is None:
+                return res
+            dest[...] = res
+            return dest
     src = a if w is None else np.where(w == 0, -np.inf, a)
     k = np.argmax(src, axis=1)
     ridx = np.arange(rows)
@@ -228,7 +235,10 @@ def run(
     bad = nan_rows | special
     m_eff = np.where(bad, 0, m)[:, None]
     rest = np.empty(rows, dtype=wd)
-    out = None if mode == LSE else np.empty((rows, n), dtype=out_dtype)
+    if mode == LSE:
+        out = None
+    else:
+        out = dest if dest is not None else np.empty((rows, n), dtype=out_dtype)
     threads = THREADS if rows * n >= THREAD_MIN else 1
     with np.errstate(all="ignore"):
         if n < BLOCK:

@@ -10,9 +10,9 @@ digits a sum computed to relative precision ``u`` can keep: its error is about
 1. the terms are formed and summed in the extended dtype (``longdouble``: 64
    bits of mantissa on x86), positive and negative parts apart, which also
    gives ``κ``;
-2. where ``κ`` and the size of the vector leave the result within
-   :data:`ULP_GOAL` ULP of the working dtype, that result is rounded once;
-3. elsewhere the vector is summed again exactly: equal ``x`` merged with their
+2. where ``κ`` and the size of the vector leave no doubt about how that
+   result rounds to the working dtype, it is rounded once: correctly;
+3. elsewhere the vector is summed again exactly (and rounded correctly): equal ``x`` merged with their
    weights added as fractions (a vector that cancels exactly, ``b = [1, −1]``
    at equal ``x``, is an exact 0: ``-inf`` with sign 0), then the terms at
    growing mpmath precision until the sum is known to that goal (it is never 0
@@ -37,8 +37,6 @@ import numpy as np
 
 from .errors import LossOfPrecisionWarning
 
-#: a vector is summed exactly unless the extended sum's error bound is within this many ULP
-ULP_GOAL = 0.25
 #: longest vector summed exactly (mpmath); longer ones are flagged by their condition number
 EXACT_MAX = 20_000
 
@@ -69,13 +67,18 @@ def signed_lse(
         kappa = (pos + neg) / np.abs(s)
         val = m_ok[:, 0] + tau_e * np.log(np.abs(s))
     unit = np.finfo(ext).eps / 2
-    # numpy sums in blocks of 128 added pairwise: the sum's relative error is at most
-    # κ·c·u with c = min(n, 128) + log2(n) + 2 (and the terms' own); τ·log makes it absolute
-    c = min(n, 128) + math.log2(max(n, 1)) + 2
+    # numpy sums a contiguous row pairwise: 8 running sums of up to 16 terms per block of
+    # 128, blocks halved recursively, so each part's error is at most c·u·Σ|t| with
+    # c = min(n, 19) + log2(n) + 4 (the terms' own rounding included)
+    c = min(n, 19) + math.ceil(math.log2(max(n, 1))) + 4
     bound = tau_e * kappa * c * unit + np.abs(val) * unit
     with np.errstate(all="ignore"):
-        ulp = np.spacing(np.abs(val).astype(wd)).astype(ext)
-        good = ok & np.isfinite(val) & (bound <= ULP_GOAL * ulp)
+        # the rounding to wd is settled when val ± bound stays on one side of every midpoint:
+        # the result is then correctly rounded (the gap below a power of 2 is the smaller)
+        near = val.astype(wd)
+        gap = np.spacing(np.nextafter(np.abs(near), 0)).astype(ext)
+        room = gap / 2 - np.abs(val - near.astype(ext))
+        good = ok & np.isfinite(val) & np.isfinite(near) & (bound < room)
     value[:] = val.astype(wd)
     sign[:] = np.sign(s).astype(wd)
     redo = np.flatnonzero(ok & ~good)

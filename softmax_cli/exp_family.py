@@ -12,7 +12,10 @@ Accurate by construction, at little cost:
 
 Every function here takes ``where=`` (a boolean mask: ``False`` entries take no
 part, probability 0) and ``empty=`` (what a vector with nothing kept maps to:
-``"zero"``, ``"nan"`` or ``"raise"``); see :mod:`softmax_cli._masks`.
+``"zero"``, ``"nan"`` or ``"raise"``); see :mod:`softmax_cli._masks`. Every
+one also takes a tuple of axes (those axes taken together as one vector;
+:mod:`softmax_cli._axes`) and ``out=`` (an array of the result's exact shape
+and dtype, written and returned); the reductions take ``keepdims``.
 
 Special values, for every function here: a vector holding ``nan`` maps to
 ``nan``. When the row maximum is infinite (some ``+inf``, or every entry
@@ -32,8 +35,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _expkernel, _signedlse
-from ._arrays import check_temperature, to_last_axis, working_dtype
-from ._axes import check_out
+from ._arrays import check_temperature, normalize_axis, to_last_axis, working_dtype
+from ._axes import check_out, want_out
 from ._masks import ELEMENTWISE, LOG_VECTOR, SCALAR, VECTOR, maskable
 from .errors import SoftmaxInputError
 
@@ -55,26 +58,52 @@ __all__ = [
 ]
 
 
-def _through_kernel(x: ArrayLike, axis: int, temperature: float, mode: str) -> np.ndarray:
-    """Run the blocked kernel over every vector of ``x`` along ``axis``."""
+def _through_kernel(
+    x: ArrayLike, axis: int, temperature: float, mode: str, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Run the blocked kernel over every vector of ``x`` along ``axis`` (into ``out``, if given).
+
+    ``out`` is written by the kernel itself when it is C-contiguous, holds the
+    vectors along its last axis and shares no memory with ``x``; else the
+    result is copied into it.
+    """
     tau = check_temperature(temperature)
     a, out_dtype, restore = to_last_axis(x, axis, convert=False)
-    out = _expkernel.run(a.reshape(-1, a.shape[-1]), tau, mode, out_dtype, working_dtype(out_dtype))
-    return restore(out.reshape(a.shape))
+    a2 = a.reshape(-1, a.shape[-1])
+    wd = working_dtype(out_dtype)
+    if out is not None:
+        want_out(out, np.shape(x), out_dtype)
+        last = normalize_axis(axis, a.ndim) == a.ndim - 1
+        if last and out.flags.c_contiguous and not np.may_share_memory(out, a):
+            _expkernel.run(a2, tau, mode, out_dtype, wd, dest=out.reshape(a2.shape))
+            return out
+    res = restore(_expkernel.run(a2, tau, mode, out_dtype, wd).reshape(a.shape))
+    return check_out(out, res)
 
 
 @maskable(VECTOR)
-def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+def softmax(
+    x: ArrayLike,
+    axis: int | tuple[int, ...] = -1,
+    *,
+    temperature: float = 1.0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Softmax ``exp(x/τ) / Σ exp(x/τ)`` along ``axis``, accurate to a few ULP.
 
     Parameters
     ----------
     x : array_like
         Logits, any real dtype; integers are taken as float64.
-    axis : int, optional
-        The axis holding each vector (default: the last).
+    axis : int or tuple of int, optional
+        The axis holding each vector (default: the last); a tuple takes those
+        axes together as one vector.
     temperature : float, optional
         ``τ > 0``; the logits are divided by it (default 1).
+    out : numpy.ndarray, optional
+        Where to write the result: an array of the shape and float dtype of
+        ``x``. A C-contiguous ``out`` with the vectors along its last axis is
+        written by the kernel directly, with no temporary of that size.
     where : array_like of bool, optional
         Entries that take part, broadcast against ``x``; a ``False`` entry gets
         probability 0 and the rest the softmax of the kept entries alone.
@@ -103,12 +132,24 @@ def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     array([0.119203, 0.880797])
     >>> softmax([1.0, 2.0, 3.0], where=[True, False, True]).round(6)
     array([0.119203, 0.      , 0.880797])
+    >>> buf = np.empty((2, 2))
+    >>> softmax([[0.0, 0.0], [0.0, np.log(3.0)]], out=buf) is buf
+    True
+    >>> buf.round(6)
+    array([[0.5 , 0.5 ],
+           [0.25, 0.75]])
     """
-    return _through_kernel(x, axis, temperature, _expkernel.SOFTMAX)
+    return _through_kernel(x, axis, temperature, _expkernel.SOFTMAX, out)
 
 
 @maskable(LOG_VECTOR)
-def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+def log_softmax(
+    x: ArrayLike,
+    axis: int | tuple[int, ...] = -1,
+    *,
+    temperature: float = 1.0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Logarithm of :func:`softmax`, computed as ``x/τ − LSE(x/τ)`` with ``log1p``.
 
     Exact where peers lose everything: ``log_softmax([0, -40])[0]`` is
@@ -118,10 +159,12 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
     ----------
     x : array_like
         Logits, any real dtype.
-    axis : int, optional
-        The axis holding each vector (default: the last).
+    axis : int or tuple of int, optional
+        The axis holding each vector (default: the last), or several together.
     temperature : float, optional
         ``τ > 0`` (default 1).
+    out : numpy.ndarray, optional
+        Where to write the result (as for :func:`softmax`).
     where : array_like of bool, optional
         Entries that take part; a ``False`` entry gets ``-inf``.
     empty : {"zero", "nan", "raise"}, optional
@@ -139,7 +182,7 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
     >>> log_softmax([1.0, 2.0, 3.0]).round(6)
     array([-2.407606, -1.407606, -0.407606])
     """
-    return _through_kernel(x, axis, temperature, _expkernel.LOG_SOFTMAX)
+    return _through_kernel(x, axis, temperature, _expkernel.LOG_SOFTMAX, out)
 
 
 @maskable(SCALAR, operands=("b",), weights="b")
@@ -248,7 +291,12 @@ def logsumexp(
 
 @maskable(SCALAR, empty_value=0.0)
 def soft_max(
-    x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
+    x: ArrayLike,
+    axis: int | tuple[int, ...] = -1,
+    *,
+    keepdims: bool = False,
+    temperature: float = 1.0,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """The "soft max" ``softmax(x/τ)ᵀx``: a smooth maximum that never exceeds ``max x``.
 
@@ -263,12 +311,17 @@ def soft_max(
     p = softmax(a, temperature=temperature)
     with np.errstate(invalid="ignore"):
         prod = np.where(p == 0, 0, p * a)
-    out = prod.sum(axis=-1, keepdims=True)
-    return restore(out, keepdims=keepdims)
+    return check_out(out, restore(prod.sum(axis=-1, keepdims=True), keepdims=keepdims))
 
 
 @maskable(ELEMENTWISE)
-def sigmoid(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+def sigmoid(
+    x: ArrayLike,
+    axis: int | tuple[int, ...] = -1,
+    *,
+    temperature: float = 1.0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """The logistic function ``1 / (1 + exp(-x/τ))``, elementwise; ``softmax([z, 0])[0]``.
 
     ``axis`` is accepted for a uniform signature and checked, but the map is
@@ -285,13 +338,18 @@ def sigmoid(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
         z = a / tau
         ez = np.exp(-np.abs(z))
     pos = 1 / (1 + ez)
-    out = np.where(z >= 0, pos, ez * pos)
-    out = restore(out)
-    return out.reshape(np.shape(x)) if np.ndim(x) == 0 else out
+    res = restore(np.where(z >= 0, pos, ez * pos))
+    return check_out(out, res.reshape(np.shape(x)) if np.ndim(x) == 0 else res)
 
 
 @maskable(VECTOR)
-def hardmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+def hardmax(
+    x: ArrayLike,
+    axis: int | tuple[int, ...] = -1,
+    *,
+    temperature: float = 1.0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """One-hot of the argmax; tied maxima share the mass equally (the ``τ → 0`` limit).
 
     ``temperature`` is accepted for a uniform signature and checked; it does not
@@ -309,5 +367,5 @@ def hardmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     nan_rows = np.isnan(a).any(axis=-1, keepdims=True)
     hit = a == np.where(nan_rows, 0, a).max(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore"):  # 1/k in the input's dtype (longdouble: not float64)
-        out = hit.astype(np.result_type(a.dtype, np.float64)) / hit.sum(axis=-1, keepdims=True)
-    return restore(np.where(nan_rows, np.nan, out))
+        res = hit.astype(np.result_type(a.dtype, np.float64)) / hit.sum(axis=-1, keepdims=True)
+    return check_out(out, restore(np.where(nan_rows, np.nan, res)))
