@@ -179,6 +179,7 @@ def array_workloads(quick: bool) -> list[Workload]:
     vec = rng.normal(0.0, 3.0, 10**7)
     batch = rng.normal(0.0, 3.0, (10**5, 100))
     out = np.empty_like(vec)
+    out_ours = np.empty_like(vec)
     vec_s = rng.normal(0.0, 1.0, 10**6)
     batch_s = rng.normal(0.0, 1.0, (10**4, 100))
     ws: list[Workload] = [
@@ -193,6 +194,16 @@ def array_workloads(quick: bool) -> list[Workload]:
             },
             "≤ 1.0× scipy, ≤ 1.3× numpy with out=",
             [("scipy.special.softmax", 1.0), ("numpy by hand, out=", 1.3)],
+        ),
+        Workload(
+            "softmax into out=, vector n=1e7 float64",
+            lambda: sm.softmax(vec, out=out_ours),
+            {
+                "ours out=, 1 thread": one_thread(lambda: sm.softmax(vec, out=out_ours)),
+                "numpy by hand, out=": lambda: np_softmax_out(vec, out),
+            },
+            "≤ 1.3× numpy by hand with out=",
+            [("numpy by hand, out=", 1.3)],
         ),
         Workload(
             "softmax, batch 1e5×100 float64",
