@@ -12,12 +12,13 @@ digits a sum computed to relative precision ``u`` can keep: its error is about
    gives ``κ``;
 2. where ``κ`` and the size of the vector leave no doubt about how that
    result rounds to the working dtype, it is rounded once: correctly;
-3. elsewhere the vector is summed again exactly (and rounded correctly): equal ``x`` merged with their
-   weights added as fractions (a vector that cancels exactly, ``b = [1, −1]``
-   at equal ``x``, is an exact 0: ``-inf`` with sign 0), then the terms at
-   growing mpmath precision until the sum is known to that goal (it is never 0
-   for distinct ``x``: ``e^{a_1}, …, e^{a_k}`` are linearly independent over
-   the rationals for distinct rational ``a_i``, Lindemann–Weierstrass);
+3. elsewhere the vector is summed again exactly (and rounded correctly):
+   equal ``x`` merged with their weights added as fractions (a vector that
+   cancels exactly, ``b = [1, −1]`` at equal ``x``, is an exact 0: ``-inf``
+   with sign 0), then the terms at growing mpmath precision until the sum's
+   rounding is settled (it is never 0 for distinct ``x``: ``e^{a_1}, …,
+   e^{a_k}`` are linearly independent over the rationals for distinct
+   rational ``a_i``, Lindemann–Weierstrass);
 4. a vector longer than :data:`EXACT_MAX` is not redone (that would take
    seconds): its result is the extended one and a
    :class:`~softmax_cli.errors.LossOfPrecisionWarning` names its ``κ``.

@@ -18,8 +18,12 @@ def run_mapping(
     axis: int,
     temperature: float,
     params: dict[str, Any],
+    where: np.ndarray | None = None,
 ) -> np.ndarray:
     """Apply ``mapping`` to a 2-D block; reductions come back as a column (or a row for axis 0).
+
+    ``where`` (a boolean array of the block's shape) masks entries out, as the
+    library's ``where=`` does.
 
     Examples
     --------
@@ -27,7 +31,8 @@ def run_mapping(
     ...             params={}).shape
     (2, 1)
     """
-    out = mapping.func(values, axis=axis, temperature=temperature, **params)
+    masked = {} if where is None else {"where": where}
+    out = mapping.func(values, axis=axis, temperature=temperature, **masked, **params)
     if mapping.output == registry.SCALAR:
         out = out[:, None] if axis != 0 else out[None, :]
     return out

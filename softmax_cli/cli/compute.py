@@ -20,6 +20,7 @@ from ..floats import parse_dtype
 from ..io.writers import RowWriter
 from ..render import MAX_ROWS, HeadTail, rows_table, scalar_table, top_table, vector_table
 from .app import app
+from .mask import MaskRows
 from .options import (
     NUMERIC_ARGS,
     DtypeName,
@@ -28,6 +29,7 @@ from .options import (
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
+    MaskOpt,
     MethodOpt,
     OutputFormat,
     OutputOpt,
@@ -74,8 +76,10 @@ AxisOpt = Annotated[
 ]
 
 
-def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tuple]:
-    """(result, ids, input values) per batch, computed vectorised over the batch's rows."""
+def _per_batch(reader, mapping, params, dt, temperature, advance, masks) -> Iterator[tuple]:
+    """(result, ids, input values) per batch, computed vectorised over the batch's rows;
+    ``masks`` (a :class:`~.mask.MaskRows` or None) gives each batch's ``where``."""
+    last = None
     for i, b in enumerate(reader):
         out = run_mapping(
             mapping,
@@ -83,9 +87,14 @@ def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tu
             axis=-1,
             temperature=temperature,
             params=row_params(mapping, params, i),
+            where=None if masks is None else masks.take(b.lines),
         )
+        if b.lines.size:
+            last = int(b.lines[-1])
         advance(b.values.shape[0])
         yield out, b.ids, b.values
+    if masks is not None:
+        masks.finish(last)
 
 
 @app.command(help=COMPUTE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
@@ -102,6 +111,7 @@ def compute(
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
+    mask: MaskOpt = None,
     *,
     method_params: dict[str, Any],
 ) -> None:
@@ -124,17 +134,21 @@ def compute(
         if from_args:
             by_column = False  # a single vector: both axes name it
         out_cols = output_columns(mapping, layout.columns)
+        masks = MaskRows(mask, layout) if mask is not None else None
         if by_column:
             blocks, ids = [], []
             for b in reader:
-                blocks.append(b.values)
+                blocks.append(b)
                 ids.extend(b.ids or [])
-            full = np.concatenate(blocks).astype(dt, copy=False)
-            result = run_mapping(mapping, full, axis=0, temperature=temperature, params=params)
+            full = np.concatenate([b.values for b in blocks]).astype(dt, copy=False)
+            where = None if masks is None else masks.whole(blocks)
+            result = run_mapping(
+                mapping, full, axis=0, temperature=temperature, params=params, where=where
+            )
             keep_ids = mapping.output != registry.SCALAR and layout.id_index is not None
             batches: Any = [(result, ids if keep_ids else None, full)]
         else:
-            batches = _per_batch(reader, mapping, params, dt, temperature, bar.advance)
+            batches = _per_batch(reader, mapping, params, dt, temperature, bar.advance, masks)
         has_ids = layout.id_index is not None and not (
             by_column and mapping.output == registry.SCALAR
         )

@@ -124,6 +124,14 @@ IdColumnOpt = Annotated[
         help="Column passed through untouched as a row label: a header name or a 1-based index.",
     ),
 ]
+MaskOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--mask",
+        help="A file of 0/1 rows, one per input row: 0 masks an entry out (probability 0).",
+        show_default=False,
+    ),
+]
 ValuesArg = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Argument(
