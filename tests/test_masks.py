@@ -18,18 +18,27 @@ from softmax_cli.oracle import losses as oracle_losses
 
 DETERMINISTIC = [m for m in registry.MAPPINGS if not m.stochastic]
 DTYPES = [np.float16, np.float32, np.float64]
-#: axis forms: (the shape of x, the axis of its vectors)
-FORMS = {"1d": ((6,), -1), "last": ((3, 6), -1), "first": ((6, 3), 0), "middle": ((2, 6, 2), 1)}
+#: axis forms: (the shape of x, the axis of its vectors, or a tuple of axes taken together)
+FORMS = {
+    "1d": ((6,), -1),
+    "last": ((3, 6), -1),
+    "first": ((6, 3), 0),
+    "middle": ((2, 6, 2), 1),
+    "tuple": ((2, 3, 2), (1, 2)),
+    "tuple-apart": ((3, 2, 2), (0, -1)),
+}
 
 
 def kwargs(m: registry.Mapping) -> dict:
     return {**m.example, **({"seed": 0} if m.stochastic else {})}
 
 
-def vectors(a: np.ndarray, axis: int) -> np.ndarray:
-    """The vectors of ``a`` along ``axis``, as rows."""
-    moved = np.moveaxis(a, axis, -1)
-    return moved.reshape(-1, moved.shape[-1])
+def vectors(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    """The vectors of ``a`` along ``axis`` (or several axes, in C order), as rows."""
+    axes = [ax % a.ndim for ax in (axis if isinstance(axis, tuple) else (axis,))]
+    moved = np.moveaxis(a, sorted(axes), range(a.ndim - len(axes), a.ndim))
+    n = int(np.prod([a.shape[ax] for ax in axes]))
+    return moved.reshape(-1, n)
 
 
 @st.composite
@@ -39,9 +48,11 @@ def masked_inputs(draw, shape: tuple[int, ...], axis: int, dtype):
     keep = draw(st.lists(st.booleans(), min_size=size, max_size=size))
     x = np.array(xs, dtype=dtype).reshape(shape)
     mask = np.array(keep).reshape(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
     first = [slice(None)] * len(shape)
-    first[axis] = 0
-    mask[tuple(first)] |= ~mask.any(axis=axis)  # something kept in every vector
+    for ax in axes:
+        first[ax] = 0
+    mask[tuple(first)] |= ~mask.any(axis=axes)  # something kept in every vector
     return x, mask
 
 
