@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import as_float_array, check_temperature, normalize_axis, to_last_axis
+from ._axes import is_axes, normalize_axes
 from ._masks import check_empty, empty_rows, groups, row_mask
 from .derivative_forms import Form, taylor_ratio
 from .errors import SoftmaxInputError
@@ -188,8 +189,9 @@ def jacobian(
         A registry name or alias.
     x : array_like
         Logits, any real dtype; vectors along ``axis``.
-    axis : int, optional
-        The axis holding each vector (default: the last).
+    axis : int or tuple of int, optional
+        The axis holding each vector (default: the last); a tuple takes those
+        axes together as one vector of their combined length ``n`` (C order).
     temperature : float, optional
         ``τ > 0`` (default 1).
     where : array_like of bool, optional
@@ -226,6 +228,8 @@ def jacobian(
     >>> jacobian("softmax", [0.0, 9.0, 0.0], where=[True, False, True]).tolist()
     [[0.25, 0.0, -0.25], [0.0, 0.0, 0.0], [-0.25, 0.0, 0.25]]
     """
+    if is_axes(axis):
+        return _over_axes("jacobian", name, x, None, axis, temperature, where, empty, params)
     if where is not None:
         return _masked("jacobian", name, x, None, axis, temperature, where, empty, params)
     check_empty(empty)
@@ -257,6 +261,8 @@ def jvp(
     >>> float(jvp("logsumexp", [0.0, 0.0], [1.0, 1.0]))
     1.0
     """
+    if is_axes(axis):
+        return _over_axes("jvp", name, x, v, axis, temperature, where, empty, params)
     if where is not None:
         return _masked("jvp", name, x, v, axis, temperature, where, empty, params)
     check_empty(empty)
@@ -287,6 +293,8 @@ def vjp(
     >>> vjp("logsumexp", [[0.0, 0.0]], [2.0]).tolist()
     [[1.0, 1.0]]
     """
+    if is_axes(axis):
+        return _over_axes("vjp", name, x, u, axis, temperature, where, empty, params)
     if where is not None:
         return _masked("vjp", name, x, u, axis, temperature, where, empty, params)
     check_empty(empty)
@@ -348,6 +356,43 @@ def _masked(kind: str, name: Any, x: ArrayLike, op: Any, axis: int, temperature:
     if kind == "jvp" and scalar:
         return out.reshape(batch)
     return np.moveaxis(out.reshape(*batch, n), -1, ax)
+
+
+def _over_axes(kind: str, name: Any, x: ArrayLike, op: Any, axis: Any, temperature: float,
+               where: Any, empty: str, params: dict[str, Any]) -> np.ndarray:  # fmt: skip
+    """:func:`jacobian`, :func:`jvp` or :func:`vjp` over a tuple of axes taken together.
+
+    The axes are moved last (in increasing order) and merged into one vector of
+    their combined length; a Jacobian keeps that merged layout ``(..., n_out, n)``
+    with ``n`` the entries in C order, JVPs and VJPs are put back in ``x``'s.
+    """
+    a = as_float_array(x)
+    if a.ndim == 0:
+        return linearize(name, a, -1, temperature=temperature, **params)  # raises
+    axes = normalize_axes(axis, a.ndim)
+    rest = [i for i in range(a.ndim) if i not in axes]
+    perm = rest + list(axes)
+    batch = tuple(a.shape[i] for i in rest)
+    n = int(np.prod([a.shape[i] for i in axes]))
+
+    def merge(v: Any, what: str) -> np.ndarray:
+        return np.transpose(_broadcast(v, a.shape, what), perm).reshape(*batch, n)
+
+    def split(v: np.ndarray) -> np.ndarray:
+        return np.transpose(v.reshape(*batch, *(a.shape[i] for i in axes)), np.argsort(perm))
+
+    fn = {"jacobian": jacobian, "jvp": jvp, "vjp": vjp}[kind]
+    mask = None if where is None else merge(np.asarray(where), "where")
+    scalar = differentiable(name).output == "scalar"
+    args: list[Any] = [merge(a, "x")]
+    if kind == "jvp":
+        args.append(merge(op, "v"))
+    elif kind == "vjp":
+        args.append(_broadcast(op, batch, "u") if scalar else merge(op, "u"))
+    res = fn(name, *args, -1, temperature=temperature, where=mask, empty=empty, **params)
+    if kind == "jacobian" or (kind == "jvp" and scalar):
+        return res
+    return split(res)
 
 
 def _broadcast(v: Any, shape: tuple[int, ...], what: str) -> np.ndarray:

@@ -119,3 +119,30 @@ def test_bad_axes_and_out_are_one_clear_error(kw, message):
     with pytest.raises(SoftmaxInputError, match=message) as err:
         sm.softmax(X, **kw)
     assert err.value.param in ("axis", "out")
+
+
+@pytest.mark.parametrize("name", ["softmax", "log-softmax", "logsumexp", "sparsemax", "taylor"])
+def test_derivatives_over_an_axis_tuple_are_the_reshaped_ones(name):
+    from softmax_cli import jacobian, jvp, vjp
+
+    x = X[..., 0]  # (2, 3, 4): vectors over axes (0, 2), 8 entries in C order
+    v = RNG.normal(size=x.shape)
+    keep = x > -2
+    flat, moved_shape = merged(x, (0, 2))
+    vf, _ = merged(v, (0, 2))
+    kf, _ = merged(keep, (0, 2))
+    scalar = sm.method(name).output == registry.SCALAR
+    u = RNG.normal(size=3) if scalar else v
+    uf = u if scalar else vf
+
+    def back(a: np.ndarray) -> np.ndarray:
+        return np.moveaxis(a.reshape(moved_shape), (1, 2), (0, 2))
+
+    for where, wf in ((None, None), (keep, kf)):
+        J = jacobian(name, x, axis=(0, 2), where=where)
+        np.testing.assert_array_equal(J, jacobian(name, flat, where=wf))
+        got = jvp(name, x, v, axis=(0, 2), where=where)
+        want = jvp(name, flat, vf, where=wf)
+        np.testing.assert_array_equal(got, want if scalar else back(want))
+        got = vjp(name, x, u, axis=(2, 0), where=where)
+        np.testing.assert_array_equal(got, back(vjp(name, flat, uf, where=wf)))
