@@ -35,7 +35,7 @@ import numpy as np
 
 from .errors import SoftmaxInputError
 
-__all__ = ["check_out", "is_axes", "normalize_axes", "over_axes"]
+__all__ = ["check_out", "is_axes", "merge_axes", "normalize_axes", "over_axes"]
 
 #: Output kinds (the registry's; ``"loss"``: a ``(loss, grad)`` pair).
 VECTOR_KINDS = ("distribution", "log-distribution", "elementwise")
@@ -77,6 +77,23 @@ def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
             f"{{param}} {tuple(axis)!r} names an axis twice: name each once", param="axis"
         )
     return tuple(sorted(seen))
+
+
+def merge_axes(x: Any, axis: Any) -> np.ndarray:
+    """``x`` with the axes of the tuple ``axis`` moved last and merged into one (C order).
+
+    Examples
+    --------
+    >>> merge_axes(np.zeros((2, 3, 4)), (0, 2)).shape
+    (3, 8)
+    """
+    a = np.asarray(x)
+    if a.ndim == 0:
+        return a
+    axes = normalize_axes(axis, a.ndim)
+    rest = [i for i in range(a.ndim) if i not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    return moved.reshape(*moved.shape[: len(rest)], math.prod(a.shape[i] for i in axes))
 
 
 def _broadcast_all(x: np.ndarray, ops: dict[str, Any], grow: bool) -> tuple[int, ...]:

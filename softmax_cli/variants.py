@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import check_temperature, to_last_axis
+from ._axes import is_axes, merge_axes
 from ._masks import VECTOR, maskable
 from ._perturbquad import ndtr as _ndtr  # noqa: F401  (Φ, reached here by the tests)
 from ._perturbquad import perturbmax_normal
@@ -526,8 +527,9 @@ def gumbel_max_sample(
         Number of samples per vector, an integer ``≥ 1``.
     seed : int or None, optional
         Seed ``≥ 0`` of :func:`numpy.random.default_rng` (default: fresh entropy).
-    axis : int, optional
-        The axis holding each vector (default: the last).
+    axis : int or tuple of int, optional
+        The axis holding each vector (default: the last); a tuple takes those
+        axes together, and the indices count their entries in C order.
 
     Returns
     -------
@@ -563,6 +565,8 @@ def gumbel_max_sample(
         raise SoftmaxInputError(f"n (number of samples) must be an integer >= 1, got {n!r}")
     n = int(n)
     seed = check_seed(seed)
+    if is_axes(axis):  # several axes: one vector of their entries, indices in C order
+        x, axis = merge_axes(x, axis), -1
     a, _, _ = to_last_axis(x, axis)
     nan_rows, inf_rows, clean = _specials(a)
     if nan_rows.any():

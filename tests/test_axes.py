@@ -146,3 +146,11 @@ def test_derivatives_over_an_axis_tuple_are_the_reshaped_ones(name):
         np.testing.assert_array_equal(got, want if scalar else back(want))
         got = vjp(name, x, u, axis=(2, 0), where=where)
         np.testing.assert_array_equal(got, back(vjp(name, flat, uf, where=wf)))
+
+
+def test_gumbel_max_sample_over_an_axis_tuple_draws_flat_indices():
+    x = X[..., 0]  # (2, 3, 4)
+    got = sm.gumbel_max_sample(x, 5, seed=3, axis=(0, 2))
+    flat, _ = merged(x, (0, 2))
+    assert got.shape == (3, 5)
+    np.testing.assert_array_equal(got, sm.gumbel_max_sample(flat, 5, seed=3))
