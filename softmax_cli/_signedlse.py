@@ -32,11 +32,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import LossOfPrecisionWarning
+
+if TYPE_CHECKING:  # imported where used: only a cancelling vector needs it
+    from fractions import Fraction
 
 #: longest vector summed exactly (mpmath); longer ones are flagged by their condition number
 EXACT_MAX = 20_000
@@ -109,11 +112,15 @@ def signed_lse(
 
 def _fraction(v) -> Fraction:
     """A float of any numpy dtype as the exact fraction it holds."""
+    from fractions import Fraction
+
     return Fraction(*np.asarray(v).item().as_integer_ratio())
 
 
 def _exact(xs: np.ndarray, ws: np.ndarray, tau: float, wd: np.dtype) -> tuple[float, float]:
     """``(τ·log|S|, sign S)`` of one vector, exactly summed, rounded once to ``wd``."""
+    from fractions import Fraction
+
     import mpmath  # only a vector whose signed sum cancels comes here
 
     merged: dict[Fraction, Fraction] = {}
