@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import as_float_array, normalize_axis
-from ._axes import LOSS, check_out, is_axes, over_axes
+from ._axes import LOSS, check_out, is_axes, normalize_axes, over_axes
 from .errors import SoftmaxInputError
 
 __all__ = ["EMPTY_POLICIES", "check_empty", "maskable", "row_mask"]
@@ -307,9 +307,34 @@ def masked_loss(check_targets: Callable) -> Callable[[Callable], Callable]:
             g = np.moveaxis(grad.reshape(moved.shape), -1, ax)
             return loss.reshape(moved.shape[:-1]), g
 
-        return _with_where(fn, call, LOSS)
+        return _with_keepdims(_with_where(fn, call, LOSS))
 
     return wrap
+
+
+def _with_keepdims(loss_fn: Callable) -> Callable:
+    """A loss ``(loss, grad)`` taking ``keepdims=``: the loss keeps the vector axes, length 1."""
+    sig = inspect.signature(loss_fn)
+    names = list(sig.parameters)
+    at = names.index("axis")
+
+    @functools.wraps(loss_fn)
+    def loss(*a: Any, keepdims: bool = False, **kw: Any) -> Any:
+        value, grad = loss_fn(*a, **kw)
+        if not keepdims:
+            return value, grad
+        axis = kw.get("axis", a[at] if len(a) > at else sig.parameters["axis"].default)
+        ndim = np.ndim(grad)
+        axes = normalize_axes(axis, ndim) if is_axes(axis) else (normalize_axis(axis, ndim),)
+        return np.expand_dims(value, axes), grad
+
+    extra = inspect.Parameter("keepdims", inspect.Parameter.KEYWORD_ONLY, default=False)
+    params = list(sig.parameters.values())
+    at_kw = next(
+        (i for i, p in enumerate(params) if p.kind is inspect.Parameter.VAR_KEYWORD), len(params)
+    )
+    loss.__signature__ = sig.replace(parameters=[*params[:at_kw], extra, *params[at_kw:]])  # type: ignore[attr-defined]
+    return loss
 
 
 def _show_where(masked: Callable, sig: inspect.Signature) -> None:

@@ -154,3 +154,16 @@ def test_gumbel_max_sample_over_an_axis_tuple_draws_flat_indices():
     flat, _ = merged(x, (0, 2))
     assert got.shape == (3, 5)
     np.testing.assert_array_equal(got, sm.gumbel_max_sample(flat, 5, seed=3))
+
+
+@pytest.mark.parametrize("loss", [sm.cross_entropy, sm.entmax_loss], ids=lambda f: f.__name__)
+def test_a_loss_keeps_its_vector_axes_with_keepdims(loss):
+    x = X[..., 0]  # (2, 3, 4)
+    t = np.zeros((2, 4), dtype=int)
+    value, _ = loss(x, t, axis=1)
+    kept, grad = loss(x, t, axis=1, keepdims=True)
+    assert kept.shape == (2, 1, 4) and grad.shape == x.shape
+    np.testing.assert_array_equal(kept[:, 0], value)
+    both, _ = loss(x, np.zeros(3, dtype=int), axis=(0, 2), keepdims=True)
+    assert both.shape == (1, 3, 1)
+    assert "keepdims" in __import__("inspect").signature(loss).parameters
