@@ -96,5 +96,8 @@ def test_mask_with_arguments_and_stdin(cli, tmp_path):
     two = write(tmp_path / "two.csv", [[1, 1, 0], [1, 1, 1]])
     bad = cli("compute", "1", "2", "3", "--mask", two)
     assert bad.code == 1 and "the vector given as arguments" in bad.err
-    refused = cli("compute", "1", "2", "3", "--mask", "-")
-    assert refused.code == 2 and refused.err.startswith("error: --mask needs a file")
+    from_stdin = cli("compute", "1", "2", "3", "--mask", "-", "--format", "csv", stdin="1,1,0\n")
+    assert from_stdin.code == 0 and from_stdin.out == run.out
+    refused = cli("compute", "-", "--mask", "-", stdin="1,2,3\n")
+    assert refused.code == 2
+    assert refused.err.startswith("error: --mask - and the logits cannot both come from stdin")

@@ -31,15 +31,16 @@ class MaskRows:
     Parameters
     ----------
     path : str
-        The mask file (``-`` is refused: stdin carries the input).
+        The mask file, or ``-`` for stdin when the logits come from elsewhere.
     layout : Layout
         The input's layout: its width and name, for the checks and messages.
     """
 
     def __init__(self, path: str, layout: Layout) -> None:
-        if path == "-":
+        if path == "-" and layout.source_name == "<stdin>":
             raise SoftmaxInputError(
-                "{param} needs a file: stdin is the input's (give the logits with --input)",
+                "{param} - and the logits cannot both come from stdin: give one of them"
+                " as a file (--input FILE or --mask FILE)",
                 param="mask",
             )
         name = layout.source_name
