@@ -126,6 +126,7 @@ PROCESSORS: tuple[Processor, ...] = (
         aliases=("top-p", "nucleus"),
         rules=("hf", "llama.cpp"),
         min_keep=True,
+        lanes=True,
     ),
     Processor(
         "min_p",
@@ -135,6 +136,7 @@ PROCESSORS: tuple[Processor, ...] = (
         aliases=("min-p",),
         rules=("prob", "logit", "exact"),
         min_keep=True,
+        lanes=True,
     ),
     Processor(
         "typical_p",
@@ -156,6 +158,7 @@ PROCESSORS: tuple[Processor, ...] = (
         ),
         aliases=("epsilon", "epsilon-cutoff"),
         min_keep=True,
+        lanes=True,
     ),
     Processor(
         "eta_cutoff",
@@ -164,6 +167,7 @@ PROCESSORS: tuple[Processor, ...] = (
         (_param("eta_cutoff", float, "η in (0, 1)", P.check_unit("eta_cutoff", closed=False)),),
         aliases=("eta", "eta-cutoff"),
         min_keep=True,
+        lanes=True,
     ),
 )
 

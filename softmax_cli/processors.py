@@ -51,6 +51,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import SoftmaxInputError
+from .torch_softmax import softmax as torch_softmax
 
 __all__ = [
     "epsilon_cutoff",
@@ -202,34 +203,26 @@ def softmax_rows(a: np.ndarray) -> np.ndarray:
     return e / np.where(s > 0, s, 1)
 
 
-def server_probs(a: np.ndarray) -> np.ndarray:
-    """Softmax per row in ``a``'s dtype in the order torch's CPU kernel computes it.
+def server_probs(a: np.ndarray, lanes: int = 16) -> np.ndarray:
+    """Softmax per row in ``a``'s dtype as torch's CPU kernel computes it (0 for ``-inf``).
 
-    ``e = exp(x − max)`` (rounded once to the dtype), ``s = Σ e``, then ``e · (1/s)``
-    (torch ``_vec_softmax_lastdim`` multiplies by the reciprocal; dividing by ``s``
-    rounds differently on about one value in ten). Hugging Face's thresholds are
-    tested on these float32 values; only the kept set is decided with them. torch's
-    own ``exp`` and summation order are not reproduced bit for bit (they depend on
-    its build and CPU), so a value within a rounding or two of a threshold can
-    still go the other way (see ``min_p(rule="exact")``).
+    float32 rows are torch's values bit for bit (:func:`.torch_softmax.softmax`:
+    SLEEF's exp, torch's summation order, ``e · (1/s)``); ``lanes`` is torch's
+    float32 vector width, 16 on an AVX-512 CPU, 8 on AVX2. Hugging Face's
+    thresholds (min-p, top-p, ε, η) are tested on these values: a token within a
+    rounding of a threshold is kept or dropped as torch on that CPU decides.
+    Other dtypes: ``exp(x − max)``, a numpy sum, then ``e · (1/s)``.
 
     Examples
     --------
     >>> server_probs(np.array([[0.0, -np.inf, 0.0]], dtype=np.float32)).tolist()
     [[0.5, 0.0, 0.5]]
     """
+    if a.dtype == np.float32:
+        return torch_softmax(a, lanes)
     m = np.max(a, axis=-1, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    d = a - m
-    if a.dtype != np.float32:
-        e = np.exp(d)
-    else:  # rounded once from float64 (numpy's float32 exp is off by an ulp on 1 in 3)
-        fin = np.isfinite(d)
-        if fin.mean() > 0.25:
-            e = np.exp(d.astype(np.float64)).astype(a.dtype)
-        else:  # after a top-k: the exps of the few kept tokens only
-            e = np.zeros_like(d)
-            e[fin] = np.exp(d[fin].astype(np.float64))
+    e = np.exp(a - m)
     s = e.sum(axis=-1, keepdims=True)
     one = a.dtype.type(1)
     return e * (one / np.where(s > 0, s, one))
@@ -283,8 +276,12 @@ def top_k(x: ArrayLike, k: int, *, min_tokens_to_keep: int = 1, ties: str = "kee
     return _back(_drop(a, a < kth), x)
 
 
-def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "hf") -> np.ndarray:
+def top_p(
+    x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "hf", lanes: int = 16
+) -> np.ndarray:
     """Nucleus: the smallest top set with mass ≥ ``p`` (``rule``: ``hf`` or ``llama.cpp``).
+
+    ``lanes``: torch's float32 vector width for the ``hf`` rule (:func:`server_probs`).
 
     Examples
     --------
@@ -311,7 +308,7 @@ def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "h
         # kernel accumulates in float64 and rounds to float32 at each token, `<= 1 - p`
         # with 1 - p in Python's float64, then rounded to float32 by the comparison
         order = np.argsort(a, axis=-1, kind="stable")
-        probs = server_probs(np.take_along_axis(a, order, axis=-1))
+        probs = server_probs(np.take_along_axis(a, order, axis=-1), lanes)
         cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
         remove_sorted = cum <= a.dtype.type(1 - p)
         remove_sorted[:, n - min(keep, n) :] = False
@@ -320,15 +317,19 @@ def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "h
     return _back(_drop(a, remove), x)
 
 
-def min_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "prob") -> np.ndarray:
+def min_p(
+    x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "prob", lanes: int = 16
+) -> np.ndarray:
     """Keep tokens with probability ≥ ``p`` × the top token's.
 
-    ``rule``: ``prob`` tests Hugging Face's float32 values, in its order
-    (:func:`server_probs`, then ``probs < fl(p) · max probs``); ``exact`` decides in
-    exact arithmetic, ``exp(x_i − max x) < p`` (float64, from the float32 logits
-    exactly); ``logit``: llama.cpp's ``x_i < max x + log p``. ``prob`` and ``exact``
-    differ only on tokens within float32 rounding of the threshold: there Hugging
-    Face may keep a token whose exact probability is just below it.
+    ``rule``: ``prob`` is Hugging Face's test, ``probs < fl(p) · max probs`` on
+    torch's float32 softmax values bit for bit (:func:`server_probs`; ``lanes``: 16
+    for a torch on an AVX-512 CPU, 8 on AVX2, whose kept sets differ on a token
+    within a rounding of the threshold); ``exact`` decides in exact arithmetic,
+    ``exp(x_i − max x) < p`` (float64, from the float32 logits exactly); ``logit``:
+    llama.cpp's ``x_i < max x + log p``. ``prob`` and ``exact`` differ only on
+    tokens within float32 rounding of the threshold: there Hugging Face may keep a
+    token whose exact probability is just below it.
 
     Examples
     --------
@@ -349,7 +350,7 @@ def min_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "p
     if rule == "exact":
         d = a.astype(np.float64) - a.max(axis=-1, keepdims=True).astype(np.float64)
         return _back(_drop(a, (np.exp(d) < p) & ~keep), x)
-    probs = server_probs(a)
+    probs = server_probs(a, lanes)
     remove = probs < a.dtype.type(p) * probs.max(axis=-1, keepdims=True)
     return _back(_drop(a, remove & ~keep), x)
 
@@ -385,20 +386,30 @@ def typical_p(
     return _back(_drop(a, remove), x)
 
 
-def epsilon_cutoff(x: ArrayLike, epsilon: float, *, min_tokens_to_keep: int = 1) -> np.ndarray:
-    """Drop tokens with probability < ``epsilon`` (the top ``min_tokens_to_keep`` stay)."""
+def epsilon_cutoff(
+    x: ArrayLike, epsilon: float, *, min_tokens_to_keep: int = 1, lanes: int = 16
+) -> np.ndarray:
+    """Drop tokens with probability < ``epsilon`` (the top ``min_tokens_to_keep`` stay).
+
+    ``lanes``: torch's float32 vector width (:func:`server_probs`).
+    """
     eps = check_unit("epsilon_cutoff", closed=False)(epsilon)
     a = _rows(x)
     keep = _kept_by_value(a, check_min_keep(min_tokens_to_keep))
-    return _back(_drop(a, (server_probs(a) < a.dtype.type(eps)) & ~keep), x)
+    return _back(_drop(a, (server_probs(a, lanes) < a.dtype.type(eps)) & ~keep), x)
 
 
-def eta_cutoff(x: ArrayLike, eta: float, *, min_tokens_to_keep: int = 1) -> np.ndarray:
-    """Drop tokens with probability < ``min(η, √η · exp(−H))`` (Hewitt et al. 2022)."""
+def eta_cutoff(
+    x: ArrayLike, eta: float, *, min_tokens_to_keep: int = 1, lanes: int = 16
+) -> np.ndarray:
+    """Drop tokens with probability < ``min(η, √η · exp(−H))`` (Hewitt et al. 2022).
+
+    ``lanes``: torch's float32 vector width (:func:`server_probs`).
+    """
     eta = check_unit("eta_cutoff", closed=False)(eta)
     a = _rows(x)
     keep = _kept_by_value(a, check_min_keep(min_tokens_to_keep))
-    probs = server_probs(a)
+    probs = server_probs(a, lanes)
     e = a.dtype.type(eta)
     cut = np.minimum(e, np.sqrt(e) * np.exp(-_entropy(probs)))
     return _back(_drop(a, (probs < cut) & ~keep), x)

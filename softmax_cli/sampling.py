@@ -247,7 +247,7 @@ class Trace:
     mass: np.ndarray
 
 
-def _run(step: Step, a: np.ndarray, history: Any) -> np.ndarray:
+def _run(step: Step, a: np.ndarray, history: Any, lanes: int) -> np.ndarray:
     proc, vals = step.processor, dict(step.values)
     if step.greedy_at is not None and vals["temperature"] <= step.greedy_at:
         out = np.full_like(a, -np.inf)
@@ -255,21 +255,28 @@ def _run(step: Step, a: np.ndarray, history: Any) -> np.ndarray:
         out[np.arange(a.shape[0]), first] = a[np.arange(a.shape[0]), first]
         return out
     mk = vals.pop("min_tokens_to_keep", 1)
-    return proc.apply(a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history)
+    return proc.apply(a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history, lanes=lanes)
 
 
 def process(
-    x: ArrayLike, steps: Sequence[Step], *, history: Any = None, explain: bool = False
+    x: ArrayLike,
+    steps: Sequence[Step],
+    *,
+    history: Any = None,
+    explain: bool = False,
+    lanes: int = 16,
 ) -> tuple[np.ndarray, list[Trace]]:
     """Run ``steps`` over the rows of ``x`` (``(..., V)``); the processed logits and a trace.
 
     Removed tokens are ``-inf``. With ``explain``, one :class:`Trace` per step.
+    ``lanes``: the float32 vector width of the torch whose thresholds to reproduce
+    (16: a CPU with AVX-512, 8: AVX2; see :mod:`softmax_cli.torch_softmax`).
     """
     a = _rows(x)
     traces: list[Trace] = []
     for step in steps:
         before = softmax_rows(a) if explain else None
-        a = _run(step, a, history)
+        a = _run(step, a, history, lanes)
         if explain:
             kept = np.isfinite(a)
             traces.append(

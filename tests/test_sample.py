@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from softmax_cli import SoftmaxInputError, processors, registry, sampling
+from softmax_cli import SoftmaxInputError, processors, registry, sampling, torch_softmax
 from softmax_cli.processors import softmax_rows
 
 X = np.array([
@@ -473,3 +473,63 @@ def test_top_p_long_runs_of_equal_tokens_cut_where_hugging_face_cuts(n, q, p, re
     #     print(int(torch.isinf(out).sum()))
     x = np.log(np.r_[np.full(n, q), 1.0]).astype(np.float32)
     assert int(np.isinf(processors.top_p(x, p)).sum()) == removed
+
+
+# Rows where Hugging Face's own kept set depends on the CPU torch runs on: min_p = 0.1 on
+# rows 40 and 173 of benchmarks/peer_hf.py's rows(3000, 12). Golden masks from transformers
+# 5.24.0, torch 2.13.0 CPU, by hand, once per kernel set (ATEN_CPU_CAPABILITY=avx2, =avx512):
+#
+#     import numpy as np, torch
+#     from transformers.generation import logits_process as lp
+#     from peer_hf import rows                  # benchmarks/
+#     x = rows(3000, 12)[[40, 173]]
+#     out = lp.MinPLogitsWarper(0.1)(None, torch.from_numpy(x.copy()))
+#     print(torch.backends.cpu.get_cpu_capability(), np.isfinite(out.numpy()).astype(int).tolist())
+_L2, _L10, _L20 = np.float32(np.log(0.5)), np.float32(np.log(0.1)), np.float32(np.log(0.05))
+CPU_DEPENDENT = np.array([
+    [_L20, 0, _L2, _L20, _L10, _L20, _L2, _L2, 0, 0, _L20, _L2],
+    [0, _L10, _L20, -5, 0, _L2, 0, 0, _L20, _L2, -5, -5],
+], dtype=np.float32)  # fmt: skip
+CPU_DEPENDENT_HF = {
+    8: [[0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0, 1], [1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0]],  # AVX2
+    16: [[0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 1], [1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0]],  # AVX512
+}
+
+
+@pytest.mark.parametrize("lanes", [8, 16])
+def test_min_p_keeps_what_hugging_face_keeps_on_that_cpu(lanes):
+    # the token at fl32(log 0.1) below the top is within a rounding of the threshold:
+    # torch on AVX-512 keeps it, on AVX2 drops it; each width reproduces its own
+    out, _ = sampling.process(CPU_DEPENDENT, sampling.plan("hf", given={"min_p": 0.1,
+                              "top_k": 12}), lanes=lanes)  # fmt: skip
+    assert np.isfinite(out).astype(int).tolist() == CPU_DEPENDENT_HF[lanes]
+    assert CPU_DEPENDENT_HF[8] != CPU_DEPENDENT_HF[16]
+
+
+def test_torch_softmax_sums_by_lanes_and_rounds_like_torch():
+    # rows shorter than the vector width are summed left to right, longer ones by lanes
+    # folded by halves (ATen/cpu/vec/functional_base.h reduce_all): 2^24 + fifteen 1s
+    e = np.array([[2.0**24] + [1.0] * 15], dtype=np.float32)
+    assert torch_softmax.lane_sum(e[:, :15], 16)[0] == 2.0**24
+    assert torch_softmax.lane_sum(e, 16)[0] == 2.0**24 + 14  # lane 0: 2^24 + 1 ties to even
+    assert torch_softmax.lane_sum(e, 8)[0] == 2.0**24 + 14
+    # the sparse path (few finite values, as after a top-k) sums in the same order
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 3, (40, 300)).astype(np.float32)
+    x[rng.random(x.shape) < 0.9] = -np.inf
+    x[:, 3] = 0.0
+    d = x - x.max(axis=-1, keepdims=True)
+    e = torch_softmax.exp_sleef(np.where(np.isfinite(d), d, np.float32(-200)))
+    for lanes in (8, 16):
+        sparse = torch_softmax.softmax(x, lanes)
+        dense = e * (np.float32(1) / torch_softmax.lane_sum(e, lanes))[:, None]
+        assert np.array_equal(sparse, dense)
+        assert np.array_equal(np.isfinite(x), sparse > 0)
+        exact = np.exp(d.astype(np.float64))
+        assert np.allclose(sparse, exact / exact.sum(axis=-1, keepdims=True), rtol=1e-6)
+    # SLEEF's exp is within one float32 ulp of the exact value, and not always rounded
+    d = -np.abs(rng.normal(0, 10, 200_000)).astype(np.float32)
+    exact = np.exp(d.astype(np.float64))
+    ours = torch_softmax.exp_sleef(d).astype(np.float64)
+    assert np.all(np.abs(ours - exact) <= np.spacing(ours.astype(np.float32)))
+    assert (ours != exact.astype(np.float32)).any()

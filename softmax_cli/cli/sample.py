@@ -13,7 +13,7 @@ import numpy as np
 import typer
 from rich.console import Console
 
-from .. import processor_records, sampling
+from .. import processor_records, sampling, torch_softmax
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.records import RecordWriter, Text
@@ -93,6 +93,14 @@ ReplaceOpt = Annotated[
         help="--no-replace: N distinct tokens (Gumbel-top-k), Plackett–Luce log-probability.",
     ),
 ]
+TorchCpuOpt = Annotated[
+    str,
+    typer.Option(
+        "--torch-cpu",
+        help="avx512 or avx2: the CPU of the torch whose float32 thresholds (min-p, top-p, "
+        "ε, η) to reproduce bit for bit; they differ only within a rounding of a threshold.",
+    ),
+]
 SampleDtypeOpt = Annotated[
     DtypeName,
     typer.Option("--dtype", help="Float type to process in (servers use float32)."),
@@ -133,6 +141,7 @@ def sample(
     seed: SeedOpt = None,
     replace: ReplaceOpt = True,
     dtype: SampleDtypeOpt = DtypeName.float32,
+    torch_cpu: TorchCpuOpt = "avx512",
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
@@ -143,6 +152,7 @@ def sample(
     proc_params: dict[str, Any],
 ) -> None:
     steps = sampling.plan(preset, chain, given=proc_params)
+    lanes = torch_softmax.lanes_of(torch_cpu)
     hist = _history(history)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
@@ -151,7 +161,7 @@ def sample(
         fmt = follow_input(format.value, fmt, reader.layout)  # auto in a pipe: the input's format
         for b in reader:
             x = b.values.astype(dt, copy=False)
-            logits, trace = sampling.process(x, steps, history=hist, explain=explain)
+            logits, trace = sampling.process(x, steps, history=hist, explain=explain, lanes=lanes)
             probs, logprobs = sampling.distribution(logits)
             drawn = sampling.draw(logits, draws, seed=seed, replace=replace) if draws else None
             ids = b.ids or [None] * x.shape[0]
