@@ -150,6 +150,34 @@ def compare(x: np.ndarray, lanes: int = 16, oracle_rows: int = 300) -> list[tupl
     return report
 
 
+def top_k_kept(x: np.ndarray, k: int) -> np.ndarray:
+    """Hugging Face's top-k survivors (ties with the k-th stay)."""
+    kth = np.sort(x, axis=-1)[:, -k][:, None]
+    return x >= kth
+
+
+def wide(lanes: int, n: int = 280, v: int = 4096) -> None:
+    """The hf preset on wide rows, where top-p and min-p see only top-k's survivors."""
+    x = rows(n, v, seed=2)
+    for k, p, m in ((50, 0.9, 0.05), (200, 0.5, 0.1), (1000, 0.99, 0.01)):
+        given = {"temperature": 0.7, "top_k": k, "top_p": p, "min_p": m}
+        ours, _ = process(x, plan("hf", given=given), lanes=lanes)
+        hf = lp.LogitsProcessorList(
+            [lp.TemperatureLogitsWarper(0.7), lp.TopKLogitsWarper(k), lp.TopPLogitsWarper(p),
+             lp.MinPLogitsWarper(m)]
+        )  # fmt: skip
+        theirs = hf(torch.zeros((n, 1), dtype=torch.long), torch.from_numpy(x.copy())).numpy()
+        differ = (np.isfinite(ours) != np.isfinite(theirs)).any(axis=-1)
+        # a tie across HF's cut: a kept and a removed token of one logit (torch.sort is not
+        # stable past 16 tokens, so which of them stay is its sort's choice)
+        hx = x / np.float32(0.7)
+        kept_hf = np.isfinite(theirs)
+        lo = np.where(kept_hf, hx, np.inf).min(axis=-1, keepdims=True)
+        tie = ((hx == lo) & ~kept_hf & (top_k_kept(hx, k))).any(axis=-1)
+        print(f"preset hf {given} on {n} rows of {v}: kept sets differ on {int(differ.sum())} "
+              f"rows, {int((differ & ~tie).sum())} without a tie across the cut")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=3000)
@@ -171,6 +199,7 @@ def main() -> None:
     print("margin: widest distance of a differing token's exact test from the threshold,")
     print("in float32 ulps of it; p vs HF: float32 ulps of HF's; p vs oracle: ulps of ours;")
     print(f"CPU-dep.: rows whose kept set differs with {24 - lanes} lanes instead of {lanes}")
+    wide(lanes)
     if args.golden:
         np.set_printoptions(precision=9, floatmode="unique")
         g = rows(14, 6, seed=7)
@@ -201,6 +230,30 @@ def speed(reps: int = 5) -> None:
     o, h = min(t_ours), min(t_hf)
     print(f"hf preset 64x151936 float32: ours {o * 1e3:.0f} ms, HF {h * 1e3:.0f} ms, "
           f"ratio {o / h:.2f} (best of {reps}, alternating)")  # fmt: skip
+    one_row(reps)
+
+
+def one_row(reps: int = 5) -> None:
+    """One row of 256k float32 logits to the sorted kept tokens of top-p 0.9 (--sparse)."""
+    x = np.random.default_rng(2).normal(0, 3, (1, 262_144)).astype(np.float32)
+    steps = plan(None, given={"top_p": 0.9})
+    hf = lp.TopPLogitsWarper(0.9)
+    t_ours, t_hf = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        out, _ = process(x, steps)
+        probs, _ = distribution(out)
+        kept = np.flatnonzero(np.isfinite(out[0]))
+        kept[np.argsort(-probs[0, kept], kind="stable")]
+        t_ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        scores = hf(None, torch.from_numpy(x.copy()))
+        p = torch.softmax(scores, dim=-1)
+        torch.sort(p[p > 0], descending=True)
+        t_hf.append(time.perf_counter() - t0)
+    o, h = min(t_ours), min(t_hf)
+    print(f"one row of 262144 to its sorted top-p 0.9 tokens: ours {o * 1e3:.1f} ms "
+          f"(target 50 ms), HF {h * 1e3:.1f} ms, ratio {o / h:.2f} (best of {reps})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -236,12 +236,38 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 
 
 def _first_k(a: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the ``k`` largest entries per row, ties by lower index."""
-    k = min(k, a.shape[-1])
-    order = np.argsort(-a, axis=-1, kind="stable")[:, :k]
-    mask = np.zeros(a.shape, dtype=bool)
-    np.put_along_axis(mask, order, True, axis=-1)
-    return mask
+    """Mask of the ``k`` largest entries per row, ties by lower index (no full sort)."""
+    n = a.shape[-1]
+    k = min(k, n)
+    if k == 1:  # the first largest
+        mask = np.zeros(a.shape, dtype=bool)
+        mask[np.arange(a.shape[0]), a.argmax(axis=-1)] = True
+        return mask
+    kth = np.partition(a, n - k, axis=-1)[:, n - k][:, None]
+    above = a > kth
+    tied = a == kth
+    need = k - above.sum(axis=-1, keepdims=True)
+    return above | (tied & (np.cumsum(tied, axis=-1) <= need))
+
+
+def _argsort(a: np.ndarray) -> np.ndarray:
+    """Stable ascending argsort per row; float32 by unique 64-bit keys (4x faster).
+
+    The key is the float's bits mapped to an order-preserving unsigned integer, then
+    the index: keys are distinct, so numpy's (unstable, vectorised) sort gives the
+    stable order. ``-0.0`` is taken as ``+0.0`` (equal, as in a comparison).
+    """
+    if a.dtype != np.float32:
+        return np.argsort(a, axis=-1, kind="stable")
+    bits = (a + np.float32(0)).view(np.uint32)
+    flip = (bits.view(np.int32) >> 31).view(np.uint32)  # all ones where negative
+    flip |= np.uint32(0x80000000)
+    bits ^= flip  # negatives: every bit flipped; others: the sign bit set
+    key = bits.astype(np.uint64)
+    key <<= np.uint64(32)
+    key |= np.arange(a.shape[-1], dtype=np.uint64)
+    key.sort(axis=-1)
+    return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
 
 
 def _drop(a: np.ndarray, remove: np.ndarray) -> np.ndarray:
@@ -297,7 +323,7 @@ def top_p(
         return _back(a, x)
     n = a.shape[-1]
     if rule == "llama.cpp":
-        order = np.argsort(-a, axis=-1, kind="stable")
+        order = _argsort(-a)
         ps = softmax_rows(np.take_along_axis(a, order, axis=-1))
         cum = np.cumsum(ps, axis=-1)
         hit = (cum >= a.dtype.type(p)) & (np.arange(1, n + 1) >= keep)
@@ -307,7 +333,11 @@ def top_p(
         # TopPLogitsWarper: ascending sort, float32 softmax, a cumsum that torch's CPU
         # kernel accumulates in float64 and rounds to float32 at each token, `<= 1 - p`
         # with 1 - p in Python's float64, then rounded to float32 by the comparison
-        order = np.argsort(a, axis=-1, kind="stable")
+        finite = np.isfinite(a)
+        width = int(finite.sum(axis=-1).max())
+        if 4 * width < n:  # after a top-k: sort the few finite logits only
+            return _back(_top_p_few(a, finite, width, p, keep, lanes), x)
+        order = _argsort(a)
         probs = server_probs(np.take_along_axis(a, order, axis=-1), lanes)
         cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
         remove_sorted = cum <= a.dtype.type(1 - p)
@@ -315,6 +345,35 @@ def top_p(
     remove = np.empty_like(remove_sorted)
     np.put_along_axis(remove, order, remove_sorted, axis=-1)
     return _back(_drop(a, remove), x)
+
+
+def _top_p_few(
+    a: np.ndarray, finite: np.ndarray, width: int, p: float, keep: int, lanes: int
+) -> np.ndarray:
+    """:func:`top_p`'s ``hf`` rule on rows with at most ``width`` finite logits.
+
+    Hugging Face's ascending sort puts the ``-inf`` logits first; the finite ones,
+    right-aligned in rows of ``width``, are the last ``width`` places of its sorted
+    rows: the same softmax (shifted lanes), cumulative sums and cut.
+    """
+    rows, n = a.shape
+    r, c = np.nonzero(finite)
+    count = finite.sum(axis=-1)
+    col = (width - count)[r] + np.arange(r.size) - (np.cumsum(count) - count)[r]
+    vals = np.full((rows, width), -np.inf, dtype=a.dtype)
+    vals[r, col] = a[r, c]
+    idx = np.full((rows, width), -1, dtype=np.int64)
+    idx[r, col] = c
+    order = np.argsort(vals, axis=-1, kind="stable")
+    vals = np.take_along_axis(vals, order, axis=-1)
+    idx = np.take_along_axis(idx, order, axis=-1)
+    probs = torch_softmax(vals, lanes, offset=n - width)
+    cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
+    remove = cum <= a.dtype.type(1 - p)
+    remove[:, width - min(keep, width) :] = False
+    remove &= idx >= 0
+    a[np.nonzero(remove)[0], idx[remove]] = -np.inf
+    return a
 
 
 def min_p(
@@ -340,8 +399,8 @@ def min_p(
     (np.float32(-2.3025851), np.float32(-inf))
     """
     p = check_min_p(p)
-    keep = _first_k(_rows(x), check_min_keep(min_tokens_to_keep))
     a = _rows(x)
+    keep = _first_k(a, check_min_keep(min_tokens_to_keep))
     if rule == "logit":
         if p <= 0:
             return _back(a, x)

@@ -295,9 +295,23 @@ def distribution(logits: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     ([0.5, 0.0, 0.5], [-0.6931471805599453, -inf, -0.6931471805599453])
     """
     a = np.asarray(logits)
-    if not np.isfinite(a).any(axis=-1).all():
+    finite = np.isfinite(a)
+    if not finite.any(axis=-1).all():
         raise SoftmaxInputError("every token was removed: nothing is left to sample")
-    return softmax(a), log_softmax(a)
+    rows = a.reshape(-1, a.shape[-1]) if a.ndim else a.reshape(1, 1)
+    count = finite.reshape(rows.shape).sum(axis=-1)
+    width = int(count.max())
+    if 4 * width >= rows.shape[-1]:
+        return softmax(a), log_softmax(a)
+    # few kept tokens (after a filter): the softmax of those alone, in id order
+    r, c = np.nonzero(finite.reshape(rows.shape))
+    col = np.arange(r.size) - (np.cumsum(count) - count)[r]
+    packed = np.full((rows.shape[0], width), -np.inf, dtype=a.dtype)
+    packed[r, col] = rows[r, c]
+    p, lp = np.zeros_like(rows), np.full_like(rows, -np.inf)
+    p[r, c] = softmax(packed)[r, col]
+    lp[r, c] = log_softmax(packed)[r, col]
+    return p.reshape(a.shape), lp.reshape(a.shape)
 
 
 def draw(

@@ -89,11 +89,17 @@ _POLY = tuple(
 )
 
 
-def _fma(a: np.ndarray, b: np.ndarray | np.float32, c: np.ndarray | np.float32) -> np.ndarray:
-    """float32 ``a·b + c`` as one fused operation (the product is exact in float64)."""
-    return (
-        np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)
-    ).astype(_F32)
+def _fma(a64: np.ndarray, b: np.ndarray | np.float64, c: np.ndarray | np.float64) -> np.ndarray:
+    """float32 ``a·b + c`` as one fused operation, from float64 copies of float32 values.
+
+    The product of two float32 values is exact in float64; the sum is rounded to
+    float64 and then to float32 (twice, where the fused operation rounds once: the
+    two differ only when the float64 sum falls exactly halfway between two float32
+    values, which no test of the peer check has met).
+    """
+    out = a64 * b
+    out += c
+    return out.astype(_F32)
 
 
 def exp_sleef(d: np.ndarray) -> np.ndarray:
@@ -108,18 +114,22 @@ def exp_sleef(d: np.ndarray) -> np.ndarray:
     >>> exp_sleef(d).tolist()
     [1.0, 0.3678794503211975, 0.0]
     """
+    f64 = np.float64
     d = np.asarray(d, _F32)
     q = np.rint(d * _R_LN2).astype(np.int32)
-    qf = q.astype(_F32)
-    s = _fma(qf, -_L2U, d)
-    s = _fma(qf, -_L2L, s)
-    u = np.full_like(d, _POLY[0])
+    q64 = q.astype(f64)
+    s = _fma(q64, f64(-_L2U), d.astype(f64))
+    s64 = _fma(q64, f64(-_L2L), s.astype(f64)).astype(f64)
+    u = np.full(d.shape, f64(_POLY[0]))
     for c in _POLY[1:]:
-        u = _fma(u, s, c)
-    u = _F32(1) + _fma(s * s, u, s)
+        u = _fma(u, s64, f64(c)).astype(f64)
+    ss = (s64 * s64).astype(_F32).astype(f64)  # s·s rounded to float32, then fused
+    u = _F32(1) + _fma(ss, u, s64)
     half = q >> 1  # ldexp in two steps, as SLEEF's vldexp2 does
-    u = (u * np.ldexp(_F32(1), half).astype(_F32)) * np.ldexp(_F32(1), q - half).astype(_F32)
-    return np.where(d < -104, _F32(0), u).astype(_F32)
+    u *= np.ldexp(_F32(1), half).astype(_F32)
+    u *= np.ldexp(_F32(1), q - half).astype(_F32)
+    u[d < -104] = 0
+    return u
 
 
 def lane_sum(e: np.ndarray, lanes: int = 16) -> np.ndarray:
@@ -151,12 +161,16 @@ def lane_sum(e: np.ndarray, lanes: int = 16) -> np.ndarray:
     return acc[:, 0]
 
 
-def _sparse_lane_sum(e: np.ndarray, finite: np.ndarray, lanes: int) -> np.ndarray:
-    """:func:`lane_sum` when only ``finite`` entries are non-zero (adding 0 is exact)."""
-    rows, n = e.shape
-    r, c = np.nonzero(finite)  # row-major: within a row, in index order
+def _sparse_lane_sum(
+    rows: int, r: np.ndarray, pos: np.ndarray, e: np.ndarray, n: int, lanes: int
+) -> np.ndarray:
+    """:func:`lane_sum` of rows of width ``n`` whose only non-zero entries are ``e``.
+
+    ``e[j]`` sits in row ``r[j]`` at position ``pos[j]``, row by row and in
+    position order within a row (adding the zeros between them is exact).
+    """
     acc = np.zeros((rows, lanes if n >= lanes else 1), dtype=e.dtype)
-    np.add.at(acc, (r, c % lanes if n >= lanes else 0), e[r, c])  # in order, unbuffered
+    np.add.at(acc, (r, pos % lanes if n >= lanes else 0), e)  # in order, unbuffered
     if n < lanes:
         return acc[:, 0]
     width = lanes // 2
@@ -166,25 +180,29 @@ def _sparse_lane_sum(e: np.ndarray, finite: np.ndarray, lanes: int) -> np.ndarra
     return acc[:, 0]
 
 
-def softmax(a: np.ndarray, lanes: int = 16) -> np.ndarray:
+def softmax(a: np.ndarray, lanes: int = 16, *, offset: int = 0) -> np.ndarray:
     """torch's CPU ``softmax(a, dim=-1)`` of float32 rows ``a`` (2-D), bit for bit.
 
-    ``lanes``: 16 (AVX-512) or 8 (AVX2). ``-inf`` gives 0; a row of only ``-inf``
-    gives zeros (torch gives nan there; the processors refuse such rows before).
+    ``lanes``: 16 (AVX-512) or 8 (AVX2). ``offset``: the rows are the tail of rows
+    whose first ``offset`` entries are ``-inf`` (their softmax is 0; they move the
+    others' lanes). ``-inf`` gives 0; a row of only ``-inf`` gives zeros (torch
+    gives nan there; the processors refuse such rows before).
     """
     if lanes not in LANES.values():
         raise SoftmaxInputError(f"{{param}} must be 8 or 16, got {lanes!r}", param="lanes")
     a = np.asarray(a, _F32)
     m = np.max(a, axis=-1, keepdims=True)
     m = np.where(np.isfinite(m), m, _F32(0))
-    d = a - m
-    finite = np.isfinite(d)
-    if finite.mean() > 0.25:
-        e = exp_sleef(np.where(finite, d, _F32(-200)))
-        s = lane_sum(e, lanes)
-    else:  # after a top-k: the exps of the few kept tokens only
-        e = np.zeros_like(d)
-        e[finite] = exp_sleef(d[finite])
-        s = _sparse_lane_sum(e, finite, lanes)
+    finite = np.isfinite(a)
     one = _F32(1)
-    return e * (one / np.where(s > 0, s, one))[:, None]
+    if offset == 0 and finite.mean() > 0.25:
+        e = exp_sleef(np.where(finite, a - m, _F32(-200)))
+        s = lane_sum(e, lanes)
+        return e * (one / np.where(s > 0, s, one))[:, None]
+    # after a top-k: the exps of the few kept tokens only
+    r, c = np.nonzero(finite)  # row-major: within a row, in index order
+    e = exp_sleef(a[r, c] - m[r, 0])
+    s = _sparse_lane_sum(a.shape[0], r, c + offset, e, a.shape[1] + offset, lanes)
+    out = np.zeros_like(a)
+    out[r, c] = e * (one / np.where(s > 0, s, one))[r]
+    return out
