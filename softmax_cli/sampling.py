@@ -315,7 +315,11 @@ def distribution(logits: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
 
 
 def draw(
-    logits: ArrayLike, n: int, *, seed: int | None = None, replace: bool = True
+    logits: ArrayLike,
+    n: int,
+    *,
+    seed: int | np.random.Generator | None = None,
+    replace: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` draws per row by Gumbel-max: token ids ``(rows, n)`` and their log-probabilities.
 
@@ -323,7 +327,8 @@ def draw(
     (a draw from ``softmax(x)``), and its log-probability is that token's. Without,
     the ``n`` largest of ``x + g`` (Gumbel-top-k: distinct tokens), and the
     log-probability is the Plackett–Luce one of the sequence so far,
-    ``Σ_j (x_{i_j} − LSE(x over the tokens not yet drawn))``.
+    ``Σ_j (x_{i_j} − LSE(x over the tokens not yet drawn))``. ``seed``: an integer,
+    or a :class:`numpy.random.Generator` to go on drawing from (batch after batch).
 
     Examples
     --------

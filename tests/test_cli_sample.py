@@ -103,3 +103,40 @@ def test_bad_options_exit_2_with_one_line(cli, args, status, text):
 def test_nan_logit_is_bad_input(cli):
     run = cli("sample", "1", "nan")
     assert run.code == ExitStatus.INPUT and "token 1 of row 1 is nan" in run.err
+
+
+def _logit_rows(n: int, width: int = 100) -> str:
+    x = np.random.default_rng(14).normal(0, 2, (n, width))
+    return "".join(",".join(f"{v:.3f}" for v in row) + "\n" for row in x)
+
+
+def test_sample_streams_each_batch_out_before_reading_the_next(cli, monkeypatch):
+    # 2,000 rows of 100 logits: the reader gives several batches (about 65,536 values each);
+    # each batch's records are written before the next batch is processed
+    from softmax_cli.cli import sample as cmd
+    from softmax_cli.io.records import RecordWriter
+
+    events: list[tuple[str, int]] = []
+    process, write_all = cmd.sampling.process, RecordWriter.write_all
+
+    def logged_process(x, *a, **k):
+        events.append(("process", x.shape[0]))
+        return process(x, *a, **k)
+
+    def logged_write_all(self, records):
+        records = list(records)
+        events.append(("write", len(records)))
+        return write_all(self, records)
+
+    monkeypatch.setattr(cmd.sampling, "process", logged_process)
+    monkeypatch.setattr(RecordWriter, "write_all", logged_write_all)
+    run = cli("sample", "--top-k", "3", "-f", "csv", stdin=_logit_rows(2000))
+    assert run.code == 0, run.err
+    kinds = [k for k, _ in events]
+    assert kinds.count("process") >= 2
+    assert kinds == ["process", "write"] * (len(kinds) // 2)  # alternate: nothing accumulates
+    rows_in = sum(n for k, n in events if k == "process")
+    assert rows_in == 2000
+    numbers = [int(line.split(",")[0]) for line in run.out.splitlines()[1:]]
+    assert sorted(set(numbers)) == list(range(1, 2001)) and numbers == sorted(numbers)
+    assert len(numbers) >= 3 * 2000  # every row, in order, 3 kept tokens at least (ties stay)
