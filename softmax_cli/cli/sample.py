@@ -7,6 +7,7 @@ machine output goes through the one record writer (:func:`.output.deliver`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
@@ -74,6 +75,15 @@ HistoryOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--history", help="Token ids seen so far, for the penalties: '5,9,9'."),
 ]
+HistoryColumnOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--history-column",
+        help="The input column (name or number) holding each row's token history for the "
+        "penalties: ids apart by spaces, commas or semicolons (JSON: a list of ids). "
+        "Passed through like --id-column, which it cannot be combined with yet.",
+    ),
+]
 AllOpt = Annotated[
     bool, typer.Option("--all", help="Every token, removed ones too (p = 0), in id order.")
 ]
@@ -122,6 +132,61 @@ def _history(text: str | None) -> list[int] | None:
     return out
 
 
+def _through_column(id_column: str | None, history_column: str | None, hist: Any) -> str | None:
+    """The reader's pass-through column: the id column, or the history column."""
+    if history_column is None:
+        return id_column
+    if hist is not None:
+        raise SoftmaxInputError(
+            "{param} and {history} both give the token history: keep one",
+            param="history_column",
+            also=("history",),
+        )
+    if id_column is not None:
+        raise SoftmaxInputError(
+            "{param} and {id_column} cannot be combined yet (one pass-through column): "
+            "drop the id column (rows are numbered)",
+            param="history_column",
+            also=("id_column",),
+        )
+    return history_column
+
+
+def _row_history(text: str, row: int, width: int) -> list[int]:
+    """One row's token ids from its history field: ``5 9 9``, ``5,9;9``, ``[5, 9]``, or empty.
+
+    A JSON list reaches here as JSON text (the reader passes the field through as text).
+
+    Examples
+    --------
+    >>> _row_history("5 9,9", 1, 10), _row_history('["5", "9"]', 1, 10), _row_history("", 1, 10)
+    ([5, 9, 9], [5, 9], [])
+    """
+    raw = text.strip()
+    if raw.startswith("["):
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            items = None
+        tokens = [str(t) for t in items] if isinstance(items, list) else [raw]
+    else:
+        tokens = raw.replace(",", " ").replace(";", " ").split()
+    out = []
+    for tok in tokens:
+        try:
+            t = int(tok)
+        except ValueError:
+            t = -1
+        if t < 0 or t >= width:
+            raise SoftmaxInputError(
+                f"row {row}: the history column holds {tok!r}, which is not a token id "
+                f"of these rows (an integer 0..{width - 1}); write ids apart by spaces, "
+                "commas or semicolons"
+            )
+        out.append(t)
+    return out
+
+
 def _with_processor_params(func):
     def users(p) -> list[str]:
         return [q.name for q in processor_records.PROCESSORS if p in q.params] or ["filters"]
@@ -136,6 +201,7 @@ def sample(
     preset: PresetOpt = None,
     chain: ChainOpt = None,
     history: HistoryOpt = None,
+    history_column: HistoryColumnOpt = None,
     all: AllOpt = False,
     explain: ExplainOpt = False,
     draws: DrawsOpt = 0,
@@ -159,7 +225,8 @@ def sample(
     fmt = resolve_format(format.value)
     rng = np.random.default_rng(seed) if draws else None  # one stream of draws for the run
     has_ids = id_column is not None
-    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+    through = _through_column(id_column, history_column, hist)
+    with open_source(values, input, header=header, id_column=through, dtype=dt) as reader:
         fmt = follow_input(format.value, fmt, reader.layout)  # auto in a pipe: the input's format
 
         def batches() -> Iterator[list[dict[str, Any]]]:
@@ -167,12 +234,17 @@ def sample(
             n = 0
             for b in reader:
                 x = b.values.astype(dt, copy=False)
+                rows_hist = hist
+                if history_column is not None:
+                    rows_hist = [
+                        _row_history(t, n + 1 + r, x.shape[1]) for r, t in enumerate(b.ids)
+                    ]
                 logits, trace = sampling.process(
-                    x, steps, history=hist, explain=explain, lanes=lanes
+                    x, steps, history=rows_hist, explain=explain, lanes=lanes
                 )
                 probs, logprobs = sampling.distribution(logits)
                 drawn = sampling.draw(logits, draws, seed=rng, replace=replace) if draws else None
-                ids = b.ids or [None] * x.shape[0]
+                ids = (b.ids if has_ids else None) or [None] * x.shape[0]
                 rows = []
                 for r in range(x.shape[0]):
                     n += 1
