@@ -527,9 +527,42 @@ def test_torch_softmax_sums_by_lanes_and_rounds_like_torch():
         assert np.array_equal(np.isfinite(x), sparse > 0)
         exact = np.exp(d.astype(np.float64))
         assert np.allclose(sparse, exact / exact.sum(axis=-1, keepdims=True), rtol=1e-6)
+    # a row's tail after `offset` leading -inf: the same values as the whole row's softmax
+    # (a tail of 10 after 531 is summed by lanes, as the whole row is, not left to right)
+    for width in (77, 10):
+        tail = rng.normal(0, 3, (200, width)).astype(np.float32)
+        tail[rng.random(tail.shape) < 0.3] = -np.inf
+        tail[:, -1] = 1.0
+        for offset in (0, 5, 16, 531):
+            whole = np.concatenate([np.full((200, offset), -np.inf, np.float32), tail], axis=1)
+            for lanes in (8, 16):
+                full = torch_softmax.softmax(whole, lanes)[:, offset:]
+                assert np.array_equal(torch_softmax.softmax(tail, lanes, offset=offset), full)
     # SLEEF's exp is within one float32 ulp of the exact value, and not always rounded
     d = -np.abs(rng.normal(0, 10, 200_000)).astype(np.float32)
     exact = np.exp(d.astype(np.float64))
     ours = torch_softmax.exp_sleef(d).astype(np.float64)
     assert np.all(np.abs(ours - exact) <= np.spacing(ours.astype(np.float32)))
     assert (ours != exact.astype(np.float32)).any()
+
+
+@pytest.mark.parametrize("lanes", [8, 16])
+def test_top_p_after_top_k_sorts_only_the_survivors_with_the_same_cut(lanes):
+    # rows of 600 with 5 to 60 finite logits (ties among them): top_p's short path must cut
+    # exactly where Hugging Face's full ascending sort of the whole row cuts, torch's softmax
+    # of the sorted row (lanes by position) and a float64 running sum rounded per token
+    rng = np.random.default_rng(17)
+    x = np.full((60, 600), -np.inf, dtype=np.float32)
+    for r in range(60):
+        cols = rng.choice(600, size=5 + r, replace=False)
+        x[r, cols] = rng.integers(-6, 3, cols.size) / np.float32(2)
+    for p in (0.3, 0.75, 0.9):
+        order = np.argsort(x, axis=-1, kind="stable")
+        probs = torch_softmax.softmax(np.take_along_axis(x, order, axis=-1), lanes)
+        cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(np.float32)
+        remove_sorted = cum <= np.float32(1 - p)
+        remove_sorted[:, -1] = False
+        expect = np.empty_like(remove_sorted)
+        np.put_along_axis(expect, order, remove_sorted, axis=-1)
+        got = processors.top_p(x, p, lanes=lanes)
+        assert np.array_equal(np.isinf(got), expect | np.isinf(x))
