@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import processors as P
 from .errors import SoftmaxInputError
 from .records import Param, Processor
@@ -48,6 +50,15 @@ def _presence(x, value, *, history):
     return P.penalties(x, presence=value, history=history)
 
 
+def _repetition_slope(x, values, history):
+    """``1/θ`` on seen tokens with ``x > 0``, ``θ`` on seen tokens with ``x ≤ 0``, else 1."""
+    a = P._rows(x)
+    t = a.dtype.type(values["repetition_penalty"])
+    seen = P._counts(history, a.shape[0], a.shape[-1]) > 0
+    one = a.dtype.type(1)
+    return np.where(seen, np.where(a > 0, one / t, t), one)
+
+
 PROCESSORS: tuple[Processor, ...] = (
     Processor(
         "logit_bias",
@@ -65,6 +76,7 @@ PROCESSORS: tuple[Processor, ...] = (
         aliases=("repetition",),
         history=True,
         filter=False,
+        slope=_repetition_slope,
     ),
     Processor(
         "frequency_penalty",
@@ -98,6 +110,7 @@ PROCESSORS: tuple[Processor, ...] = (
         ),
         aliases=("temp",),
         filter=False,
+        slope=lambda x, values, history: 1 / values["temperature"],
     ),
     Processor(
         "top_n_sigma",

@@ -242,7 +242,9 @@ class Processor:
     ``min_tokens_to_keep``; ``history`` whether it needs the token history;
     ``filter`` whether it removes tokens (else it changes logits); ``lanes``
     whether it tests torch's float32 softmax values, whose last bit depends on
-    torch's vector width (``lanes``: 16 on AVX-512, 8 on AVX2).
+    torch's vector width (``lanes``: 16 on AVX-512, 8 on AVX2). ``slope(x, values,
+    history)``: the derivative of each output logit by its own input logit (the
+    processors act elementwise on the logits they keep), or None for 1.
     """
 
     name: str
@@ -256,6 +258,7 @@ class Processor:
     history: bool = False
     filter: bool = True
     lanes: bool = False
+    slope: Callable[..., Any] | None = None
 
     def validate(self, given: dict[str, Any]) -> dict[str, Any]:
         """Check ``given`` values of this processor's parameters; return them converted."""

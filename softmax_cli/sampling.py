@@ -39,7 +39,7 @@ from .exp_family import log_softmax, softmax
 from .processors import _rows, softmax_rows
 from .records import Processor
 
-__all__ = ["PRESETS", "Preset", "Step", "distribution", "draw", "plan", "process"]
+__all__ = ["PRESETS", "Preset", "Step", "distribution", "draw", "grad", "plan", "process"]
 
 
 @dataclass(frozen=True)
@@ -283,6 +283,60 @@ def process(
                 Trace(step.label, kept.sum(axis=-1), np.where(kept, before, 0).sum(axis=-1))
             )
     return a.reshape(np.shape(x)), traces
+
+
+def grad(
+    x: ArrayLike,
+    steps: Sequence[Step],
+    token: ArrayLike,
+    *,
+    history: Any = None,
+    lanes: int = 16,
+) -> np.ndarray:
+    """The gradient of ``log p(token)`` after processing, by the logits before it, per row.
+
+    What an RL trainer needs of "logprobs after processing": on the kept set K,
+    ``∂ log p_t / ∂ x_j = (δ_tj − p_j) · s_j``, ``s_j`` the product of the steps'
+    slopes on token ``j`` (``1/τ`` for temperature, ``1/θ`` or ``θ`` for the
+    repetition penalty, 1 for additive penalties and biases: ``Processor.slope``);
+    0 off K, as a filter's choice of tokens does not move under a small change of
+    the logits (except at a tie or on a threshold, where there is no derivative).
+    ``token``: one token id for every row, or one per row; it must be kept.
+
+    Examples
+    --------
+    >>> x = np.array([2.0, 1.0, 0.0, -1.0])
+    >>> g = grad(x, plan(None, given={"temperature": 0.5, "top_k": 2}), 0)
+    >>> p = np.exp(2 * x[:2]) / np.exp(2 * x[:2]).sum()     # the kept two, at τ = 0.5
+    >>> bool(np.allclose(g, [(1 - p[0]) * 2, -p[1] * 2, 0, 0]))
+    True
+    """
+    a = _rows(x)
+    slope = np.ones_like(a)
+    for step in steps:
+        greedy = step.greedy_at is not None and step.values["temperature"] <= step.greedy_at
+        if step.processor.slope is not None and not greedy:
+            slope = slope * step.processor.slope(a, step.values, history)
+        a = _run(step, a, history, lanes)
+    probs, _ = distribution(a)
+    rows = np.arange(a.shape[0])
+    t = np.broadcast_to(np.asarray(token), (a.shape[0],))
+    if t.dtype.kind not in "iu" or (t < 0).any() or (t >= a.shape[1]).any():
+        raise SoftmaxInputError(
+            f"{{param}} must be token ids 0..{a.shape[1] - 1}, got {np.asarray(token)!r}",
+            param="token",
+        )
+    removed = ~np.isfinite(a[rows, t])
+    if removed.any():
+        r = int(np.flatnonzero(removed)[0])
+        raise SoftmaxInputError(
+            f"token {int(t[r])} of row {r + 1} is removed by the processors: its "
+            "log-probability is -inf and has no gradient"
+        )
+    g = -probs * slope
+    g[rows, t] += slope[rows, t]
+    g[~np.isfinite(a)] = 0
+    return g.reshape(np.shape(x))
 
 
 def distribution(logits: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -566,3 +566,39 @@ def test_top_p_after_top_k_sorts_only_the_survivors_with_the_same_cut(lanes):
         np.put_along_axis(expect, order, remove_sorted, axis=-1)
         got = processors.top_p(x, p, lanes=lanes)
         assert np.array_equal(np.isinf(got), expect | np.isinf(x))
+
+
+@pytest.mark.parametrize("preset", ["hf", "llama.cpp"])
+def test_grad_of_processed_logprob_matches_finite_differences(preset):
+    # central differences of log p(token) after the whole chain (penalty, temperature,
+    # filters), in float64, on rows whose kept set does not move under a step of 1e-6
+    rng = np.random.default_rng(23)
+    x = rng.normal(0, 2, (6, 40))
+    given = {"repetition_penalty": 1.3, "temperature": 0.7, "top_k": 12, "top_p": 0.9}
+    if preset == "llama.cpp":
+        given["min_p"] = 0.0
+    steps = sampling.plan(preset, given=given)
+    history = [[0, 3, 3, 7], [], [1, 2], [5], [9, 9], [0, 39]]
+    logits, _ = sampling.process(x, steps, history=history)
+    token = np.argmax(logits, axis=-1)
+    g = sampling.grad(x, steps, token, history=history)
+
+    def logp(y: np.ndarray) -> np.ndarray:
+        out, _ = sampling.process(y, steps, history=history)
+        return sampling.distribution(out)[1][np.arange(6), token]
+
+    h = 1e-6
+    fd = np.empty_like(x)
+    for j in range(40):
+        e = np.zeros_like(x)
+        e[:, j] = h
+        fd[:, j] = (logp(x + e) - logp(x - e)) / (2 * h)
+    assert np.allclose(g, fd, atol=1e-7)
+    assert (g == 0).sum() > 6 * 20  # the removed tokens
+    assert ((g != 0) & ~np.isfinite(logits)).sum() == 0
+
+
+def test_grad_refuses_a_removed_token():
+    steps = sampling.plan(None, given={"top_k": 1})
+    with pytest.raises(SoftmaxInputError, match="token 1 of row 1 is removed"):
+        sampling.grad([2.0, 1.0], steps, 1)
