@@ -11,6 +11,12 @@ that agree our probabilities against Hugging Face's own (``torch.softmax`` of it
 processed scores, float32 ulps of theirs) and against the mpmath oracle (ulps of
 ours). ``--golden`` prints kept masks for tests/test_sample.py.
 
+torch picks its CPU kernels at run time (AVX-512, AVX2, ...); the last bit of its
+float32 softmax, and so Hugging Face's kept set at a threshold, depends on it. We
+run with the same vector width (``lanes``, :mod:`softmax_cli.torch_softmax`); the
+column "CPU-dep." counts the rows whose kept set the other width would change.
+Run it under each with ``ATEN_CPU_CAPABILITY=avx2`` / ``=avx512``.
+
     python benchmarks/peer_hf.py [--rows 3000] [--golden] [--no-speed]
 """
 
@@ -113,7 +119,10 @@ def _oracle_ulps(probs: np.ndarray, logits: np.ndarray) -> float:
     return worst
 
 
-def compare(x: np.ndarray, oracle_rows: int = 300) -> list[tuple]:
+LANES = {"AVX2": 8, "AVX512": 16}
+
+
+def compare(x: np.ndarray, lanes: int = 16, oracle_rows: int = 300) -> list[tuple]:
     """Per case: rows whose kept set differs, the widest such margin, and probability ulps.
 
     Probabilities: ours (:func:`sampling.distribution` of our processed logits)
@@ -123,7 +132,9 @@ def compare(x: np.ndarray, oracle_rows: int = 300) -> list[tuple]:
     report = []
     for name, given, make in CASES:
         steps = plan("hf", given=given) if name == "preset hf" else plan(None, given=given)
-        ours, _ = process(x, steps)
+        ours, _ = process(x, steps, lanes=lanes)
+        other, _ = process(x, steps, lanes=24 - lanes)
+        cpu_dep = int((np.isfinite(ours) != np.isfinite(other)).any(axis=-1).sum())
         xt = torch.from_numpy(x.copy())
         theirs = make()(torch.zeros((x.shape[0], 1), dtype=torch.long), xt)
         hf_probs = torch.softmax(theirs, dim=-1).numpy()
@@ -135,8 +146,36 @@ def compare(x: np.ndarray, oracle_rows: int = 300) -> list[tuple]:
         probs, _ = distribution(ours[same])
         vs_hf = np.abs(probs - hf_probs[same]) / np.spacing(hf_probs[same].astype(np.float32))
         vs_oracle = _oracle_ulps(probs[:oracle_rows], ours[same][:oracle_rows])
-        report.append((f"{name} {given}", len(bad), margin, float(vs_hf.max()), vs_oracle))
+        report.append((f"{name} {given}", len(bad), margin, float(vs_hf.max()), vs_oracle, cpu_dep))
     return report
+
+
+def top_k_kept(x: np.ndarray, k: int) -> np.ndarray:
+    """Hugging Face's top-k survivors (ties with the k-th stay)."""
+    kth = np.sort(x, axis=-1)[:, -k][:, None]
+    return x >= kth
+
+
+def wide(lanes: int, n: int = 280, v: int = 4096) -> None:
+    """The hf preset on wide rows, where top-p and min-p see only top-k's survivors."""
+    x = rows(n, v, seed=2)
+    for k, p, m in ((50, 0.9, 0.05), (200, 0.5, 0.1), (1000, 0.99, 0.01)):
+        given = {"temperature": 0.7, "top_k": k, "top_p": p, "min_p": m}
+        ours, _ = process(x, plan("hf", given=given), lanes=lanes)
+        hf = lp.LogitsProcessorList(
+            [lp.TemperatureLogitsWarper(0.7), lp.TopKLogitsWarper(k), lp.TopPLogitsWarper(p),
+             lp.MinPLogitsWarper(m)]
+        )  # fmt: skip
+        theirs = hf(torch.zeros((n, 1), dtype=torch.long), torch.from_numpy(x.copy())).numpy()
+        differ = (np.isfinite(ours) != np.isfinite(theirs)).any(axis=-1)
+        # a tie across HF's cut: a kept and a removed token of one logit (torch.sort is not
+        # stable past 16 tokens, so which of them stay is its sort's choice)
+        hx = x / np.float32(0.7)
+        kept_hf = np.isfinite(theirs)
+        lo = np.where(kept_hf, hx, np.inf).min(axis=-1, keepdims=True)
+        tie = ((hx == lo) & ~kept_hf & (top_k_kept(hx, k))).any(axis=-1)
+        print(f"preset hf {given} on {n} rows of {v}: kept sets differ on {int(differ.sum())} "
+              f"rows, {int((differ & ~tie).sum())} without a tie across the cut")  # fmt: skip
 
 
 def main() -> None:
@@ -147,14 +186,20 @@ def main() -> None:
     ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
     cpu = torch.backends.cpu.get_cpu_capability()
+    if cpu not in LANES:
+        print(f"torch runs its {cpu} kernels: only AVX2 and AVX512 are reproduced bit for bit")
+    lanes = LANES.get(cpu, 16)
     print(f"transformers {transformers.__version__}, torch {torch.__version__} ({cpu}); "
           f"{args.rows} rows of {args.width}")  # fmt: skip
     x = rows(args.rows, args.width)
-    print(f"{'case':58} {'rows differ':>11} {'margin':>7} {'p vs HF':>8} {'p vs oracle':>11}")
-    for case, differ, margin, vs_hf, vs_oracle in compare(x):
-        print(f"{case:58} {differ:>11} {margin:>7.2f} {vs_hf:>8.2f} {vs_oracle:>11.2f}")
+    print(f"{'case':58} {'rows differ':>11} {'margin':>7} {'p vs HF':>8} {'p vs oracle':>11} "
+          f"{'CPU-dep.':>8}")  # fmt: skip
+    for case, differ, margin, vs_hf, vs_oracle, dep in compare(x, lanes):
+        print(f"{case:58} {differ:>11} {margin:>7.2f} {vs_hf:>8.2f} {vs_oracle:>11.2f} {dep:>8}")
     print("margin: widest distance of a differing token's exact test from the threshold,")
-    print("in float32 ulps of it; p vs HF: float32 ulps of HF's; p vs oracle: ulps of ours")
+    print("in float32 ulps of it; p vs HF: float32 ulps of HF's; p vs oracle: ulps of ours;")
+    print(f"CPU-dep.: rows whose kept set differs with {24 - lanes} lanes instead of {lanes}")
+    wide(lanes)
     if args.golden:
         np.set_printoptions(precision=9, floatmode="unique")
         g = rows(14, 6, seed=7)
@@ -185,6 +230,30 @@ def speed(reps: int = 5) -> None:
     o, h = min(t_ours), min(t_hf)
     print(f"hf preset 64x151936 float32: ours {o * 1e3:.0f} ms, HF {h * 1e3:.0f} ms, "
           f"ratio {o / h:.2f} (best of {reps}, alternating)")  # fmt: skip
+    one_row(reps)
+
+
+def one_row(reps: int = 5) -> None:
+    """One row of 256k float32 logits to the sorted kept tokens of top-p 0.9 (--sparse)."""
+    x = np.random.default_rng(2).normal(0, 3, (1, 262_144)).astype(np.float32)
+    steps = plan(None, given={"top_p": 0.9})
+    hf = lp.TopPLogitsWarper(0.9)
+    t_ours, t_hf = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        out, _ = process(x, steps)
+        probs, _ = distribution(out)
+        kept = np.flatnonzero(np.isfinite(out[0]))
+        kept[np.argsort(-probs[0, kept], kind="stable")]
+        t_ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        scores = hf(None, torch.from_numpy(x.copy()))
+        p = torch.softmax(scores, dim=-1)
+        torch.sort(p[p > 0], descending=True)
+        t_hf.append(time.perf_counter() - t0)
+    o, h = min(t_ours), min(t_hf)
+    print(f"one row of 262144 to its sorted top-p 0.9 tokens: ours {o * 1e3:.1f} ms "
+          f"(target 50 ms), HF {h * 1e3:.1f} ms, ratio {o / h:.2f} (best of {reps})")  # fmt: skip
 
 
 if __name__ == "__main__":

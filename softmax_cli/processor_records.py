@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import processors as P
 from .errors import SoftmaxInputError
 from .records import Param, Processor
@@ -48,6 +50,15 @@ def _presence(x, value, *, history):
     return P.penalties(x, presence=value, history=history)
 
 
+def _repetition_slope(x, values, history):
+    """``1/θ`` on seen tokens with ``x > 0``, ``θ`` on seen tokens with ``x ≤ 0``, else 1."""
+    a = P._rows(x)
+    t = a.dtype.type(values["repetition_penalty"])
+    seen = P._counts(history, a.shape[0], a.shape[-1]) > 0
+    one = a.dtype.type(1)
+    return np.where(seen, np.where(a > 0, one / t, t), one)
+
+
 PROCESSORS: tuple[Processor, ...] = (
     Processor(
         "logit_bias",
@@ -65,6 +76,7 @@ PROCESSORS: tuple[Processor, ...] = (
         aliases=("repetition",),
         history=True,
         filter=False,
+        slope=_repetition_slope,
     ),
     Processor(
         "frequency_penalty",
@@ -98,6 +110,7 @@ PROCESSORS: tuple[Processor, ...] = (
         ),
         aliases=("temp",),
         filter=False,
+        slope=lambda x, values, history: 1 / values["temperature"],
     ),
     Processor(
         "top_n_sigma",
@@ -126,6 +139,7 @@ PROCESSORS: tuple[Processor, ...] = (
         aliases=("top-p", "nucleus"),
         rules=("hf", "llama.cpp"),
         min_keep=True,
+        lanes=True,
     ),
     Processor(
         "min_p",
@@ -135,6 +149,7 @@ PROCESSORS: tuple[Processor, ...] = (
         aliases=("min-p",),
         rules=("prob", "logit", "exact"),
         min_keep=True,
+        lanes=True,
     ),
     Processor(
         "typical_p",
@@ -156,6 +171,7 @@ PROCESSORS: tuple[Processor, ...] = (
         ),
         aliases=("epsilon", "epsilon-cutoff"),
         min_keep=True,
+        lanes=True,
     ),
     Processor(
         "eta_cutoff",
@@ -164,6 +180,7 @@ PROCESSORS: tuple[Processor, ...] = (
         (_param("eta_cutoff", float, "η in (0, 1)", P.check_unit("eta_cutoff", closed=False)),),
         aliases=("eta", "eta-cutoff"),
         min_keep=True,
+        lanes=True,
     ),
 )
 

@@ -51,6 +51,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import SoftmaxInputError
+from .torch_softmax import softmax as torch_softmax
 
 __all__ = [
     "epsilon_cutoff",
@@ -202,34 +203,26 @@ def softmax_rows(a: np.ndarray) -> np.ndarray:
     return e / np.where(s > 0, s, 1)
 
 
-def server_probs(a: np.ndarray) -> np.ndarray:
-    """Softmax per row in ``a``'s dtype in the order torch's CPU kernel computes it.
+def server_probs(a: np.ndarray, lanes: int = 16) -> np.ndarray:
+    """Softmax per row in ``a``'s dtype as torch's CPU kernel computes it (0 for ``-inf``).
 
-    ``e = exp(x − max)`` (rounded once to the dtype), ``s = Σ e``, then ``e · (1/s)``
-    (torch ``_vec_softmax_lastdim`` multiplies by the reciprocal; dividing by ``s``
-    rounds differently on about one value in ten). Hugging Face's thresholds are
-    tested on these float32 values; only the kept set is decided with them. torch's
-    own ``exp`` and summation order are not reproduced bit for bit (they depend on
-    its build and CPU), so a value within a rounding or two of a threshold can
-    still go the other way (see ``min_p(rule="exact")``).
+    float32 rows are torch's values bit for bit (:func:`.torch_softmax.softmax`:
+    SLEEF's exp, torch's summation order, ``e · (1/s)``); ``lanes`` is torch's
+    float32 vector width, 16 on an AVX-512 CPU, 8 on AVX2. Hugging Face's
+    thresholds (min-p, top-p, ε, η) are tested on these values: a token within a
+    rounding of a threshold is kept or dropped as torch on that CPU decides.
+    Other dtypes: ``exp(x − max)``, a numpy sum, then ``e · (1/s)``.
 
     Examples
     --------
     >>> server_probs(np.array([[0.0, -np.inf, 0.0]], dtype=np.float32)).tolist()
     [[0.5, 0.0, 0.5]]
     """
+    if a.dtype == np.float32:
+        return torch_softmax(a, lanes)
     m = np.max(a, axis=-1, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    d = a - m
-    if a.dtype != np.float32:
-        e = np.exp(d)
-    else:  # rounded once from float64 (numpy's float32 exp is off by an ulp on 1 in 3)
-        fin = np.isfinite(d)
-        if fin.mean() > 0.25:
-            e = np.exp(d.astype(np.float64)).astype(a.dtype)
-        else:  # after a top-k: the exps of the few kept tokens only
-            e = np.zeros_like(d)
-            e[fin] = np.exp(d[fin].astype(np.float64))
+    e = np.exp(a - m)
     s = e.sum(axis=-1, keepdims=True)
     one = a.dtype.type(1)
     return e * (one / np.where(s > 0, s, one))
@@ -243,12 +236,38 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 
 
 def _first_k(a: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the ``k`` largest entries per row, ties by lower index."""
-    k = min(k, a.shape[-1])
-    order = np.argsort(-a, axis=-1, kind="stable")[:, :k]
-    mask = np.zeros(a.shape, dtype=bool)
-    np.put_along_axis(mask, order, True, axis=-1)
-    return mask
+    """Mask of the ``k`` largest entries per row, ties by lower index (no full sort)."""
+    n = a.shape[-1]
+    k = min(k, n)
+    if k == 1:  # the first largest
+        mask = np.zeros(a.shape, dtype=bool)
+        mask[np.arange(a.shape[0]), a.argmax(axis=-1)] = True
+        return mask
+    kth = np.partition(a, n - k, axis=-1)[:, n - k][:, None]
+    above = a > kth
+    tied = a == kth
+    need = k - above.sum(axis=-1, keepdims=True)
+    return above | (tied & (np.cumsum(tied, axis=-1) <= need))
+
+
+def _argsort(a: np.ndarray) -> np.ndarray:
+    """Stable ascending argsort per row; float32 by unique 64-bit keys (4x faster).
+
+    The key is the float's bits mapped to an order-preserving unsigned integer, then
+    the index: keys are distinct, so numpy's (unstable, vectorised) sort gives the
+    stable order. ``-0.0`` is taken as ``+0.0`` (equal, as in a comparison).
+    """
+    if a.dtype != np.float32:
+        return np.argsort(a, axis=-1, kind="stable")
+    bits = (a + np.float32(0)).view(np.uint32)
+    flip = (bits.view(np.int32) >> 31).view(np.uint32)  # all ones where negative
+    flip |= np.uint32(0x80000000)
+    bits ^= flip  # negatives: every bit flipped; others: the sign bit set
+    key = bits.astype(np.uint64)
+    key <<= np.uint64(32)
+    key |= np.arange(a.shape[-1], dtype=np.uint64)
+    key.sort(axis=-1)
+    return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
 
 
 def _drop(a: np.ndarray, remove: np.ndarray) -> np.ndarray:
@@ -283,8 +302,12 @@ def top_k(x: ArrayLike, k: int, *, min_tokens_to_keep: int = 1, ties: str = "kee
     return _back(_drop(a, a < kth), x)
 
 
-def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "hf") -> np.ndarray:
+def top_p(
+    x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "hf", lanes: int = 16
+) -> np.ndarray:
     """Nucleus: the smallest top set with mass ≥ ``p`` (``rule``: ``hf`` or ``llama.cpp``).
+
+    ``lanes``: torch's float32 vector width for the ``hf`` rule (:func:`server_probs`).
 
     Examples
     --------
@@ -300,7 +323,7 @@ def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "h
         return _back(a, x)
     n = a.shape[-1]
     if rule == "llama.cpp":
-        order = np.argsort(-a, axis=-1, kind="stable")
+        order = _argsort(-a)
         ps = softmax_rows(np.take_along_axis(a, order, axis=-1))
         cum = np.cumsum(ps, axis=-1)
         hit = (cum >= a.dtype.type(p)) & (np.arange(1, n + 1) >= keep)
@@ -310,8 +333,12 @@ def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "h
         # TopPLogitsWarper: ascending sort, float32 softmax, a cumsum that torch's CPU
         # kernel accumulates in float64 and rounds to float32 at each token, `<= 1 - p`
         # with 1 - p in Python's float64, then rounded to float32 by the comparison
-        order = np.argsort(a, axis=-1, kind="stable")
-        probs = server_probs(np.take_along_axis(a, order, axis=-1))
+        finite = np.isfinite(a)
+        width = int(finite.sum(axis=-1).max())
+        if 4 * width < n:  # after a top-k: sort the few finite logits only
+            return _back(_top_p_few(a, finite, width, p, keep, lanes), x)
+        order = _argsort(a)
+        probs = server_probs(np.take_along_axis(a, order, axis=-1), lanes)
         cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
         remove_sorted = cum <= a.dtype.type(1 - p)
         remove_sorted[:, n - min(keep, n) :] = False
@@ -320,15 +347,48 @@ def top_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "h
     return _back(_drop(a, remove), x)
 
 
-def min_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "prob") -> np.ndarray:
+def _top_p_few(
+    a: np.ndarray, finite: np.ndarray, width: int, p: float, keep: int, lanes: int
+) -> np.ndarray:
+    """:func:`top_p`'s ``hf`` rule on rows with at most ``width`` finite logits.
+
+    Hugging Face's ascending sort puts the ``-inf`` logits first; the finite ones,
+    right-aligned in rows of ``width``, are the last ``width`` places of its sorted
+    rows: the same softmax (shifted lanes), cumulative sums and cut.
+    """
+    rows, n = a.shape
+    r, c = np.nonzero(finite)
+    count = finite.sum(axis=-1)
+    col = (width - count)[r] + np.arange(r.size) - (np.cumsum(count) - count)[r]
+    vals = np.full((rows, width), -np.inf, dtype=a.dtype)
+    vals[r, col] = a[r, c]
+    idx = np.full((rows, width), -1, dtype=np.int64)
+    idx[r, col] = c
+    order = np.argsort(vals, axis=-1, kind="stable")
+    vals = np.take_along_axis(vals, order, axis=-1)
+    idx = np.take_along_axis(idx, order, axis=-1)
+    probs = torch_softmax(vals, lanes, offset=n - width)
+    cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
+    remove = cum <= a.dtype.type(1 - p)
+    remove[:, width - min(keep, width) :] = False
+    remove &= idx >= 0
+    a[np.nonzero(remove)[0], idx[remove]] = -np.inf
+    return a
+
+
+def min_p(
+    x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "prob", lanes: int = 16
+) -> np.ndarray:
     """Keep tokens with probability ≥ ``p`` × the top token's.
 
-    ``rule``: ``prob`` tests Hugging Face's float32 values, in its order
-    (:func:`server_probs`, then ``probs < fl(p) · max probs``); ``exact`` decides in
-    exact arithmetic, ``exp(x_i − max x) < p`` (float64, from the float32 logits
-    exactly); ``logit``: llama.cpp's ``x_i < max x + log p``. ``prob`` and ``exact``
-    differ only on tokens within float32 rounding of the threshold: there Hugging
-    Face may keep a token whose exact probability is just below it.
+    ``rule``: ``prob`` is Hugging Face's test, ``probs < fl(p) · max probs`` on
+    torch's float32 softmax values bit for bit (:func:`server_probs`; ``lanes``: 16
+    for a torch on an AVX-512 CPU, 8 on AVX2, whose kept sets differ on a token
+    within a rounding of the threshold); ``exact`` decides in exact arithmetic,
+    ``exp(x_i − max x) < p`` (float64, from the float32 logits exactly); ``logit``:
+    llama.cpp's ``x_i < max x + log p``. ``prob`` and ``exact`` differ only on
+    tokens within float32 rounding of the threshold: there Hugging Face may keep a
+    token whose exact probability is just below it.
 
     Examples
     --------
@@ -339,8 +399,8 @@ def min_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "p
     (np.float32(-2.3025851), np.float32(-inf))
     """
     p = check_min_p(p)
-    keep = _first_k(_rows(x), check_min_keep(min_tokens_to_keep))
     a = _rows(x)
+    keep = _first_k(a, check_min_keep(min_tokens_to_keep))
     if rule == "logit":
         if p <= 0:
             return _back(a, x)
@@ -349,7 +409,7 @@ def min_p(x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "p
     if rule == "exact":
         d = a.astype(np.float64) - a.max(axis=-1, keepdims=True).astype(np.float64)
         return _back(_drop(a, (np.exp(d) < p) & ~keep), x)
-    probs = server_probs(a)
+    probs = server_probs(a, lanes)
     remove = probs < a.dtype.type(p) * probs.max(axis=-1, keepdims=True)
     return _back(_drop(a, remove & ~keep), x)
 
@@ -385,20 +445,30 @@ def typical_p(
     return _back(_drop(a, remove), x)
 
 
-def epsilon_cutoff(x: ArrayLike, epsilon: float, *, min_tokens_to_keep: int = 1) -> np.ndarray:
-    """Drop tokens with probability < ``epsilon`` (the top ``min_tokens_to_keep`` stay)."""
+def epsilon_cutoff(
+    x: ArrayLike, epsilon: float, *, min_tokens_to_keep: int = 1, lanes: int = 16
+) -> np.ndarray:
+    """Drop tokens with probability < ``epsilon`` (the top ``min_tokens_to_keep`` stay).
+
+    ``lanes``: torch's float32 vector width (:func:`server_probs`).
+    """
     eps = check_unit("epsilon_cutoff", closed=False)(epsilon)
     a = _rows(x)
     keep = _kept_by_value(a, check_min_keep(min_tokens_to_keep))
-    return _back(_drop(a, (server_probs(a) < a.dtype.type(eps)) & ~keep), x)
+    return _back(_drop(a, (server_probs(a, lanes) < a.dtype.type(eps)) & ~keep), x)
 
 
-def eta_cutoff(x: ArrayLike, eta: float, *, min_tokens_to_keep: int = 1) -> np.ndarray:
-    """Drop tokens with probability < ``min(η, √η · exp(−H))`` (Hewitt et al. 2022)."""
+def eta_cutoff(
+    x: ArrayLike, eta: float, *, min_tokens_to_keep: int = 1, lanes: int = 16
+) -> np.ndarray:
+    """Drop tokens with probability < ``min(η, √η · exp(−H))`` (Hewitt et al. 2022).
+
+    ``lanes``: torch's float32 vector width (:func:`server_probs`).
+    """
     eta = check_unit("eta_cutoff", closed=False)(eta)
     a = _rows(x)
     keep = _kept_by_value(a, check_min_keep(min_tokens_to_keep))
-    probs = server_probs(a)
+    probs = server_probs(a, lanes)
     e = a.dtype.type(eta)
     cut = np.minimum(e, np.sqrt(e) * np.exp(-_entropy(probs)))
     return _back(_drop(a, (probs < cut) & ~keep), x)

@@ -240,7 +240,11 @@ class Processor:
     server rules it takes for ties and thresholds, passed as the keyword
     ``rule_keyword`` (the first is the default); ``min_keep`` whether it takes
     ``min_tokens_to_keep``; ``history`` whether it needs the token history;
-    ``filter`` whether it removes tokens (else it changes logits).
+    ``filter`` whether it removes tokens (else it changes logits); ``lanes``
+    whether it tests torch's float32 softmax values, whose last bit depends on
+    torch's vector width (``lanes``: 16 on AVX-512, 8 on AVX2). ``slope(x, values,
+    history)``: the derivative of each output logit by its own input logit (the
+    processors act elementwise on the logits they keep), or None for 1.
     """
 
     name: str
@@ -253,6 +257,8 @@ class Processor:
     min_keep: bool = False
     history: bool = False
     filter: bool = True
+    lanes: bool = False
+    slope: Callable[..., Any] | None = None
 
     def validate(self, given: dict[str, Any]) -> dict[str, Any]:
         """Check ``given`` values of this processor's parameters; return them converted."""
@@ -266,6 +272,7 @@ class Processor:
         rule: str | None = None,
         min_tokens_to_keep: int = 1,
         history: Any = None,
+        lanes: int = 16,
     ) -> np.ndarray:
         """Run the processor on ``x`` with ``values`` (its parameters, by name)."""
         kw: dict[str, Any] = {}
@@ -278,4 +285,6 @@ class Processor:
             kw["min_tokens_to_keep"] = min_tokens_to_keep
         if self.history:
             kw["history"] = history
+        if self.lanes:
+            kw["lanes"] = lanes
         return self.func(x, *(values[p.name] for p in self.params), **kw)

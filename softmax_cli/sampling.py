@@ -39,7 +39,7 @@ from .exp_family import log_softmax, softmax
 from .processors import _rows, softmax_rows
 from .records import Processor
 
-__all__ = ["PRESETS", "Preset", "Step", "distribution", "draw", "plan", "process"]
+__all__ = ["PRESETS", "Preset", "Step", "distribution", "draw", "grad", "plan", "process"]
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ class Trace:
     mass: np.ndarray
 
 
-def _run(step: Step, a: np.ndarray, history: Any) -> np.ndarray:
+def _run(step: Step, a: np.ndarray, history: Any, lanes: int) -> np.ndarray:
     proc, vals = step.processor, dict(step.values)
     if step.greedy_at is not None and vals["temperature"] <= step.greedy_at:
         out = np.full_like(a, -np.inf)
@@ -255,27 +255,88 @@ def _run(step: Step, a: np.ndarray, history: Any) -> np.ndarray:
         out[np.arange(a.shape[0]), first] = a[np.arange(a.shape[0]), first]
         return out
     mk = vals.pop("min_tokens_to_keep", 1)
-    return proc.apply(a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history)
+    return proc.apply(a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history, lanes=lanes)
 
 
 def process(
-    x: ArrayLike, steps: Sequence[Step], *, history: Any = None, explain: bool = False
+    x: ArrayLike,
+    steps: Sequence[Step],
+    *,
+    history: Any = None,
+    explain: bool = False,
+    lanes: int = 16,
 ) -> tuple[np.ndarray, list[Trace]]:
     """Run ``steps`` over the rows of ``x`` (``(..., V)``); the processed logits and a trace.
 
     Removed tokens are ``-inf``. With ``explain``, one :class:`Trace` per step.
+    ``lanes``: the float32 vector width of the torch whose thresholds to reproduce
+    (16: a CPU with AVX-512, 8: AVX2; see :mod:`softmax_cli.torch_softmax`).
     """
     a = _rows(x)
     traces: list[Trace] = []
     for step in steps:
         before = softmax_rows(a) if explain else None
-        a = _run(step, a, history)
+        a = _run(step, a, history, lanes)
         if explain:
             kept = np.isfinite(a)
             traces.append(
                 Trace(step.label, kept.sum(axis=-1), np.where(kept, before, 0).sum(axis=-1))
             )
     return a.reshape(np.shape(x)), traces
+
+
+def grad(
+    x: ArrayLike,
+    steps: Sequence[Step],
+    token: ArrayLike,
+    *,
+    history: Any = None,
+    lanes: int = 16,
+) -> np.ndarray:
+    """The gradient of ``log p(token)`` after processing, by the logits before it, per row.
+
+    What an RL trainer needs of "logprobs after processing": on the kept set K,
+    ``∂ log p_t / ∂ x_j = (δ_tj − p_j) · s_j``, ``s_j`` the product of the steps'
+    slopes on token ``j`` (``1/τ`` for temperature, ``1/θ`` or ``θ`` for the
+    repetition penalty, 1 for additive penalties and biases: ``Processor.slope``);
+    0 off K, as a filter's choice of tokens does not move under a small change of
+    the logits (except at a tie or on a threshold, where there is no derivative).
+    ``token``: one token id for every row, or one per row; it must be kept.
+
+    Examples
+    --------
+    >>> x = np.array([2.0, 1.0, 0.0, -1.0])
+    >>> g = grad(x, plan(None, given={"temperature": 0.5, "top_k": 2}), 0)
+    >>> p = np.exp(2 * x[:2]) / np.exp(2 * x[:2]).sum()     # the kept two, at τ = 0.5
+    >>> bool(np.allclose(g, [(1 - p[0]) * 2, -p[1] * 2, 0, 0]))
+    True
+    """
+    a = _rows(x)
+    slope = np.ones_like(a)
+    for step in steps:
+        greedy = step.greedy_at is not None and step.values["temperature"] <= step.greedy_at
+        if step.processor.slope is not None and not greedy:
+            slope = slope * step.processor.slope(a, step.values, history)
+        a = _run(step, a, history, lanes)
+    probs, _ = distribution(a)
+    rows = np.arange(a.shape[0])
+    t = np.broadcast_to(np.asarray(token), (a.shape[0],))
+    if t.dtype.kind not in "iu" or (t < 0).any() or (t >= a.shape[1]).any():
+        raise SoftmaxInputError(
+            f"{{param}} must be token ids 0..{a.shape[1] - 1}, got {np.asarray(token)!r}",
+            param="token",
+        )
+    removed = ~np.isfinite(a[rows, t])
+    if removed.any():
+        r = int(np.flatnonzero(removed)[0])
+        raise SoftmaxInputError(
+            f"token {int(t[r])} of row {r + 1} is removed by the processors: its "
+            "log-probability is -inf and has no gradient"
+        )
+    g = -probs * slope
+    g[rows, t] += slope[rows, t]
+    g[~np.isfinite(a)] = 0
+    return g.reshape(np.shape(x))
 
 
 def distribution(logits: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -288,13 +349,31 @@ def distribution(logits: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     ([0.5, 0.0, 0.5], [-0.6931471805599453, -inf, -0.6931471805599453])
     """
     a = np.asarray(logits)
-    if not np.isfinite(a).any(axis=-1).all():
+    finite = np.isfinite(a)
+    if not finite.any(axis=-1).all():
         raise SoftmaxInputError("every token was removed: nothing is left to sample")
-    return softmax(a), log_softmax(a)
+    rows = a.reshape(-1, a.shape[-1]) if a.ndim else a.reshape(1, 1)
+    count = finite.reshape(rows.shape).sum(axis=-1)
+    width = int(count.max())
+    if 4 * width >= rows.shape[-1]:
+        return softmax(a), log_softmax(a)
+    # few kept tokens (after a filter): the softmax of those alone, in id order
+    r, c = np.nonzero(finite.reshape(rows.shape))
+    col = np.arange(r.size) - (np.cumsum(count) - count)[r]
+    packed = np.full((rows.shape[0], width), -np.inf, dtype=a.dtype)
+    packed[r, col] = rows[r, c]
+    p, lp = np.zeros_like(rows), np.full_like(rows, -np.inf)
+    p[r, c] = softmax(packed)[r, col]
+    lp[r, c] = log_softmax(packed)[r, col]
+    return p.reshape(a.shape), lp.reshape(a.shape)
 
 
 def draw(
-    logits: ArrayLike, n: int, *, seed: int | None = None, replace: bool = True
+    logits: ArrayLike,
+    n: int,
+    *,
+    seed: int | np.random.Generator | None = None,
+    replace: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` draws per row by Gumbel-max: token ids ``(rows, n)`` and their log-probabilities.
 
@@ -302,7 +381,8 @@ def draw(
     (a draw from ``softmax(x)``), and its log-probability is that token's. Without,
     the ``n`` largest of ``x + g`` (Gumbel-top-k: distinct tokens), and the
     log-probability is the Plackett–Luce one of the sequence so far,
-    ``Σ_j (x_{i_j} − LSE(x over the tokens not yet drawn))``.
+    ``Σ_j (x_{i_j} − LSE(x over the tokens not yet drawn))``. ``seed``: an integer,
+    or a :class:`numpy.random.Generator` to go on drawing from (batch after batch).
 
     Examples
     --------

@@ -103,3 +103,84 @@ def test_bad_options_exit_2_with_one_line(cli, args, status, text):
 def test_nan_logit_is_bad_input(cli):
     run = cli("sample", "1", "nan")
     assert run.code == ExitStatus.INPUT and "token 1 of row 1 is nan" in run.err
+
+
+def _logit_rows(n: int, width: int = 100) -> str:
+    x = np.random.default_rng(14).normal(0, 2, (n, width))
+    return "".join(",".join(f"{v:.3f}" for v in row) + "\n" for row in x)
+
+
+def test_sample_streams_each_batch_out_before_reading_the_next(cli, monkeypatch):
+    # 2,000 rows of 100 logits: the reader gives several batches (about 65,536 values each);
+    # each batch's records are written before the next batch is processed
+    from softmax_cli.cli import sample as cmd
+    from softmax_cli.io.records import RecordWriter
+
+    events: list[tuple[str, int]] = []
+    process, write_all = cmd.sampling.process, RecordWriter.write_all
+
+    def logged_process(x, *a, **k):
+        events.append(("process", x.shape[0]))
+        return process(x, *a, **k)
+
+    def logged_write_all(self, records):
+        records = list(records)
+        events.append(("write", len(records)))
+        return write_all(self, records)
+
+    monkeypatch.setattr(cmd.sampling, "process", logged_process)
+    monkeypatch.setattr(RecordWriter, "write_all", logged_write_all)
+    run = cli("sample", "--top-k", "3", "-f", "csv", stdin=_logit_rows(2000))
+    assert run.code == 0, run.err
+    kinds = [k for k, _ in events]
+    assert kinds.count("process") >= 2
+    assert kinds == ["process", "write"] * (len(kinds) // 2)  # alternate: nothing accumulates
+    rows_in = sum(n for k, n in events if k == "process")
+    assert rows_in == 2000
+    numbers = [int(line.split(",")[0]) for line in run.out.splitlines()[1:]]
+    assert sorted(set(numbers)) == list(range(1, 2001)) and numbers == sorted(numbers)
+    assert len(numbers) >= 3 * 2000  # every row, in order, 3 kept tokens at least (ties stay)
+
+
+def test_history_column_gives_each_row_its_own_penalties(cli, tmp_path):
+    # vLLM/OpenAI additive penalties: x - 0.5·count - 0.25·[count > 0], per row's history
+    path = tmp_path / "h.csv"
+    path.write_text('history,a,b,c,d\n"0 0 2",2,1,1,0\n,2,1,1,0\n3;3,2,1,1,0\n')
+    run = cli("sample", "--input", str(path), "--history-column", "history", "--preset",
+              "vllm", "--frequency-penalty", "0.5", "--presence-penalty", "0.25", "--all",
+              "-f", "csv")  # fmt: skip
+    assert run.code == 0, run.err
+    body = rows(run.out)
+    assert body[0] == ["row", "token", "logit", "prob", "logprob"]  # no history in the output
+    logits = [[float(r[2]) for r in body[1:] if r[0] == str(n)] for n in (1, 2, 3)]
+    assert logits == [[2 - 1.0 - 0.25, 1, 1 - 0.5 - 0.25, 0], [2, 1, 1, 0], [2, 1, 1, -1.25]]
+
+
+def test_history_field_of_json_rows_as_a_list(cli):
+    # Hugging Face's repetition penalty θ = 2: x/θ for x > 0, x·θ otherwise, once per token
+    text = '{"h": [0, 0, 3], "a": 2, "b": -1, "c": 1, "d": -0.5}\n{"h": [], "a": 2, "b": -1, "c": 1, "d": -0.5}\n'  # noqa: E501
+    run = cli("sample", "--history-column", "h", "--repetition-penalty", "2", "--all",
+              "-f", "jsonl", stdin=text)  # fmt: skip
+    assert run.code == 0, run.err
+    recs = [json.loads(line) for line in run.out.splitlines()]
+    assert [r["logit"] for r in recs if r["row"] == 1] == [1, -1, 1, -1]
+    assert [r["logit"] for r in recs if r["row"] == 2] == [2, -1, 1, -0.5]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code", "message"),
+    [
+        (("--history-column", "h", "--repetition-penalty", "2"), "h,a,b\n7,1,2\n",
+         ExitStatus.INPUT, "row 1: the history column holds '7', which is not a token id"),
+        (("--history-column", "h", "--repetition-penalty", "2"), "h,a,b\n1 x,1,2\n",
+         ExitStatus.INPUT, "holds 'x'"),
+        (("--history-column", "h", "--history", "0"), "h,a,b\n1,1,2\n",
+         ExitStatus.USAGE, "--history-column and --history both give the token history"),
+        (("--history-column", "h", "--id-column", "a"), "h,a,b\n1,1,2\n",
+         ExitStatus.USAGE, "--history-column and --id-column cannot be combined yet"),
+    ],
+)  # fmt: skip
+def test_history_column_errors_are_one_line(cli, args, stdin, code, message):
+    run = cli("sample", *args, stdin=stdin)
+    assert run.code == code
+    assert message in run.err and run.err.count("\n") == 1 and run.out == ""

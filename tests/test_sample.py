@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from softmax_cli import SoftmaxInputError, processors, registry, sampling
+from softmax_cli import SoftmaxInputError, processors, registry, sampling, torch_softmax
 from softmax_cli.processors import softmax_rows
 
 X = np.array([
@@ -473,3 +473,132 @@ def test_top_p_long_runs_of_equal_tokens_cut_where_hugging_face_cuts(n, q, p, re
     #     print(int(torch.isinf(out).sum()))
     x = np.log(np.r_[np.full(n, q), 1.0]).astype(np.float32)
     assert int(np.isinf(processors.top_p(x, p)).sum()) == removed
+
+
+# Rows where Hugging Face's own kept set depends on the CPU torch runs on: min_p = 0.1 on
+# rows 40 and 173 of benchmarks/peer_hf.py's rows(3000, 12). Golden masks from transformers
+# 5.24.0, torch 2.13.0 CPU, by hand, once per kernel set (ATEN_CPU_CAPABILITY=avx2, =avx512):
+#
+#     import numpy as np, torch
+#     from transformers.generation import logits_process as lp
+#     from peer_hf import rows                  # benchmarks/
+#     x = rows(3000, 12)[[40, 173]]
+#     out = lp.MinPLogitsWarper(0.1)(None, torch.from_numpy(x.copy()))
+#     print(torch.backends.cpu.get_cpu_capability(), np.isfinite(out.numpy()).astype(int).tolist())
+_L2, _L10, _L20 = np.float32(np.log(0.5)), np.float32(np.log(0.1)), np.float32(np.log(0.05))
+CPU_DEPENDENT = np.array([
+    [_L20, 0, _L2, _L20, _L10, _L20, _L2, _L2, 0, 0, _L20, _L2],
+    [0, _L10, _L20, -5, 0, _L2, 0, 0, _L20, _L2, -5, -5],
+], dtype=np.float32)  # fmt: skip
+CPU_DEPENDENT_HF = {
+    8: [[0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0, 1], [1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0]],  # AVX2
+    16: [[0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 1], [1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0]],  # AVX512
+}
+
+
+@pytest.mark.parametrize("lanes", [8, 16])
+def test_min_p_keeps_what_hugging_face_keeps_on_that_cpu(lanes):
+    # the token at fl32(log 0.1) below the top is within a rounding of the threshold:
+    # torch on AVX-512 keeps it, on AVX2 drops it; each width reproduces its own
+    out, _ = sampling.process(CPU_DEPENDENT, sampling.plan("hf", given={"min_p": 0.1,
+                              "top_k": 12}), lanes=lanes)  # fmt: skip
+    assert np.isfinite(out).astype(int).tolist() == CPU_DEPENDENT_HF[lanes]
+    assert CPU_DEPENDENT_HF[8] != CPU_DEPENDENT_HF[16]
+
+
+def test_torch_softmax_sums_by_lanes_and_rounds_like_torch():
+    # rows shorter than the vector width are summed left to right, longer ones by lanes
+    # folded by halves (ATen/cpu/vec/functional_base.h reduce_all): 2^24 + fifteen 1s
+    e = np.array([[2.0**24] + [1.0] * 15], dtype=np.float32)
+    assert torch_softmax.lane_sum(e[:, :15], 16)[0] == 2.0**24
+    assert torch_softmax.lane_sum(e, 16)[0] == 2.0**24 + 14  # lane 0: 2^24 + 1 ties to even
+    assert torch_softmax.lane_sum(e, 8)[0] == 2.0**24 + 14
+    # the sparse path (few finite values, as after a top-k) sums in the same order
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 3, (40, 300)).astype(np.float32)
+    x[rng.random(x.shape) < 0.9] = -np.inf
+    x[:, 3] = 0.0
+    d = x - x.max(axis=-1, keepdims=True)
+    e = torch_softmax.exp_sleef(np.where(np.isfinite(d), d, np.float32(-200)))
+    for lanes in (8, 16):
+        sparse = torch_softmax.softmax(x, lanes)
+        dense = e * (np.float32(1) / torch_softmax.lane_sum(e, lanes))[:, None]
+        assert np.array_equal(sparse, dense)
+        assert np.array_equal(np.isfinite(x), sparse > 0)
+        exact = np.exp(d.astype(np.float64))
+        assert np.allclose(sparse, exact / exact.sum(axis=-1, keepdims=True), rtol=1e-6)
+    # a row's tail after `offset` leading -inf: the same values as the whole row's softmax
+    # (a tail of 10 after 531 is summed by lanes, as the whole row is, not left to right)
+    for width in (77, 10):
+        tail = rng.normal(0, 3, (200, width)).astype(np.float32)
+        tail[rng.random(tail.shape) < 0.3] = -np.inf
+        tail[:, -1] = 1.0
+        for offset in (0, 5, 16, 531):
+            whole = np.concatenate([np.full((200, offset), -np.inf, np.float32), tail], axis=1)
+            for lanes in (8, 16):
+                full = torch_softmax.softmax(whole, lanes)[:, offset:]
+                assert np.array_equal(torch_softmax.softmax(tail, lanes, offset=offset), full)
+    # SLEEF's exp is within one float32 ulp of the exact value, and not always rounded
+    d = -np.abs(rng.normal(0, 10, 200_000)).astype(np.float32)
+    exact = np.exp(d.astype(np.float64))
+    ours = torch_softmax.exp_sleef(d).astype(np.float64)
+    assert np.all(np.abs(ours - exact) <= np.spacing(ours.astype(np.float32)))
+    assert (ours != exact.astype(np.float32)).any()
+
+
+@pytest.mark.parametrize("lanes", [8, 16])
+def test_top_p_after_top_k_sorts_only_the_survivors_with_the_same_cut(lanes):
+    # rows of 600 with 5 to 60 finite logits (ties among them): top_p's short path must cut
+    # exactly where Hugging Face's full ascending sort of the whole row cuts, torch's softmax
+    # of the sorted row (lanes by position) and a float64 running sum rounded per token
+    rng = np.random.default_rng(17)
+    x = np.full((60, 600), -np.inf, dtype=np.float32)
+    for r in range(60):
+        cols = rng.choice(600, size=5 + r, replace=False)
+        x[r, cols] = rng.integers(-6, 3, cols.size) / np.float32(2)
+    for p in (0.3, 0.75, 0.9):
+        order = np.argsort(x, axis=-1, kind="stable")
+        probs = torch_softmax.softmax(np.take_along_axis(x, order, axis=-1), lanes)
+        cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(np.float32)
+        remove_sorted = cum <= np.float32(1 - p)
+        remove_sorted[:, -1] = False
+        expect = np.empty_like(remove_sorted)
+        np.put_along_axis(expect, order, remove_sorted, axis=-1)
+        got = processors.top_p(x, p, lanes=lanes)
+        assert np.array_equal(np.isinf(got), expect | np.isinf(x))
+
+
+@pytest.mark.parametrize("preset", ["hf", "llama.cpp"])
+def test_grad_of_processed_logprob_matches_finite_differences(preset):
+    # central differences of log p(token) after the whole chain (penalty, temperature,
+    # filters), in float64, on rows whose kept set does not move under a step of 1e-6
+    rng = np.random.default_rng(23)
+    x = rng.normal(0, 2, (6, 40))
+    given = {"repetition_penalty": 1.3, "temperature": 0.7, "top_k": 12, "top_p": 0.9}
+    if preset == "llama.cpp":
+        given["min_p"] = 0.0
+    steps = sampling.plan(preset, given=given)
+    history = [[0, 3, 3, 7], [], [1, 2], [5], [9, 9], [0, 39]]
+    logits, _ = sampling.process(x, steps, history=history)
+    token = np.argmax(logits, axis=-1)
+    g = sampling.grad(x, steps, token, history=history)
+
+    def logp(y: np.ndarray) -> np.ndarray:
+        out, _ = sampling.process(y, steps, history=history)
+        return sampling.distribution(out)[1][np.arange(6), token]
+
+    h = 1e-6
+    fd = np.empty_like(x)
+    for j in range(40):
+        e = np.zeros_like(x)
+        e[:, j] = h
+        fd[:, j] = (logp(x + e) - logp(x - e)) / (2 * h)
+    assert np.allclose(g, fd, atol=1e-7)
+    assert (g == 0).sum() > 6 * 20  # the removed tokens
+    assert ((g != 0) & ~np.isfinite(logits)).sum() == 0
+
+
+def test_grad_refuses_a_removed_token():
+    steps = sampling.plan(None, given={"top_k": 1})
+    with pytest.raises(SoftmaxInputError, match="token 1 of row 1 is removed"):
+        sampling.grad([2.0, 1.0], steps, 1)

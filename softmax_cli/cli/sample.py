@@ -7,16 +7,18 @@ machine output goes through the one record writer (:func:`.output.deliver`).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
 import numpy as np
 import typer
 from rich.console import Console
 
-from .. import processor_records, sampling
+from .. import processor_records, sampling, torch_softmax
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
-from ..io.records import RecordWriter, Text
+from ..io.records import RecordWriter, Text, numbers
 from ..render import plain
 from ..render.sample import distribution_table, draws_table, steps_table
 from .app import app
@@ -73,6 +75,15 @@ HistoryOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--history", help="Token ids seen so far, for the penalties: '5,9,9'."),
 ]
+HistoryColumnOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--history-column",
+        help="The input column (name or number) holding each row's token history for the "
+        "penalties: ids apart by spaces, commas or semicolons (JSON: a list of ids). "
+        "Passed through like --id-column, which it cannot be combined with yet.",
+    ),
+]
 AllOpt = Annotated[
     bool, typer.Option("--all", help="Every token, removed ones too (p = 0), in id order.")
 ]
@@ -91,6 +102,14 @@ ReplaceOpt = Annotated[
     typer.Option(
         "--replace/--no-replace",
         help="--no-replace: N distinct tokens (Gumbel-top-k), Plackett–Luce log-probability.",
+    ),
+]
+TorchCpuOpt = Annotated[
+    str,
+    typer.Option(
+        "--torch-cpu",
+        help="avx512 or avx2: the CPU of the torch whose float32 thresholds (min-p, top-p, "
+        "ε, η) to reproduce bit for bit; they differ only within a rounding of a threshold.",
     ),
 ]
 SampleDtypeOpt = Annotated[
@@ -113,6 +132,61 @@ def _history(text: str | None) -> list[int] | None:
     return out
 
 
+def _through_column(id_column: str | None, history_column: str | None, hist: Any) -> str | None:
+    """The reader's pass-through column: the id column, or the history column."""
+    if history_column is None:
+        return id_column
+    if hist is not None:
+        raise SoftmaxInputError(
+            "{param} and {history} both give the token history: keep one",
+            param="history_column",
+            also=("history",),
+        )
+    if id_column is not None:
+        raise SoftmaxInputError(
+            "{param} and {id_column} cannot be combined yet (one pass-through column): "
+            "drop the id column (rows are numbered)",
+            param="history_column",
+            also=("id_column",),
+        )
+    return history_column
+
+
+def _row_history(text: str, row: int, width: int) -> list[int]:
+    """One row's token ids from its history field: ``5 9 9``, ``5,9;9``, ``[5, 9]``, or empty.
+
+    A JSON list reaches here as JSON text (the reader passes the field through as text).
+
+    Examples
+    --------
+    >>> _row_history("5 9,9", 1, 10), _row_history('["5", "9"]', 1, 10), _row_history("", 1, 10)
+    ([5, 9, 9], [5, 9], [])
+    """
+    raw = text.strip()
+    if raw.startswith("["):
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            items = None
+        tokens = [str(t) for t in items] if isinstance(items, list) else [raw]
+    else:
+        tokens = raw.replace(",", " ").replace(";", " ").split()
+    out = []
+    for tok in tokens:
+        try:
+            t = int(tok)
+        except ValueError:
+            t = -1
+        if t < 0 or t >= width:
+            raise SoftmaxInputError(
+                f"row {row}: the history column holds {tok!r}, which is not a token id "
+                f"of these rows (an integer 0..{width - 1}); write ids apart by spaces, "
+                "commas or semicolons"
+            )
+        out.append(t)
+    return out
+
+
 def _with_processor_params(func):
     def users(p) -> list[str]:
         return [q.name for q in processor_records.PROCESSORS if p in q.params] or ["filters"]
@@ -127,12 +201,14 @@ def sample(
     preset: PresetOpt = None,
     chain: ChainOpt = None,
     history: HistoryOpt = None,
+    history_column: HistoryColumnOpt = None,
     all: AllOpt = False,
     explain: ExplainOpt = False,
     draws: DrawsOpt = 0,
     seed: SeedOpt = None,
     replace: ReplaceOpt = True,
     dtype: SampleDtypeOpt = DtypeName.float32,
+    torch_cpu: TorchCpuOpt = "avx512",
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
@@ -143,40 +219,58 @@ def sample(
     proc_params: dict[str, Any],
 ) -> None:
     steps = sampling.plan(preset, chain, given=proc_params)
+    lanes = torch_softmax.lanes_of(torch_cpu)
     hist = _history(history)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
-    results = []
-    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
-        fmt = follow_input(format.value, fmt, reader.layout)  # auto in a pipe: the input's format
-        for b in reader:
-            x = b.values.astype(dt, copy=False)
-            logits, trace = sampling.process(x, steps, history=hist, explain=explain)
-            probs, logprobs = sampling.distribution(logits)
-            drawn = sampling.draw(logits, draws, seed=seed, replace=replace) if draws else None
-            ids = b.ids or [None] * x.shape[0]
-            for r in range(x.shape[0]):
-                results.append(
-                    _row(
-                        len(results) + 1,
-                        ids[r],
-                        logits[r],
-                        probs[r],
-                        logprobs[r],
-                        trace,
-                        r,
-                        drawn,
-                        all,
-                    )
-                )
+    rng = np.random.default_rng(seed) if draws else None  # one stream of draws for the run
     has_ids = id_column is not None
-    deliver(
-        fmt,
-        table=lambda: _print(results, steps, precision, explain, draws, replace),
-        records=lambda w: w.write_all(_records(results, has_ids, explain, draws)),
-        writer=lambda stream, f: RecordWriter(stream, f),
-        output=output,
-    )
+    through = _through_column(id_column, history_column, hist)
+    with open_source(values, input, header=header, id_column=through, dtype=dt) as reader:
+        fmt = follow_input(format.value, fmt, reader.layout)  # auto in a pipe: the input's format
+
+        def batches() -> Iterator[list[dict[str, Any]]]:
+            """The results of each batch of rows as it is read: nothing accumulates."""
+            n = 0
+            for b in reader:
+                x = b.values.astype(dt, copy=False)
+                rows_hist = hist
+                if history_column is not None:
+                    rows_hist = [
+                        _row_history(t, n + 1 + r, x.shape[1]) for r, t in enumerate(b.ids)
+                    ]
+                logits, trace = sampling.process(
+                    x, steps, history=rows_hist, explain=explain, lanes=lanes
+                )
+                probs, logprobs = sampling.distribution(logits)
+                drawn = sampling.draw(logits, draws, seed=rng, replace=replace) if draws else None
+                ids = (b.ids if has_ids else None) or [None] * x.shape[0]
+                rows = []
+                for r in range(x.shape[0]):
+                    n += 1
+                    rows.append(
+                        _row(n, ids[r], logits[r], probs[r], logprobs[r], trace, r, drawn, all)
+                    )
+                yield rows
+
+        streams: list[Any] = []
+
+        def writer(stream: Any, f: str) -> RecordWriter:
+            streams.append(stream)
+            return RecordWriter(stream, f)
+
+        def write(w: RecordWriter) -> None:
+            for rows in batches():  # each batch's records out before the next is read
+                w.write_all(_records(rows, has_ids, explain, draws))
+                streams[0].flush()
+
+        deliver(
+            fmt,
+            table=lambda: _print(batches(), steps, precision, explain, draws, replace),
+            records=write,
+            writer=writer,
+            output=output,
+        )
 
 
 def _row(n, row_id, logits, probs, logprobs, trace, r, drawn, dense) -> dict[str, Any]:
@@ -215,18 +309,17 @@ def _records(results, has_ids: bool, explain: bool, draws: int):
                 yield [key, ("step", Text(label)), ("kept", kept), ("mass", mass)]
         elif draws:
             toks, lps = res["draws"]
-            for j, (t, lp) in enumerate(zip(toks, lps, strict=True)):
-                yield [key, ("draw", j + 1), ("token", int(t)), ("logprob", lp)]
-        else:
-            for t, x, p, lp in zip(
-                res["order"], res["logits"], res["probs"], res["logprobs"], strict=True
-            ):
-                yield [key, ("token", int(t)), ("logit", x), ("prob", p), ("logprob", lp)]
+            for j, (t, lp) in enumerate(zip(toks.tolist(), numbers(lps), strict=True)):
+                yield [key, ("draw", j + 1), ("token", t), ("logprob", lp)]
+        else:  # a row's numbers formatted at once (one by one costs ~100 µs each)
+            cols = (numbers(res["logits"]), numbers(res["probs"]), numbers(res["logprobs"]))
+            for t, x, p, lp in zip(res["order"].tolist(), *cols, strict=True):
+                yield [key, ("token", t), ("logit", x), ("prob", p), ("logprob", lp)]
 
 
-def _print(results, steps, precision: int, explain: bool, draws: int, replace: bool) -> None:
+def _print(batches, steps, precision: int, explain: bool, draws: int, replace: bool) -> None:
     console = Console()
-    for res in results:
+    for res in (res for rows in batches for res in rows):
         name = f"row {res['n']}" if res["id"] is None else f"{res['id']}"
         head = (
             f"{name}: {res['kept']} of {res['width']} tokens kept, "
