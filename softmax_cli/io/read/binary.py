@@ -1,0 +1,393 @@
+"""Binary arrays in: NumPy ``.npy`` and ``.npz``, read in bounded memory.
+
+A ``.npy`` file by path is memory-mapped; a pipe (or a member of a ``.npz``) is read a
+block of rows at a time, so memory never holds more than one batch. A 1-D array is one
+vector, a 2-D array one vector per row (a 0-d array is a vector of one value); more
+dimensions are refused with the reshape that would fit.
+
+Numbers are never changed:
+
+* float16, float32, float64 and longdouble arrays are read as they are; with
+  ``dtype=None`` (the command line without ``--dtype``) the batches keep the array's
+  dtype, else they are rounded to ``dtype`` once (a finite value too large for it is an
+  error, as ``1e39`` is in float32 text);
+* integer arrays are converted to the float dtype (float64 without one) only when every
+  value converts exactly: 2**53 + 1 in float64 is an error naming the row and column,
+  whose fix is a wider dtype (longdouble) or converting it yourself;
+* booleans, complex numbers, strings, structured and object arrays are refused (an
+  object array would need pickle, which is never loaded);
+* nan and ±inf pass through, as the text readers accept them.
+
+Examples
+--------
+>>> import io, numpy as np
+>>> buf = io.BytesIO()
+>>> np.save(buf, np.array([[1, 2], [3, 4]], dtype=np.int16))
+>>> _ = buf.seek(0)
+>>> reader = read_npy(buf, "<stream>", dtype=None, chunk_rows=1)
+>>> reader.layout.width, reader.layout.dtype
+(2, dtype('float64'))
+>>> [b.values.tolist() for b in reader]
+[[[1.0, 2.0]], [[3.0, 4.0]]]
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .records import Batch, Layout
+
+__all__ = ["convert_block", "read_npy", "read_npz", "target_dtype"]
+
+#: Bytes of values read per batch at most (a wide row is still one whole batch).
+BATCH_BYTES = 8 << 20
+_FLOATS = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.longdouble))
+
+
+def target_dtype(source: np.dtype, want: np.dtype | None, name: str, what: str) -> np.dtype:
+    """The float dtype the values of a ``source`` array are read in (``want`` if given).
+
+    Refuses what holds no logits: booleans, complex, strings, records, objects.
+    """
+    kind = source.kind
+    if kind in "fiu" and (kind != "f" or source.newbyteorder("=") in _FLOATS):
+        if want is not None:
+            return want
+        return source.newbyteorder("=") if kind == "f" else np.dtype(np.float64)
+    why = {
+        "b": "booleans",
+        "c": "complex numbers",
+        "U": "strings",
+        "S": "bytes",
+        "O": "Python objects (they need pickle, which is never loaded)",
+        "V": "records or an unknown type (bfloat16 is saved so: cast it to float32 first)",
+        "M": "dates",
+        "m": "time spans",
+    }.get(kind, f"values of type {source}")
+    raise InputError(
+        f"holds {why} in {what}, not real numbers; give an array of floats or integers",
+        source=name,
+    )
+
+
+def convert_block(block: np.ndarray, dt: np.dtype, name: str, first_row: int) -> np.ndarray:
+    """``block`` (rows × width) as ``dt``, refusing any value the conversion would change
+    beyond rounding a float: an integer that is not exactly a ``dt``, and a finite float
+    that overflows to infinity.
+
+    Examples
+    --------
+    >>> convert_block(np.array([[2**53, 1]]), np.dtype(np.float64), "x.npy", 1).tolist()
+    [[9007199254740992.0, 1.0]]
+    >>> try:
+    ...     convert_block(np.array([[1, 2**53 + 1]]), np.dtype(np.float64), "x.npy", 1)
+    ... except InputError as err:
+    ...     print(err)  # doctest: +ELLIPSIS
+    x.npy row 1, column 2: the integer 9007199254740993 is not exactly a float64 ...
+    """
+    if block.dtype == dt:
+        return np.array(block, copy=True, order="C")  # never a view of a memory map
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = block.astype(dt, order="C")
+    kind = block.dtype.kind
+    if kind in "iu":
+        bits = np.finfo(dt).nmant + 1
+        if block.dtype.itemsize * 8 - (kind == "i") > bits:
+            with np.errstate(over="ignore", invalid="ignore"):
+                bad = out.astype(block.dtype) != block
+                bad |= ~np.isfinite(out)
+            if bad.any():
+                r, c = (int(i) for i in np.argwhere(bad)[0])
+                value = int(block[r, c])
+                raise InputError(
+                    f"row {first_row + r}, column {c + 1}: the integer {value} is not exactly "
+                    f"a {dt.name} (it would change); give {{dtype}} longdouble or a wider "
+                    f"type, or convert it yourself",
+                    source=name,
+                    also=("dtype",),
+                )
+    elif kind == "f" and out.dtype.itemsize < block.dtype.itemsize:
+        bad = np.isinf(out) & np.isfinite(block)
+        if bad.any():
+            r, c = (int(i) for i in np.argwhere(bad)[0])
+            raise InputError(
+                f"row {first_row + r}, column {c + 1}: {block[r, c]!r} is too large for "
+                f"{dt.name} (it would become inf); give a wider {{dtype}}",
+                source=name,
+                also=("dtype",),
+            )
+    return out
+
+
+def _as_rows(shape: tuple[int, ...], name: str, what: str) -> tuple[int, int]:
+    """(rows, width) of an array of ``shape``: 1-D is one row, 2-D rows; else refused."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        rows, width = 1, shape[0]
+    elif len(shape) == 2:
+        rows, width = shape
+    else:
+        dims = "×".join(map(str, shape))
+        raise InputError(
+            f"holds an array of {len(shape)} dimensions ({dims}) in {what}; give one vector "
+            f"(1-D) or one vector per row (2-D), e.g. a.reshape(-1, {shape[-1]})",
+            source=name,
+        )
+    if rows == 0:
+        raise InputError(f"holds no vectors: {what} has 0 rows", source=name)
+    if width == 0:
+        raise InputError(f"holds vectors of no values: {what} has 0 columns", source=name)
+    return rows, width
+
+
+def _rows_per_batch(width: int, itemsize: int, chunk_rows: int) -> int:
+    return max(1, min(int(chunk_rows), BATCH_BYTES // max(1, width * itemsize)))
+
+
+def _batches(
+    take: Callable[[int, int], np.ndarray], rows: int, step: int, dt: np.dtype, name: str
+) -> Iterator[Batch]:
+    """Batches of ``take(r0, r1)`` (rows × width blocks), converted to ``dt``."""
+    for r0 in range(0, rows, step):
+        r1 = min(rows, r0 + step)
+        values = convert_block(take(r0, r1), dt, name, r0 + 1)
+        yield Batch(values=values, ids=None, lines=np.arange(r0 + 1, r1 + 1, dtype=np.int64))
+
+
+def _header(stream: Any, name: str, what: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Shape, Fortran order and dtype from a ``.npy`` header (the stream is left after it)."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(stream)
+        if version == (1, 0):
+            return fmt.read_array_header_1_0(stream)
+        return fmt.read_array_header_2_0(stream)
+    except (ValueError, EOFError, SyntaxError) as err:
+        raise InputError(
+            f"is not a valid .npy {what} ({err}); check that it was written by np.save",
+            source=name,
+        ) from None
+
+
+def _read_exactly(stream: Any, nbytes: int, name: str) -> bytes:
+    parts: list[bytes] = []
+    got = 0
+    while got < nbytes:
+        more = stream.read(nbytes - got)
+        if not more:
+            raise InputError(
+                f"ends early: the .npy header promises {nbytes - got} more bytes of values; "
+                f"the file is truncated",
+                source=name,
+            )
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
+class _Reader:
+    """What :func:`read_npy` and friends return: a :class:`VectorReader`-like object."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        batches: Iterator[Batch],
+        closer: Callable[[], None],
+        size: Callable[[], tuple[int, int]] | None = None,
+    ) -> None:
+        self.layout = layout
+        self._batches = batches
+        self._closer = closer
+        self._size = size
+
+    def bytes_read(self) -> tuple[int, int] | None:
+        """(bytes read so far, the input's size) when known; None for a pipe."""
+        if self._size is None:
+            return None
+        try:
+            return self._size()
+        except (OSError, ValueError):
+            return None
+
+    def __iter__(self) -> Iterator[Batch]:
+        return self._batches
+
+    def close(self) -> None:
+        """Release the input (a file opened here; never stdin)."""
+        closer, self._closer = self._closer, lambda: None
+        closer()
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _closing(batches: Iterator[Batch], closer: Callable[[], None]) -> Iterator[Batch]:
+    try:
+        yield from batches
+    finally:
+        closer()
+
+
+def _layout(name: str, width: int, dt: np.dtype, kind: str) -> Layout:
+    return Layout(
+        columns=None,
+        id_name=None,
+        id_index=None,
+        delimiter=kind,
+        source_name=name,
+        width=width,
+        dtype=dt,
+    )
+
+
+def read_npy(
+    source: Any,
+    name: str,
+    *,
+    dtype: np.dtype | None,
+    chunk_rows: int = 65536,
+    closer: Callable[[], None] = lambda: None,
+    what: str = "the array",
+) -> _Reader:
+    """Read a ``.npy`` from a path (memory-mapped) or a binary stream (block by block).
+
+    ``dtype=None`` keeps a float array's own dtype (integers become float64).
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        with open(path, "rb") as fh:
+            shape, fortran, src_dt = _header(fh, name, what)
+            offset = fh.tell()
+        dt = target_dtype(src_dt, dtype, name, what)
+        rows, width = _as_rows(shape, name, what)
+        size = os.path.getsize(path)
+        need = offset + rows * width * src_dt.itemsize
+        if size < need:
+            raise InputError(
+                f"ends early: it holds {size} bytes, and its header promises {need}; "
+                f"the file is truncated",
+                source=name,
+            )
+        order = "F" if fortran else "C"
+        mm = np.memmap(
+            path, dtype=src_dt, mode="r", offset=offset, shape=shape or (1,), order=order
+        )
+        block = mm if len(shape) == 2 else mm.reshape(rows, width)
+
+        def take(r0: int, r1: int) -> np.ndarray:
+            return block[r0:r1]
+
+        step = _rows_per_batch(width, src_dt.itemsize, chunk_rows)
+        done = [0]
+
+        def sized() -> tuple[int, int]:
+            return offset + done[0] * width * src_dt.itemsize, size
+
+        def counting() -> Iterator[Batch]:
+            for batch in _batches(take, rows, step, dt, name):
+                done[0] += len(batch.values)
+                yield batch
+
+        return _Reader(_layout(name, width, dt, "npy"), _closing(counting(), closer), closer, sized)
+    shape, fortran, src_dt = _header(source, name, what)
+    dt = target_dtype(src_dt, dtype, name, what)
+    rows, width = _as_rows(shape, name, what)
+    row_bytes = width * src_dt.itemsize
+    if fortran and len(shape) == 2:  # columns first: the rows are known only at the end
+        data = _read_exactly(source, rows * row_bytes, name)
+        whole = np.frombuffer(data, dtype=src_dt).reshape(shape, order="F")
+
+        def take(r0: int, r1: int) -> np.ndarray:
+            return whole[r0:r1]
+
+    else:
+
+        def take(r0: int, r1: int) -> np.ndarray:
+            data = _read_exactly(source, (r1 - r0) * row_bytes, name)
+            return np.frombuffer(data, dtype=src_dt).reshape(r1 - r0, width)
+
+    step = _rows_per_batch(width, src_dt.itemsize, chunk_rows)
+    batches = _batches(take, rows, step, dt, name)
+    return _Reader(_layout(name, width, dt, "npy"), _closing(batches, closer), closer)
+
+
+def read_npz(
+    source: Any,
+    name: str,
+    *,
+    array: str | None,
+    dtype: np.dtype | None,
+    chunk_rows: int = 65536,
+    closer: Callable[[], None] = lambda: None,
+) -> _Reader:
+    """Read one array of a ``.npz`` (a path, or a seekable binary stream).
+
+    ``array`` names it (with or without ``.npy``); a file of one array needs no name.
+    """
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise InputError(f"is not a valid .npz/ZIP file ({err})", source=name) from None
+    members = [m for m in archive.namelist() if m.endswith(".npy")]
+    names = [m[: -len(".npy")] for m in members]
+    try:
+        if not members:
+            listed = ", ".join(archive.namelist()[:5]) or "nothing"
+            raise InputError(
+                f"is a ZIP archive that holds no .npy arrays ({listed}), so not a .npz; "
+                f"extract the file you want first",
+                source=name,
+            )
+        if array is None:
+            if len(members) > 1:
+                raise InputError(
+                    f"holds {len(members)} arrays ({', '.join(names[:20])}); choose one with "
+                    f"{{array}}",
+                    source=name,
+                    also=("array",),
+                )
+            member = members[0]
+        else:
+            key = array[: -len(".npy")] if array.endswith(".npy") else array
+            if key not in names:
+                raise InputError(
+                    f"holds no array {array!r}; it holds {', '.join(names[:20])}",
+                    source=name,
+                )
+            member = members[names.index(key)]
+        stream = archive.open(member)
+    except BaseException:
+        archive.close()
+        raise
+
+    def close_all() -> None:
+        try:
+            stream.close()
+            archive.close()
+        finally:
+            closer()
+
+    what = f"array {member[: -len('.npy')]!r}"
+    try:
+        return read_npy(
+            io.BufferedReader(stream, 1 << 16),  # type: ignore[arg-type]
+            name,
+            dtype=dtype,
+            chunk_rows=chunk_rows,
+            closer=close_all,
+            what=what,
+        )
+    except BaseException:
+        close_all()
+        raise
