@@ -27,6 +27,7 @@ from ..io.writers import RowWriter
 from ..render import rows_table
 from ..render.grad import check_line, emit, jacobian_view, jvp_view, loss_view
 from .app import ExitStatus, app
+from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
@@ -291,6 +292,7 @@ def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
 
 
 @app.command(help=GRAD_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_input_formats
 @with_method_params
 @with_loss_params
 def grad(

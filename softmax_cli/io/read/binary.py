@@ -171,8 +171,9 @@ def _header(stream: Any, name: str, what: str) -> tuple[tuple[int, ...], bool, n
             return fmt.read_array_header_1_0(stream)
         return fmt.read_array_header_2_0(stream)
     except (ValueError, EOFError, SyntaxError) as err:
+        where = "file" if what == "the array" else f"array ({what})"
         raise InputError(
-            f"is not a valid .npy {what} ({err}); check that it was written by np.save",
+            f"is not a valid .npy {where} ({err}); check that it was written by np.save",
             source=name,
         ) from None
 
