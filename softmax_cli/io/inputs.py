@@ -36,6 +36,7 @@ from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 
+from ..errors import SoftmaxInputError
 from . import engine
 from .read.binary import _closing, _Reader, read_npy, read_npz
 from .read.decode import _PrefixedRaw
@@ -208,34 +209,35 @@ def _binary(
     chunk_rows = opts["chunk_rows"]
     header = opts["header"]
     if header:
-        raise InputError(
-            f"is {_NAMES.get(kind, 'binary')}, which has no header row to read; drop {{header}}",
-            source=name,
+        raise SoftmaxInputError(
+            f"{{param}} does not apply: {name} is {_NAMES.get(kind, 'binary')}, which has no "
+            f"header row",
+            param="header",
         )
     if kind in ("npy", "zip"):
         if opts["id_column"] is not None:
-            raise InputError(
-                "is a NumPy array, which has no id column; drop {id_column}", source=name
+            raise SoftmaxInputError(
+                f"{{param}} does not apply: {name} is a NumPy array, which has no id column",
+                param="id_column",
             )
         if field is not None:
-            raise InputError(
-                "is a NumPy array; {field} names a column of Parquet, Arrow or JSON input",
-                source=name,
-                also=("field",),
+            raise SoftmaxInputError(
+                f"{{param}} names a column of Parquet or Arrow input, and {name} is a NumPy array",
+                param="field",
             )
     if kind == "npy":
         if array is not None:
-            raise InputError(
-                "is a .npy file, which holds one array; {array} chooses one of a .npz",
-                source=name,
-                also=("array",),
+            raise SoftmaxInputError(
+                f"{{param}} chooses one array of a .npz, and {name} is a .npy file (one array)",
+                param="array",
             )
         return read_npy(source, name, dtype=dt, chunk_rows=chunk_rows, closer=closer)
     if kind == "zip":
         return read_npz(source, name, array=array, dtype=dt, chunk_rows=chunk_rows, closer=closer)
     if array is not None:
-        raise InputError(
-            "is not a .npz; {array} chooses an array of a .npz", source=name, also=("array",)
+        raise SoftmaxInputError(
+            f"{{param}} chooses one array of a .npz, and {name} is {_NAMES[kind]}",
+            param="array",
         )
     from .read.tables import read_table
 
@@ -267,14 +269,13 @@ def _check_forced(kind: str, magic: Magic, name: str) -> None:
 
 def _no_binary_options(array: str | None, field: str | None, name: str) -> None:
     if array is not None:
-        raise InputError(
-            "is text, not a .npz; {array} chooses an array of a .npz", source=name, also=("array",)
+        raise SoftmaxInputError(
+            f"{{param}} chooses one array of a .npz, and {name} is text", param="array"
         )
     if field is not None:
-        raise InputError(
-            "is text; {field} names the vectors' column of Parquet or Arrow input",
-            source=name,
-            also=("field",),
+        raise SoftmaxInputError(
+            f"{{param}} names the vectors' column of Parquet or Arrow input, and {name} is text",
+            param="field",
         )
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import io
 import os
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -72,7 +71,7 @@ def target_dtype(source: np.dtype, want: np.dtype | None, name: str, what: str) 
         "m": "time spans",
     }.get(kind, f"values of type {source}")
     raise InputError(
-        f"holds {why} in {what}, not real numbers; give an array of floats or integers",
+        f"holds {what} of {why}, not real numbers; give an array of floats or integers",
         source=name,
     )
 
@@ -137,14 +136,14 @@ def _as_rows(shape: tuple[int, ...], name: str, what: str) -> tuple[int, int]:
     else:
         dims = "×".join(map(str, shape))
         raise InputError(
-            f"holds an array of {len(shape)} dimensions ({dims}) in {what}; give one vector "
+            f"holds {what} of {len(shape)} dimensions ({dims}); give one vector "
             f"(1-D) or one vector per row (2-D), e.g. a.reshape(-1, {shape[-1]})",
             source=name,
         )
     if rows == 0:
-        raise InputError(f"holds no vectors: {what} has 0 rows", source=name)
+        raise InputError(f"holds no vectors: {what} of 0 rows", source=name)
     if width == 0:
-        raise InputError(f"holds vectors of no values: {what} has 0 columns", source=name)
+        raise InputError(f"holds vectors of no values: {what} of 0 columns", source=name)
     return rows, width
 
 
@@ -171,9 +170,13 @@ def _header(stream: Any, name: str, what: str) -> tuple[tuple[int, ...], bool, n
             return fmt.read_array_header_1_0(stream)
         return fmt.read_array_header_2_0(stream)
     except (ValueError, EOFError, SyntaxError) as err:
-        where = "file" if what == "the array" else f"array ({what})"
+        where = (
+            "is not a valid .npy file"
+            if what == "an array"
+            else f"holds {what} that is not a valid .npy"
+        )
         raise InputError(
-            f"is not a valid .npy {where} ({err}); check that it was written by np.save",
+            f"{where} ({err}); check that it was written by np.save",
             source=name,
         ) from None
 
@@ -259,7 +262,7 @@ def read_npy(
     dtype: np.dtype | None,
     chunk_rows: int = 65536,
     closer: Callable[[], None] = lambda: None,
-    what: str = "the array",
+    what: str = "an array",
 ) -> _Reader:
     """Read a ``.npy`` from a path (memory-mapped) or a binary stream (block by block).
 
@@ -336,6 +339,8 @@ def read_npz(
 
     ``array`` names it (with or without ``.npy``); a file of one array needs no name.
     """
+    import zipfile  # (it imports bz2 and lzma: only for a .npz)
+
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, EOFError) as err:
@@ -379,7 +384,7 @@ def read_npz(
         finally:
             closer()
 
-    what = f"array {member[: -len('.npy')]!r}"
+    what = f"an array {member[: -len('.npy')]!r}"
     try:
         return read_npy(
             io.BufferedReader(stream, 1 << 16),  # type: ignore[arg-type]

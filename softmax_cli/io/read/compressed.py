@@ -119,7 +119,9 @@ def decompressing(stream: Any, kind: str, name: str) -> io.BufferedReader:
 
     ``stream`` is not closed by the result (the caller owns it).
     """
-    inner = _opener(kind, name)(fileobj=_Unclosed(stream), mode="rb")
+    opener = _opener(kind, name)
+    raw = _Unclosed(stream)
+    inner = opener(fileobj=raw, mode="rb") if kind == "gzip" else opener(raw, mode="rb")
     return io.BufferedReader(_Decompressed(inner, kind, name), buffer_size=1 << 16)
 
 

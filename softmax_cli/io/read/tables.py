@@ -121,7 +121,7 @@ class _Plan:
         if dtype is not None:
             self.dt = dtype
         elif len(dts) == 1:
-            self.dt = target_dtype(next(iter(dts)), None, name, "its values")
+            self.dt = target_dtype(next(iter(dts)), None, name, "a table")
         else:
             self.dt = max(floats, key=lambda d: d.itemsize) if floats else np.dtype(np.float64)
             if any(d.kind in "iu" for d in dts) or len(floats) > 1:
