@@ -343,7 +343,7 @@ def test_array_and_field_in_the_wrong_place(cli, tmp_path):
     assert run.code == 2 and "--array chooses one array of a .npz, and" in run.err
     (tmp_path / "x.csv").write_bytes(TEXT)
     run = cli("compute", "--input", str(tmp_path / "x.csv"), "--field", "v")
-    assert run.code == 2 and "--field names the vectors' column of Parquet" in run.err
+    assert run.code == 2 and "--field names the key of JSON objects" in run.err
 
 
 # -- the command: dtype kept, rows in = rows out, binary out -----------------------------
@@ -426,3 +426,52 @@ def test_the_text_path_imports_no_format_library():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+# -- JSON objects whose vector sits in a field ------------------------------------------
+
+NDJSON = (
+    b'{"id": "req-1", "logits": [1, 2, 3], "model": "m"}\n'
+    b'{"id": "req-2", "logits": [3, 2, 1], "model": "m"}\n'
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [NDJSON, b"[" + NDJSON.replace(b"}\n{", b"}, {").rstrip() + b"]"],
+    ids=["lines", "array"],
+)
+def test_json_field_with_ids(data):
+    layout, values, ids = read_all(io.BytesIO(data), field="logits", id_column="id")
+    assert values.tolist() == [[1, 2, 3], [3, 2, 1]] and ids == ["req-1", "req-2"]
+    assert layout.id_name == "id" and layout.width == 3
+
+
+def test_json_field_through_the_command(cli):
+    run = cli("compute", "-", "--field", "logits", "--id-column", "id", "-f", "csv", stdin=NDJSON)
+    assert run.code == 0, run.err
+    expect = sm.softmax(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]), axis=-1)
+    rows = [line.split(",") for line in run.out.splitlines()]
+    assert [r[0] for r in rows] == ["req-1", "req-2"]
+    assert np.array([[float(v) for v in r[1:]] for r in rows]).tobytes() == expect.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("data", "kw", "needle"),
+    [
+        (NDJSON, {"field": "nope"}, "line 1: row 1: has no key 'nope' (its keys: 'id', 'logits'"),
+        (b'{"v": "abc"}\n', {"field": "v"}, "row 1: key 'v' holds string, not an array of numbers"),
+        (b'{"v": [1, 2]}\n{"v": [1]}\n', {"field": "v"}, "key 'v' holds 1 values, and row 1's"),
+        (
+            b'{"v": [1, "x"]}\n',
+            {"field": "v"},
+            "row 1, key 'v', value 2: \"x\" is a string, not a number",
+        ),
+        (b'{"v": [1]}\n', {"field": "v", "id_column": "id"}, "row 1: has no id key 'id'"),
+        (b"1,2\n", {"field": "v"}, "field names the key of JSON objects that holds the vector"),
+    ],
+)
+def test_json_field_errors(data, kw, needle):
+    with pytest.raises(sm.SoftmaxInputError) as err:
+        read_all(io.BytesIO(data), **kw)
+    assert needle in str(err.value)

@@ -56,7 +56,8 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
             Optional[str],  # noqa: UP045
             typer.Option(
                 "--field",
-                help="Parquet/Arrow: the list column holding each row's vector.",
+                help="Where each row's vector sits: a key of JSON objects "
+                '({"id": ..., "logits": [...]}) or a list column of Parquet/Arrow.',
                 rich_help_panel=_PANEL,
                 show_default=False,
             ),

@@ -51,6 +51,7 @@ from .read.formats import (
     sniff_bytes,
 )
 from .read.numbers import _float_dtype
+from .read.reader import open_vectors as exact_open
 
 __all__ = ["open_vectors"]
 
@@ -109,10 +110,12 @@ def open_vectors(
     def text(src: Any, closer: Callable[[], None] = _nothing) -> Any:
         if kind in BINARY_FORMATS:
             raise InputError(f"is not {_NAMES[kind]}: it reads as text", source=_name_of(src))
-        _no_binary_options(array, field, _name_of(src))
-        reader = engine.open_vectors(
-            src, fmt=text_fmt, dtype=dt if dt is not None else np.float64, **opts
-        )
+        _no_binary_options(array, _name_of(src))
+        want = dt if dt is not None else np.float64
+        if field is not None:  # JSON objects' vector field: the exact reader (JSON is never fast)
+            reader = exact_open(src, fmt=text_fmt, dtype=want, field=field, **opts)
+        else:
+            reader = engine.open_vectors(src, fmt=text_fmt, dtype=want, **opts)
         if closer is _nothing:
             return reader
         return _Reader(reader.layout, _closing(iter(reader), closer), closer, reader.bytes_read)
@@ -267,15 +270,10 @@ def _check_forced(kind: str, magic: Magic, name: str) -> None:
     )
 
 
-def _no_binary_options(array: str | None, field: str | None, name: str) -> None:
+def _no_binary_options(array: str | None, name: str) -> None:
     if array is not None:
         raise SoftmaxInputError(
             f"{{param}} chooses one array of a .npz, and {name} is text", param="array"
-        )
-    if field is not None:
-        raise SoftmaxInputError(
-            f"{{param}} names the vectors' column of Parquet or Arrow input, and {name} is text",
-            param="field",
         )
 
 
