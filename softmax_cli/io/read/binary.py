@@ -76,7 +76,9 @@ def target_dtype(source: np.dtype, want: np.dtype | None, name: str, what: str) 
     )
 
 
-def convert_block(block: np.ndarray, dt: np.dtype, name: str, first_row: int) -> np.ndarray:
+def convert_block(
+    block: np.ndarray, dt: np.dtype, name: str, first_row: int, *, fresh: bool = False
+) -> np.ndarray:
     """``block`` (rows × width) as ``dt``, refusing any value the conversion would change
     beyond rounding a float: an integer that is not exactly a ``dt``, and a finite float
     that overflows to infinity.
@@ -91,8 +93,8 @@ def convert_block(block: np.ndarray, dt: np.dtype, name: str, first_row: int) ->
     ...     print(err)  # doctest: +ELLIPSIS
     x.npy row 1, column 2: the integer 9007199254740993 is not exactly a float64 ...
     """
-    if block.dtype == dt:
-        return np.array(block, copy=True, order="C")  # never a view of a memory map
+    if block.dtype == dt:  # ``fresh``: ours already; else a copy (never a memory map's view)
+        return block if fresh and block.flags.c_contiguous else np.array(block, order="C")
     with np.errstate(over="ignore", invalid="ignore"):
         out = block.astype(dt, order="C")
     kind = block.dtype.kind
@@ -151,16 +153,6 @@ def _rows_per_batch(width: int, itemsize: int, chunk_rows: int) -> int:
     return max(1, min(int(chunk_rows), BATCH_BYTES // max(1, width * itemsize)))
 
 
-def _batches(
-    take: Callable[[int, int], np.ndarray], rows: int, step: int, dt: np.dtype, name: str
-) -> Iterator[Batch]:
-    """Batches of ``take(r0, r1)`` (rows × width blocks), converted to ``dt``."""
-    for r0 in range(0, rows, step):
-        r1 = min(rows, r0 + step)
-        values = convert_block(take(r0, r1), dt, name, r0 + 1)
-        yield Batch(values=values, ids=None, lines=np.arange(r0 + 1, r1 + 1, dtype=np.int64))
-
-
 def _header(stream: Any, name: str, what: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     """Shape, Fortran order and dtype from a ``.npy`` header (the stream is left after it)."""
     fmt = np.lib.format
@@ -179,22 +171,6 @@ def _header(stream: Any, name: str, what: str) -> tuple[tuple[int, ...], bool, n
             f"{where} ({err}); check that it was written by np.save",
             source=name,
         ) from None
-
-
-def _read_exactly(stream: Any, nbytes: int, name: str) -> bytes:
-    parts: list[bytes] = []
-    got = 0
-    while got < nbytes:
-        more = stream.read(nbytes - got)
-        if not more:
-            raise InputError(
-                f"ends early: the .npy header promises {nbytes - got} more bytes of values; "
-                f"the file is truncated",
-                source=name,
-            )
-        parts.append(more)
-        got += len(more)
-    return b"".join(parts)
 
 
 class _Reader:
@@ -264,53 +240,54 @@ def read_npy(
     closer: Callable[[], None] = lambda: None,
     what: str = "an array",
 ) -> _Reader:
-    """Read a ``.npy`` from a path (memory-mapped) or a binary stream (block by block).
+    """Read a ``.npy`` from a path or a binary stream, a batch of rows at a time.
 
-    ``dtype=None`` keeps a float array's own dtype (integers become float64).
+    A file is read with plain reads into each batch (its resident memory stays one batch,
+    however large the file); a Fortran-ordered array by path is memory-mapped instead, a
+    column-major array from a pipe is read whole. ``dtype=None`` keeps a float array's own
+    dtype (integers become float64).
     """
+    size = None
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        with open(path, "rb") as fh:
-            shape, fortran, src_dt = _header(fh, name, what)
-            offset = fh.tell()
+        fh = open(path, "rb")  # closed by the reader
+        outer = closer
+
+        def closer() -> None:
+            try:
+                fh.close()
+            finally:
+                outer()
+
+        size = os.fstat(fh.fileno()).st_size
+        source = fh
+    try:
+        shape, fortran, src_dt = _header(source, name, what)
         dt = target_dtype(src_dt, dtype, name, what)
         rows, width = _as_rows(shape, name, what)
-        size = os.path.getsize(path)
-        need = offset + rows * width * src_dt.itemsize
-        if size < need:
+        offset = source.tell() if size is not None else 0
+        row_bytes = width * src_dt.itemsize
+        if size is not None and size < offset + rows * row_bytes:
             raise InputError(
-                f"ends early: it holds {size} bytes, and its header promises {need}; "
-                f"the file is truncated",
+                f"ends early: it holds {size} bytes, and its header promises "
+                f"{offset + rows * row_bytes}; the file is truncated",
                 source=name,
             )
-        order = "F" if fortran else "C"
-        mm = np.memmap(
-            path, dtype=src_dt, mode="r", offset=offset, shape=shape or (1,), order=order
-        )
-        block = mm if len(shape) == 2 else mm.reshape(rows, width)
+    except BaseException:
+        closer()
+        raise
+    fresh = True
+    if fortran and len(shape) == 2 and size is not None:
+        mm = np.memmap(source, dtype=src_dt, mode="r", offset=offset, shape=shape, order="F")
+        fresh = False
 
         def take(r0: int, r1: int) -> np.ndarray:
-            return block[r0:r1]
+            return mm[r0:r1]
 
-        step = _rows_per_batch(width, src_dt.itemsize, chunk_rows)
-        done = [0]
-
-        def sized() -> tuple[int, int]:
-            return offset + done[0] * width * src_dt.itemsize, size
-
-        def counting() -> Iterator[Batch]:
-            for batch in _batches(take, rows, step, dt, name):
-                done[0] += len(batch.values)
-                yield batch
-
-        return _Reader(_layout(name, width, dt, "npy"), _closing(counting(), closer), closer, sized)
-    shape, fortran, src_dt = _header(source, name, what)
-    dt = target_dtype(src_dt, dtype, name, what)
-    rows, width = _as_rows(shape, name, what)
-    row_bytes = width * src_dt.itemsize
-    if fortran and len(shape) == 2:  # columns first: the rows are known only at the end
-        data = _read_exactly(source, rows * row_bytes, name)
-        whole = np.frombuffer(data, dtype=src_dt).reshape(shape, order="F")
+    elif fortran and len(shape) == 2:  # columns first, from a pipe: read it whole
+        whole = np.empty(shape, dtype=src_dt, order="F")
+        _read_into(source, whole.T, name)
+        fresh = False
 
         def take(r0: int, r1: int) -> np.ndarray:
             return whole[r0:r1]
@@ -318,12 +295,46 @@ def read_npy(
     else:
 
         def take(r0: int, r1: int) -> np.ndarray:
-            data = _read_exactly(source, (r1 - r0) * row_bytes, name)
-            return np.frombuffer(data, dtype=src_dt).reshape(r1 - r0, width)
+            block = np.empty((r1 - r0, width), dtype=src_dt)
+            _read_into(source, block, name)
+            return block
 
     step = _rows_per_batch(width, src_dt.itemsize, chunk_rows)
-    batches = _batches(take, rows, step, dt, name)
-    return _Reader(_layout(name, width, dt, "npy"), _closing(batches, closer), closer)
+    done = [0]
+
+    def sized() -> tuple[int, int]:
+        return offset + done[0] * row_bytes, int(size or 0)
+
+    def counting() -> Iterator[Batch]:
+        for r0 in range(0, rows, step):
+            r1 = min(rows, r0 + step)
+            values = convert_block(take(r0, r1), dt, name, r0 + 1, fresh=fresh)
+            done[0] = r1
+            yield Batch(values=values, ids=None, lines=np.arange(r0 + 1, r1 + 1, dtype=np.int64))
+
+    layout = _layout(name, width, dt, "npy")
+    return _Reader(layout, _closing(counting(), closer), closer, sized if size else None)
+
+
+def _read_into(stream: Any, block: np.ndarray, name: str) -> None:
+    """Fill ``block`` (C-contiguous) from ``stream``; a short read means a truncated file."""
+    view = memoryview(block).cast("B")
+    got, want = 0, len(view)
+    reader = getattr(stream, "readinto", None)
+    while got < want:
+        if reader is not None:
+            n = reader(view[got:])
+        else:
+            data = stream.read(want - got)
+            n = len(data)
+            view[got : got + n] = data
+        if not n:
+            raise InputError(
+                f"ends early: the .npy header promises {want - got} more bytes of values; "
+                f"the file is truncated",
+                source=name,
+            )
+        got += n
 
 
 def read_npz(
