@@ -475,3 +475,24 @@ def test_json_field_errors(data, kw, needle):
     with pytest.raises(sm.SoftmaxInputError) as err:
         read_all(io.BytesIO(data), **kw)
     assert needle in str(err.value)
+
+
+def test_compressed_csv_goes_through_the_engine_with_the_same_bits(monkeypatch):
+    from softmax_cli.io import engine
+    from softmax_cli.io.read import open_vectors as exact_open
+
+    monkeypatch.setattr(engine, "MIN_BYTES", 400)
+    monkeypatch.setattr(engine, "HEAD_BYTES", 400)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 700)
+    taken = []
+    real = engine._Engine._fast
+    monkeypatch.setattr(engine._Engine, "_fast", lambda self, b: taken.append(1) or real(self, b))
+    rng = np.random.default_rng(5)
+    text = "x,y,z\n" + "".join(
+        ",".join(repr(float(v)) for v in row) + "\n" for row in rng.standard_normal((300, 3))
+    )
+    text += "1,nan,2\n"  # a block the engine hands to the exact reader
+    _, fast, _ = read_all(io.BytesIO(gzip.compress(text.encode())))
+    with exact_open(io.StringIO(text)) as reader:
+        exact = np.concatenate([b.values for b in reader])
+    assert taken and same_bits(fast, exact)

@@ -114,6 +114,8 @@ def open_vectors(
         want = dt if dt is not None else np.float64
         if field is not None:  # JSON objects' vector field: the exact reader (JSON is never fast)
             reader = exact_open(src, fmt=text_fmt, dtype=want, field=field, **opts)
+        elif isinstance(src, _Named):  # decompressed: the engine takes it as it takes a pipe
+            reader = engine.open_stream(src, src.name, fmt=text_fmt, dtype=want, **opts)
         else:
             reader = engine.open_vectors(src, fmt=text_fmt, dtype=want, **opts)
         if closer is _nothing:
