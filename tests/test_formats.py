@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import softmax_cli as sm
 from softmax_cli.io.read.formats import INPUT_FORMATS, canonical_format, sniff_bytes
@@ -496,3 +498,55 @@ def test_compressed_csv_goes_through_the_engine_with_the_same_bits(monkeypatch):
     with exact_open(io.StringIO(text)) as reader:
         exact = np.concatenate([b.values for b in reader])
     assert taken and same_bits(fast, exact)
+
+
+SIGNATURES = [
+    b"\x93NUMPY\x01\x00",
+    b"\x93NUMPY\x02\x00",
+    b"PK\x03\x04",
+    b"PAR1",
+    b"ARROW1\x00\x00",
+    b"\xff\xff\xff\xff",
+    b"\x1f\x8b",
+    b"BZh91AY&SY",
+    b"\xfd7zXZ\x00",
+    b"\x28\xb5\x2f\xfd",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(sig=st.sampled_from(SIGNATURES), tail=st.binary(max_size=300))
+def test_damaged_binary_input_is_one_input_error(sig, tail):
+    """A signature followed by anything: values or one SoftmaxInputError, never a crash."""
+    for data in (sig + tail, npy_bytes(np.arange(6.0).reshape(2, 3))[: len(tail)] + tail):
+        try:
+            read_all(io.BytesIO(data))
+        except sm.SoftmaxInputError:
+            pass
+
+
+def test_npy_and_arrow_streams_on_a_real_pipe(tmp_path):
+    """stdin as a pipe (peeked, never re-read): a .npy and an Arrow IPC stream; the .npy
+    route imports no pyarrow, the Arrow one reads the stream as it comes."""
+    np.save(tmp_path / "a.npy", np.array(PAIRS, dtype=np.float32))
+    (tmp_path / "t.arrows").write_bytes(write_kind(table_with_ids(np.float64), "stream"))
+    probe = (
+        "import sys; from softmax_cli.cli.app import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('pyarrow' in sys.modules, file=sys.stderr)"
+    )
+    for name, extra, imported in (
+        ("a.npy", [], "False"),
+        ("t.arrows", ["--id-column", "id"], "True"),
+    ):
+        done = subprocess.run(
+            f"cat {name} | {sys.executable} -c \"{probe}\" compute - -f csv {' '.join(extra)}",
+            shell=True, capture_output=True, text=True, cwd=tmp_path, check=False,
+            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert done.stderr.strip() == imported, done.stderr
+        lines = done.stdout.splitlines()
+        if name == "a.npy":
+            assert lines == ["0.26894143,0.7310586"] * 2  # float32 kept: float32 text
+        else:
+            assert lines == ["id,x,y", "r1,0.2689414213699951,0.7310585786300049", '"r,2",1.0,0.0']

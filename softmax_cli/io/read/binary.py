@@ -47,6 +47,8 @@ __all__ = ["convert_block", "read_npy", "read_npz", "target_dtype"]
 
 #: Bytes of values read per batch at most (a wide row is still one whole batch).
 BATCH_BYTES = 8 << 20
+#: Bytes one row may take (a 256,000-logit float64 row is 2 MB): a larger header is damaged.
+MAX_ROW_BYTES = 1 << 31
 _FLOATS = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.longdouble))
 
 
@@ -159,9 +161,15 @@ def _header(stream: Any, name: str, what: str) -> tuple[tuple[int, ...], bool, n
     try:
         version = fmt.read_magic(stream)
         if version == (1, 0):
-            return fmt.read_array_header_1_0(stream)
-        return fmt.read_array_header_2_0(stream)
-    except (ValueError, EOFError, SyntaxError) as err:
+            shape, fortran, dt = fmt.read_array_header_1_0(stream)
+        else:
+            shape, fortran, dt = fmt.read_array_header_2_0(stream)
+        if any(n < 0 for n in shape):
+            raise ValueError(f"negative shape {shape}")
+        if dt.itemsize == 0 and dt.kind not in "OUSV":
+            raise ValueError(f"dtype {dt} has no size")
+        return shape, fortran, dt
+    except (ValueError, EOFError, SyntaxError, TypeError, MemoryError) as err:
         where = (
             "is not a valid .npy file"
             if what == "an array"
@@ -267,6 +275,12 @@ def read_npy(
         rows, width = _as_rows(shape, name, what)
         offset = source.tell() if size is not None else 0
         row_bytes = width * src_dt.itemsize
+        if row_bytes > MAX_ROW_BYTES:
+            raise InputError(
+                f"holds rows of {width:,} values ({row_bytes:,} bytes), more than one row "
+                f"may take ({MAX_ROW_BYTES:,} bytes); check the array's shape",
+                source=name,
+            )
         if size is not None and size < offset + rows * row_bytes:
             raise InputError(
                 f"ends early: it holds {size} bytes, and its header promises "
@@ -285,8 +299,7 @@ def read_npy(
             return mm[r0:r1]
 
     elif fortran and len(shape) == 2:  # columns first, from a pipe: read it whole
-        whole = np.empty(shape, dtype=src_dt, order="F")
-        _read_into(source, whole.T, name)
+        whole = _read_whole(source, rows * row_bytes, name, src_dt).reshape(shape, order="F")
         fresh = False
 
         def take(r0: int, r1: int) -> np.ndarray:
@@ -296,7 +309,7 @@ def read_npy(
 
         def take(r0: int, r1: int) -> np.ndarray:
             block = np.empty((r1 - r0, width), dtype=src_dt)
-            _read_into(source, block, name)
+            _read_into(source, block, name, r0 + 1, rows)
             return block
 
     step = _rows_per_batch(width, src_dt.itemsize, chunk_rows)
@@ -316,8 +329,25 @@ def read_npy(
     return _Reader(layout, _closing(counting(), closer), closer, sized if size else None)
 
 
-def _read_into(stream: Any, block: np.ndarray, name: str) -> None:
-    """Fill ``block`` (C-contiguous) from ``stream``; a short read means a truncated file."""
+def _read_whole(stream: Any, nbytes: int, name: str, dt: np.dtype) -> np.ndarray:
+    """All ``nbytes`` of values (memory grows with what comes, not with what is promised)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < nbytes:
+        more = stream.read(min(nbytes - got, 1 << 24))
+        if not more:
+            raise InputError(
+                f"ends early: it holds {got:,} bytes of values, and its header promises "
+                f"{nbytes:,}; the file is truncated",
+                source=name,
+            )
+        parts.append(more)
+        got += len(more)
+    return np.frombuffer(b"".join(parts), dtype=dt)
+
+
+def _read_into(stream: Any, block: np.ndarray, name: str, first: int, rows: int) -> None:
+    """Fill ``block`` (rows ``first``... of ``rows``) from ``stream``; short means truncated."""
     view = memoryview(block).cast("B")
     got, want = 0, len(view)
     reader = getattr(stream, "readinto", None)
@@ -329,9 +359,10 @@ def _read_into(stream: Any, block: np.ndarray, name: str) -> None:
             n = len(data)
             view[got : got + n] = data
         if not n:
+            row = first + got // max(1, block.nbytes // max(1, len(block)))
             raise InputError(
-                f"ends early: the .npy header promises {want - got} more bytes of values; "
-                f"the file is truncated",
+                f"ends early: its header promises {rows:,} rows, and row {row:,} is cut "
+                f"short or missing; the file is truncated",
                 source=name,
             )
         got += n
