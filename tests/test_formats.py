@@ -550,3 +550,10 @@ def test_npy_and_arrow_streams_on_a_real_pipe(tmp_path):
             assert lines == ["0.26894143,0.7310586"] * 2  # float32 kept: float32 text
         else:
             assert lines == ["id,x,y", "r1,0.2689414213699951,0.7310585786300049", '"r,2",1.0,0.0']
+
+
+def test_grad_writes_npy_too(cli, tmp_path):
+    out = tmp_path / "j.npy"
+    assert cli("grad", "1", "2", "3", "-f", "npy", "-o", str(out)).code == 0
+    text = cli("grad", "1", "2", "3", "-f", "csv").out.splitlines()[-1]
+    assert np.load(out).tolist() == [[float(v) for v in text.split(",")]]

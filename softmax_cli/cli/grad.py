@@ -33,22 +33,22 @@ from .options import (
     CheckOpt,
     DtypeName,
     DtypeOpt,
-    FormatOpt,
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
     LossChoice,
     MaxUlpOpt,
-    OutputFormat,
     OutputOpt,
     PrecisionOpt,
+    RowFormatOpt,
+    RowOutputFormat,
     TemperatureOpt,
     ValuesArg,
     resolve_method,
     with_loss_params,
     with_method_params,
 )
-from .output import deliver, follow_input, resolve_format
+from .output import deliver, follow_input, resolve_format, row_writer
 from .source import RowProgress, open_source, wants_progress
 
 #: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
@@ -309,7 +309,7 @@ def grad(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
-    format: FormatOpt = OutputFormat.auto,
+    format: RowFormatOpt = RowOutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
     *,
@@ -391,7 +391,7 @@ def grad(
                 console, plan, blocks, names, layout, from_args, precision, bar.stop
             ),
             records=write,
-            writer=lambda stream, fmt: RowWriter(
+            writer=lambda stream, fmt: row_writer(
                 stream,
                 fmt,
                 columns=output_columns(plan, names, scalar),
