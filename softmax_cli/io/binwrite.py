@@ -81,7 +81,10 @@ class ArrayWriter:
         self._dt = np.dtype(dtype)
         if fmt != "npy" and self._dt.kind == "f" and self._dt.itemsize > 8:
             raise SoftmaxInputError(
-                f"{fmt} has no {self._dt.name} type; choose float64 or less, or write npy"
+                f"{{param}} {fmt} has no {self._dt.name} type; give {{dtype}} float64 or "
+                f"narrower, or write npy",
+                param="format",
+                also=("dtype",),
             )
         self._width: int | None = None
         self._rows = 0
