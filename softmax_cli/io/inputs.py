@@ -125,7 +125,7 @@ def open_vectors(
     if not isinstance(source, (str, os.PathLike)):
         if isinstance(source, io.TextIOBase) or isinstance(source.read(0), str):
             return text(source)
-        head, stream = _peek(source)
+        head, stream = _peek(source, _name_of(source))
         return _route(head, stream, _name_of(source), kind, dt, opts, array, field, text, _nothing)
     path = os.fspath(source)
     if path == "-":
@@ -133,7 +133,7 @@ def open_vectors(
         buffer = getattr(stdin, "buffer", None) if stdin is not None else None
         if buffer is None or _isatty(stdin):
             return text("-")
-        head, stream = _peek(buffer)
+        head, stream = _peek(buffer, "<stdin>")
         if stream is buffer and sniff_bytes(head) is None and kind not in BINARY_FORMATS:
             return text("-")  # untouched: the engine reads stdin itself
         return _route(head, stream, "<stdin>", kind, dt, opts, array, field, text, _nothing)
@@ -279,25 +279,33 @@ def _no_binary_options(array: str | None, name: str) -> None:
         )
 
 
-def _peek(stream: Any) -> tuple[bytes, Any]:
-    """The first bytes of a binary stream and a stream that still starts with them."""
-    if hasattr(stream, "peek"):
-        try:
-            return stream.peek(MAGIC_BYTES)[:MAGIC_BYTES], stream
-        except (OSError, ValueError):
-            pass
+def _peek(stream: Any, name: str) -> tuple[bytes, Any]:
+    """The first bytes of a binary stream and a stream that still starts with them.
+
+    A failing read (EIO, a file gone from a network disk) is the reader's error.
+    """
     try:
-        if stream.seekable():
+        if hasattr(stream, "peek"):
+            return stream.peek(MAGIC_BYTES)[:MAGIC_BYTES], stream
+        if _seekable(stream):
             pos = stream.tell()
             head = stream.read(MAGIC_BYTES)
             stream.seek(pos)
             return head, stream
-    except (AttributeError, OSError, ValueError):
-        pass
-    read = getattr(stream, "read1", None) or stream.read
-    head = read(MAGIC_BYTES)
+        read = getattr(stream, "read1", None) or stream.read
+        head = read(MAGIC_BYTES)
+    except (OSError, ValueError) as err:  # ValueError: a closed stream
+        text = getattr(err, "strerror", None) or str(err)
+        raise InputError(f"cannot be read ({text})", source=name) from None
     prefixed = io.BufferedReader(_PrefixedRaw(head, stream, ended=not head), 1 << 16)
     return head, prefixed
+
+
+def _seekable(stream: Any) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class _Named(io.BufferedIOBase):
