@@ -557,3 +557,18 @@ def test_grad_writes_npy_too(cli, tmp_path):
     assert cli("grad", "1", "2", "3", "-f", "npy", "-o", str(out)).code == 0
     text = cli("grad", "1", "2", "3", "-f", "csv").out.splitlines()[-1]
     assert np.load(out).tolist() == [[float(v) for v in text.split(",")]]
+
+
+def test_a_large_npy_is_read_a_bounded_batch_at_a_time(tmp_path, monkeypatch):
+    """No batch holds more than BATCH_BYTES of values (a wide row is one batch by itself)."""
+    from softmax_cli.io.read import binary
+
+    monkeypatch.setattr(binary, "BATCH_BYTES", 4096)
+    a = np.random.default_rng(2).standard_normal((300, 50))
+    np.save(tmp_path / "a.npy", a)
+    with open_vectors(str(tmp_path / "a.npy")) as reader:
+        sizes = [b.values.nbytes for b in reader]
+    assert max(sizes) <= 4096 and sum(sizes) == a.nbytes
+    np.save(tmp_path / "w.npy", np.zeros((3, 1000)))
+    with open_vectors(str(tmp_path / "w.npy")) as reader:
+        assert [b.values.shape for b in reader] == [(1, 1000)] * 3
