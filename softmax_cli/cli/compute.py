@@ -52,10 +52,12 @@ PIPE_TABLE_ROWS = 10_000
 
 COMPUTE_HELP = """Run a mapping on vectors of logits.
 
-Values come from the arguments, from --input FILE, or from stdin ('-' or a pipe):
-one vector per row of CSV, TSV or whitespace-separated numbers (sniffed), or JSON.
-Output has one row per input row, in order; machine formats (csv, tsv, json,
-jsonl) print every float so that it reads back bit for bit.
+Values come from the arguments, from --input FILE, or from stdin ('-' or a
+pipe): one vector per row of CSV, TSV or whitespace-separated numbers
+(sniffed), or JSON; also .npy/.npz, Parquet, Arrow IPC, and gzip, bzip2, xz
+or zstd input (found by their first bytes). Output has one row per input row,
+in order; machine formats (csv, tsv, json, jsonl, npy, parquet, arrow) write
+every float so that it reads back bit for bit.
 
 Examples:
 
@@ -70,6 +72,8 @@ Examples:
   cat examples/logits.csv | softmax compute - --id-column id --method sparsemax > probs.csv
 
   softmax compute --input examples/logits.csv --id-column id --format json
+
+  softmax compute --input logits.npy --format npy --output probs.npy
 """
 
 AxisOpt = Annotated[
