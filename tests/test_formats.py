@@ -572,3 +572,14 @@ def test_a_large_npy_is_read_a_bounded_batch_at_a_time(tmp_path, monkeypatch):
     np.save(tmp_path / "w.npy", np.zeros((3, 1000)))
     with open_vectors(str(tmp_path / "w.npy")) as reader:
         assert [b.values.shape for b in reader] == [(1, 1000)] * 3
+
+
+def test_arrow_to_a_pipe_is_an_ipc_stream():
+    cmd = (
+        f"{sys.executable} -m softmax_cli compute --input examples/logits.csv --id-column id "
+        f"-f arrow | {sys.executable} -c 'import sys, pyarrow.ipc as ipc; "
+        f"t = ipc.open_stream(sys.stdin.buffer).read_all(); print(t.column_names, t.num_rows)'"
+    )
+    done = subprocess.run(cmd, shell=True, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['id', 'cat', 'dog', 'bird', 'fish'] 4"

@@ -11,8 +11,9 @@ bit for bit:
 * ``parquet`` and ``arrow``: the id column (text) first when the input had one, then one
   float column per named input column, or, when the columns have no names, one column
   ``values`` holding each row's vector (a fixed-size list); a batch at a time, so memory
-  stays bounded, to a file or to a pipe. pyarrow is imported only here (the ``formats``
-  extra). longdouble has no Arrow type and is refused.
+  stays bounded, to a file or to a pipe (``arrow`` to a file is the IPC file format,
+  Feather v2; to a pipe the IPC stream format, read as it comes). pyarrow is imported only
+  here (the ``formats`` extra). longdouble has no Arrow type and is refused.
 
 Examples
 --------
@@ -50,6 +51,13 @@ def _npy_header(dt: np.dtype, rows: int, width: int) -> bytes:
     room = _NPY_HEADER - 10 - 1  # magic + version + length, and the final newline
     body = text.ljust(room) + "\n"
     return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body.encode("latin1")
+
+
+def _seekable(stream: Any) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class ArrayWriter:
@@ -98,11 +106,8 @@ class ArrayWriter:
     # -- npy ---------------------------------------------------------------------------
 
     def _npy_begin(self) -> None:
-        try:
-            self._seekable = bool(self._stream.seekable())
-            self._start = self._stream.tell() if self._seekable else 0
-        except (AttributeError, OSError, ValueError):
-            self._seekable = False
+        self._seekable = _seekable(self._stream)
+        self._start = self._stream.tell() if self._seekable else 0
         if self._seekable:
             self._stream.write(_npy_header(self._dt, 0, self._width or 0))
 
@@ -143,7 +148,10 @@ class ArrayWriter:
         else:
             import pyarrow.ipc as ipc
 
-            self._sink = ipc.new_file(self._stream, schema)
+            if _seekable(self._stream):  # a file: the IPC file format (Feather v2)
+                self._sink = ipc.new_file(self._stream, schema)
+            else:  # a pipe: the IPC stream format, which the reader can take as it comes
+                self._sink = ipc.new_stream(self._stream, schema)
         self._schema_now = schema
 
     def _table_write(self, a: np.ndarray, ids: list[str] | None) -> None:
