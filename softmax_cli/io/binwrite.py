@@ -7,7 +7,7 @@ bit for bit:
 * ``npy``: one 2-D array (rows × width). Row ids are not written (an array has none;
   use Parquet or Arrow to keep them). To a file, the rows stream to disk and the header's
   row count is filled in at the end; to a pipe, whose start cannot be rewritten, the rows
-  are kept in memory until the end (``np.load(sys.stdin.buffer)`` reads it back);
+  wait in a temporary file (memory stays flat) and follow the header at the end;
 * ``parquet`` and ``arrow``: the id column (text) first when the input had one, then one
   float column per named input column, or, when the columns have no names, one column
   ``values`` holding each row's vector (a fixed-size list); a batch at a time, so memory
@@ -96,7 +96,7 @@ class ArrayWriter:
             )
         self._width: int | None = None
         self._rows = 0
-        self._kept: list[np.ndarray] = []  # npy to a pipe: the rows, until the end
+        self._spool: Any = None  # npy to a pipe: the rows, on disk until the end
         self._seekable = False
         self._start = 0
         self._pa: Any = None
@@ -120,9 +120,13 @@ class ArrayWriter:
             self._stream.seek(end)
             return
         self._stream.write(header)
-        for block in self._kept:
-            self._stream.write(memoryview(block).cast("B"))
-        self._kept = []
+        if self._spool is not None:
+            import shutil
+
+            self._spool.seek(0)
+            shutil.copyfileobj(self._spool, self._stream, 1 << 20)
+            self._spool.close()
+            self._spool = None
 
     # -- Arrow / Parquet ---------------------------------------------------------------
 
@@ -199,7 +203,11 @@ class ArrayWriter:
         elif self._seekable:
             self._stream.write(memoryview(a).cast("B"))
         else:
-            self._kept.append(a)
+            if self._spool is None:
+                import tempfile
+
+                self._spool = tempfile.TemporaryFile(prefix="softmax-npy-")
+            self._spool.write(memoryview(a).cast("B"))
 
     def close(self) -> None:
         """Finish the file (the ``.npy`` header's row count; Parquet's or Arrow's footer)."""
@@ -225,3 +233,5 @@ class ArrayWriter:
             self.close()
         else:
             self._closed = True
+            if self._spool is not None:
+                self._spool.close()
