@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .binary import _closing, _Reader, convert_block, target_dtype
+from .binary import BATCH_BYTES, _closing, _Reader, convert_block, target_dtype
 from .errors import InputError
 from .records import Batch, Layout
 
@@ -241,9 +241,12 @@ def read_table(
         row = 1
         try:
             for rb in batches:
-                if rb.num_rows:
-                    yield plan.batch(rb, row)
-                    row += rb.num_rows
+                # a batch as written may be large: rows of at most BATCH_BYTES at a time
+                step = max(1, min(int(chunk_rows), BATCH_BYTES * rb.num_rows // max(rb.nbytes, 1)))
+                for r0 in range(0, rb.num_rows, step):
+                    part = rb.slice(r0, step)
+                    yield plan.batch(part, row)
+                    row += part.num_rows
         except (OSError, pa.ArrowException) as err:
             raise InputError(f"cannot be read as {what} ({err})", source=name) from None
 
@@ -281,7 +284,11 @@ def _open(pa: Any, kind: str, source: Any, chunk_rows: int) -> tuple[Any, Iterat
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(src)
-        return pf.schema_arrow, pf.iter_batches(batch_size=int(chunk_rows))
+        numeric = sum(
+            pa.types.is_floating(t) or pa.types.is_integer(t) for t in pf.schema_arrow.types
+        )
+        rows = max(1, min(int(chunk_rows), BATCH_BYTES // (8 * max(numeric, 1))))
+        return pf.schema_arrow, pf.iter_batches(batch_size=rows)
     import pyarrow.ipc as ipc
 
     if head == b"ARROW1":
