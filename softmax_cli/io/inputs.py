@@ -114,7 +114,7 @@ def open_vectors(
         want = dt if dt is not None else np.float64
         if field is not None:  # JSON objects' vector field: the exact reader (JSON is never fast)
             reader = exact_open(src, fmt=text_fmt, dtype=want, field=field, **opts)
-        elif isinstance(src, _Named):  # decompressed: the engine takes it as it takes a pipe
+        elif isinstance(src, _Inflated):  # decompressed: the engine takes it as a pipe
             reader = engine.open_stream(src, src.name, fmt=text_fmt, dtype=want, **opts)
         else:
             reader = engine.open_vectors(src, fmt=text_fmt, dtype=want, **opts)
@@ -176,11 +176,13 @@ def _route(
 ) -> Any:
     """Read ``stream`` (whose first bytes are ``head``) by what they say it is."""
     magic = sniff_bytes(head)
+    inflated = False
     for _ in range(3):  # compressed, maybe twice (a .tar.gz is refused after)
         if magic is None or magic.kind not in COMPRESSIONS:
             break
         from .read.compressed import decompressing
 
+        inflated = True
         stream = decompressing(stream, magic.kind, name)
         head = stream.peek(MAGIC_BYTES)[:MAGIC_BYTES]
         magic = sniff_bytes(head)
@@ -191,7 +193,7 @@ def _route(
                 source=name,
                 also=("input_format",),
             )
-        return text(_Named(stream, name), closer)
+        return text((_Inflated if inflated else _Named)(stream, name), closer)
     _check_forced(kind, magic, name)
     if magic.kind == "other":
         hint = magic.hint or _READS
@@ -326,6 +328,10 @@ class _Named(io.BufferedIOBase):
 
     def readinto(self, buffer: Any) -> int:
         return self._stream.readinto(buffer)
+
+
+class _Inflated(_Named):
+    """A decompressed stream: large CSV/TSV in it goes through the compiled engine."""
 
 
 def _name_of(source: Any) -> str:
