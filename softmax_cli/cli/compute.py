@@ -73,7 +73,7 @@ Examples:
 
   softmax compute --input examples/logits.csv --id-column id --format json
 
-  softmax compute --input logits.npy --format npy --output probs.npy
+  softmax compute -i examples/logits.csv --id-column id -f npy -o probs.npy
 """
 
 AxisOpt = Annotated[
