@@ -583,3 +583,12 @@ def test_arrow_to_a_pipe_is_an_ipc_stream():
     done = subprocess.run(cmd, shell=True, capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['id', 'cat', 'dog', 'bird', 'fish'] 4"
+
+
+def test_zstd_without_its_module_says_how_to_get_it(monkeypatch):
+    from softmax_cli.io.read import compressed
+
+    data = zstd_compress(TEXT)
+    monkeypatch.setattr(compressed, "_zstd", lambda: None)
+    with pytest.raises(InputError, match=r"zstd needs the backports.zstd package .*zstd -d"):
+        read_all(io.BytesIO(data))
