@@ -20,9 +20,9 @@ import polars  # noqa: F401  (a test dependency: no silent skip without it)
 import pytest
 
 from softmax_cli.io import engine
+from softmax_cli.io.engine import open_vectors as engine_open  # the engine alone, no sniffing
 from softmax_cli.io.read import InputError
 from softmax_cli.io.read import open_vectors as exact_open
-from softmax_cli.io.readers import open_vectors as engine_open
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -147,8 +147,8 @@ def test_the_command_line_names_the_flag_the_library_names_the_parameter():
         (["compare", "--dps", "10000", "1", "2", "3"], None, ExitStatus.USAGE,
          "error: --dps must be between 25 and 9990"),
         # issue 18: an unknown option is a usage error with close matches, never data
-        (["compute", "-", "--input-format", "tsv"], "1\t2\n", ExitStatus.USAGE,
-         "error: no such option --input-format for 'compute'; did you mean --format or --input?"),
+        (["compute", "-", "--input-fmt", "tsv"], "1\t2\n", ExitStatus.USAGE,
+         "no such option --input-fmt for 'compute'; did you mean --input-format or --input?"),
         (["compute", "--methd", "sparsemax", "1", "2"], None, ExitStatus.USAGE,
          "did you mean --method"),
         (["grad", "-x", "1", "2"], None, ExitStatus.USAGE, "error: no such option -x"),

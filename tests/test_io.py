@@ -319,7 +319,7 @@ def test_text_stream_with_crlf_and_bom():
 @pytest.mark.parametrize(
     ("data", "line", "pattern"),
     [
-        (b"\x93NUMPY\x01\x00v\x00{'descr'", 1, "NUL byte: the input looks binary"),
+        (b"\x93NUMPY\x01\x00v\x00{'descr'", None, "is not a valid .npy file (EOF"),
         (b"1,2\n3,4\n5,\x006\n", 3, "NUL byte"),
         (b"1,2\n\x1f\x8b\x08\x00", 2, "NUL byte"),
         (b"1,2\n3,4\n\xff\xfe\xfd\n", 3, "byte 0xff is not UTF-8 text"),

@@ -14,9 +14,11 @@ A README row without a recipe fails the test: a new row needs a recipe here.
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import gzip
 import io
+import lzma
 import os
 import re
 from dataclasses import dataclass
@@ -34,6 +36,12 @@ PAIR = "0.2689414213699951,0.7310585786300049\n"
 def _npy() -> bytes:
     buf = io.BytesIO()
     np.save(buf, np.array([1.0, 2.0]))
+    return buf.getvalue()
+
+
+def _npz() -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, logits=np.array([1.0, 2.0]))
     return buf.getvalue()
 
 
@@ -74,11 +82,21 @@ RECIPES: dict[str, list[Case]] = {
         Case(b"a,b\r1,2\r", code=0, stdout=OUT),
         Case(b"a,b\n1,2", code=0, stdout=OUT),
     ],
-    "UTF-16 without BOM, gzip, `.npy`, other binary": [
+    "UTF-16 without BOM, other binary": [
         Case(TEXT.decode().encode("utf-16-le")),
-        Case(gzip.compress(TEXT, mtime=0)),
-        Case(_npy()),
+        Case(b"\x00\x01\x02garbage\n"),
+    ],
+    "gzip, bzip2, xz, zstd; `.npy`, `.npz`, Parquet, Arrow": [
+        Case(gzip.compress(TEXT, mtime=0), code=0, stdout=OUT),
+        Case(bz2.compress(TEXT), code=0, stdout=OUT),
+        Case(lzma.compress(TEXT), code=0, stdout=OUT),
+        Case(_npy(), code=0, stdout=PAIR),
+        Case(_npz(), code=0, stdout=PAIR),
+    ],
+    "a PNG, PDF, pickle, HDF5, a ZIP that is not a `.npz`, …": [
         Case(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"),
+        Case(b"%PDF-1.7\n", expect="x.csv looks like a PDF document, not logits"),
+        Case(b"\x80\x04\x95", expect="x.csv looks like a Python pickle, not logits"),
     ],
     "Latin-1 or other non-UTF-8 bytes": [Case("a,b\n1,café\n".encode("latin-1"))],
     "missing file / directory / unreadable file": [
@@ -249,8 +267,8 @@ RECIPES: dict[str, list[Case]] = {
             stdout="v" * 140_000 + "," + PAIR,
         ),
     ],
-    "an unknown option (`--input-format`)": [
-        Case(shell="softmax compute --input-format tsv --input x.csv", code=2),
+    "an unknown option (`--input-fmt`)": [
+        Case(shell="softmax compute --input-fmt tsv --input x.csv", code=2),
     ],
     "a newline or ESC in an id, header or file name": [
         Case(shell="softmax compute --input \"$(printf 'a\\nb.csv')\"", fragment=0),

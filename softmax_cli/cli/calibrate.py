@@ -21,6 +21,7 @@ from ..io.records import RecordWriter, Text
 from ..render.calibrate import measures_table, reliability_table
 from ..render.text import plain
 from .app import app
+from .input_options import with_input_formats
 from .labels import read_labelled
 from .options import (
     NUMERIC_ARGS,
@@ -87,6 +88,7 @@ QuietOpt = Annotated[
 
 
 @app.command(help=CALIBRATE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_input_formats
 @with_method_params
 def calibrate(
     values: ValuesArg = None,

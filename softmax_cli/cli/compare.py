@@ -20,6 +20,7 @@ from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.records import RecordWriter
 from .app import ExitStatus, app
+from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
@@ -147,6 +148,7 @@ def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], t
 
 
 @app.command(help=COMPARE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_input_formats
 @with_method_params
 @with_loss_params
 def compare(

@@ -20,37 +20,46 @@ from ..floats import parse_dtype
 from ..io.writers import RowWriter
 from ..render import MAX_ROWS, HeadTail, rows_table, scalar_table, top_table, vector_table
 from .app import app
+from .input_options import with_input_formats
 from .mask import MaskRows
 from .options import (
     NUMERIC_ARGS,
     DtypeName,
     DtypeOpt,
-    FormatOpt,
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
     MaskOpt,
     MethodOpt,
-    OutputFormat,
     OutputOpt,
     PrecisionOpt,
+    RowFormatOpt,
+    RowOutputFormat,
     TemperatureOpt,
     ValuesArg,
     resolve_method,
     with_method_params,
 )
-from .output import deliver, follow_input, resolve_format
-from .source import RowProgress, open_source, stdout_is_terminal, wants_progress
+from .output import deliver, follow_input, resolve_format, row_writer
+from .source import (
+    RowProgress,
+    open_source,
+    stdout_is_terminal,
+    values_dtype,
+    wants_progress,
+)
 
 #: Rows of a ``--format table`` written to a pipe or a file before it shows head … tail.
 PIPE_TABLE_ROWS = 10_000
 
 COMPUTE_HELP = """Run a mapping on vectors of logits.
 
-Values come from the arguments, from --input FILE, or from stdin ('-' or a pipe):
-one vector per row of CSV, TSV or whitespace-separated numbers (sniffed), or JSON.
-Output has one row per input row, in order; machine formats (csv, tsv, json,
-jsonl) print every float so that it reads back bit for bit.
+Values come from the arguments, from --input FILE, or from stdin ('-' or a
+pipe): one vector per row of CSV, TSV or whitespace-separated numbers
+(sniffed), or JSON; also .npy/.npz, Parquet, Arrow IPC, and gzip, bzip2, xz
+or zstd input (found by their first bytes). Output has one row per input row,
+in order; machine formats (csv, tsv, json, jsonl, npy, parquet, arrow) write
+every float so that it reads back bit for bit.
 
 Examples:
 
@@ -65,6 +74,8 @@ Examples:
   cat examples/logits.csv | softmax compute - --id-column id --method sparsemax > probs.csv
 
   softmax compute --input examples/logits.csv --id-column id --format json
+
+  softmax compute -i examples/logits.csv --id-column id -f npy -o probs.npy
 """
 
 AxisOpt = Annotated[
@@ -98,6 +109,7 @@ def _per_batch(reader, mapping, params, dt, temperature, advance, masks) -> Iter
 
 
 @app.command(help=COMPUTE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_input_formats
 @with_method_params
 def compute(
     values: ValuesArg = None,
@@ -108,7 +120,7 @@ def compute(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
-    format: FormatOpt = OutputFormat.auto,
+    format: RowFormatOpt = RowOutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
     mask: MaskOpt = None,
@@ -125,10 +137,13 @@ def compute(
     by_column = axis == 0
     fmt = resolve_format(format.value, output)
     with (
-        open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
+        open_source(
+            values, input, header=header, id_column=id_column, dtype=dt, keep_dtype=True
+        ) as reader,
         RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
+        dt = values_dtype(reader, dt)  # a float32 .npy stays float32 without --dtype
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         from_args = layout.source_name == "<arguments>"
         if from_args:
@@ -161,7 +176,7 @@ def compute(
             fmt,
             table=lambda: _print_table(mapping, batches, layout, from_args, precision, bar.stop),
             records=write,
-            writer=lambda stream, fmt: RowWriter(
+            writer=lambda stream, fmt: row_writer(
                 stream, fmt, columns=out_cols, id_name=layout.id_name, has_ids=has_ids, dtype=dt
             ),
             output=output,

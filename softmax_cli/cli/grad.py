@@ -27,27 +27,28 @@ from ..io.writers import RowWriter
 from ..render import rows_table
 from ..render.grad import check_line, emit, jacobian_view, jvp_view, loss_view
 from .app import ExitStatus, app
+from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
     DtypeName,
     DtypeOpt,
-    FormatOpt,
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
     LossChoice,
     MaxUlpOpt,
-    OutputFormat,
     OutputOpt,
     PrecisionOpt,
+    RowFormatOpt,
+    RowOutputFormat,
     TemperatureOpt,
     ValuesArg,
     resolve_method,
     with_loss_params,
     with_method_params,
 )
-from .output import deliver, follow_input, resolve_format
+from .output import deliver, follow_input, resolve_format, row_writer
 from .source import RowProgress, open_source, wants_progress
 
 #: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
@@ -291,6 +292,7 @@ def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
 
 
 @app.command(help=GRAD_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_input_formats
 @with_method_params
 @with_loss_params
 def grad(
@@ -307,7 +309,7 @@ def grad(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
-    format: FormatOpt = OutputFormat.auto,
+    format: RowFormatOpt = RowOutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
     *,
@@ -389,7 +391,7 @@ def grad(
                 console, plan, blocks, names, layout, from_args, precision, bar.stop
             ),
             records=write,
-            writer=lambda stream, fmt: RowWriter(
+            writer=lambda stream, fmt: row_writer(
                 stream,
                 fmt,
                 columns=output_columns(plan, names, scalar),

@@ -43,6 +43,20 @@ class OutputFormat(str, Enum):
     jsonl = "jsonl"
 
 
+class RowOutputFormat(str, Enum):
+    """``--format`` of the commands that write rows of numbers: also binary files."""
+
+    auto = "auto"
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    npy = "npy"
+    parquet = "parquet"
+    arrow = "arrow"
+
+
 class DtypeName(str, Enum):
     """``--dtype`` values."""
 
@@ -96,6 +110,15 @@ FormatOpt = Annotated[
         "-f",
         help="Output format: auto = a table on a terminal, else the input's format "
         "(TSV, JSON, JSON lines; CSV otherwise).",
+    ),
+]
+RowFormatOpt = Annotated[
+    RowOutputFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: auto = a table on a terminal, else the input's format "
+        "(TSV, JSON, JSON lines; CSV otherwise); npy, parquet, arrow to a file or a pipe.",
     ),
 ]
 PrecisionOpt = Annotated[

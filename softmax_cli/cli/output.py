@@ -16,7 +16,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from ..errors import SoftmaxInputError
+from ..io.binwrite import ArrayWriter
+from ..io.read.formats import OUTPUT_BINARY_FORMATS
 from ..io.records import RecordWriter
+from ..io.writers import RowWriter
 
 
 def resolve_format(fmt: str, output: str | None = None) -> str:
@@ -55,8 +59,8 @@ def follow_input(requested: str, fmt: str, layout: Any) -> str:
 
 
 @contextlib.contextmanager
-def open_output(path: str | None) -> Iterator[TextIO]:
-    """stdout, or the named file, which appears only whole.
+def open_output(path: str | None, *, binary: bool = False) -> Iterator[Any]:
+    """stdout, or the named file, which appears only whole (a text stream; bytes if ``binary``).
 
     A regular file (or a new one) is written to a temporary file beside it and
     renamed over it once everything is written: an error half way (a bad row, a
@@ -80,22 +84,29 @@ def open_output(path: str | None) -> Iterator[TextIO]:
     ('old\\n', ['out.csv'])
     """
     if path is None or path == "-":
-        yield sys.stdout
+        if binary:
+            sys.stdout.flush()
+            yield sys.stdout.buffer
+            sys.stdout.buffer.flush()
+        else:
+            yield sys.stdout
         return
+    text = {"encoding": "utf-8", "newline": ""} if not binary else {}
+    mode = "wb" if binary else "w"
     try:
         info = os.lstat(path)
     except OSError:
         info = None
-    mode = info.st_mode if info is not None else None
+    perms = info.st_mode if info is not None else None
     if info is not None and (not stat.S_ISREG(info.st_mode) or info.st_nlink > 1):
-        with open(path, "w", encoding="utf-8", newline="") as fh:
+        with open(path, mode, **text) as fh:
             yield fh
         return
     folder = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".part")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            os.chmod(temp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        with os.fdopen(fd, mode, **text) as fh:
+            os.chmod(temp, stat.S_IMODE(perms) if perms is not None else 0o666 & ~_umask())
             yield fh
         os.replace(temp, path)
     except BaseException:
@@ -126,5 +137,27 @@ def deliver(
     """
     if fmt == "table":
         return table()
-    with open_output(output) as stream, writer(stream, fmt) as w:
+    binary = fmt in OUTPUT_BINARY_FORMATS
+    if binary and (output is None or output == "-") and _stdout_is_terminal():
+        raise SoftmaxInputError(
+            f"{{param}} {fmt} writes binary data, which a terminal cannot show; "
+            f"give --output FILE or redirect stdout (> out.{fmt})",
+            param="format",
+        )
+    with open_output(output, binary=binary) as stream, writer(stream, fmt) as w:
         return records(w)
+
+
+def row_writer(stream: Any, fmt: str, **kwargs: Any) -> Any:
+    """The writer of numeric rows in ``fmt``: :class:`~softmax_cli.io.writers.RowWriter`
+    for text, :class:`~softmax_cli.io.binwrite.ArrayWriter` for npy, parquet and arrow."""
+    if fmt in OUTPUT_BINARY_FORMATS:
+        return ArrayWriter(stream, fmt, **kwargs)
+    return RowWriter(stream, fmt, **kwargs)
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

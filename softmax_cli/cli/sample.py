@@ -22,6 +22,7 @@ from ..io.records import RecordWriter, Text, numbers
 from ..render import plain
 from ..render.sample import distribution_table, draws_table, steps_table
 from .app import app
+from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
     DtypeName,
@@ -195,6 +196,7 @@ def _with_processor_params(func):
 
 
 @app.command(help=SAMPLE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
+@with_input_formats
 @_with_processor_params
 def sample(
     values: ValuesArg = None,

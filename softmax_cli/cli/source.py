@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import SoftmaxInputError
 from ..io.readers import Batch, Layout, open_vectors, parse_arguments
+from .input_options import input_options
 from .output import resolve_format  # noqa: F401 - re-exported: commands' old import path
 
 
@@ -60,13 +61,20 @@ def open_source(
     header: bool | None,
     id_column: str | None,
     dtype: np.dtype,
+    keep_dtype: bool = False,
 ):
     """A reader over the vectors the user gave, by whichever route they gave them.
 
     * ``values`` other than ``-``: one vector from the arguments;
     * ``-`` (as the only value) or ``--input -``: stdin; ``--input PATH``: that file;
     * nothing at all: stdin when it is a pipe, else a usage error.
+
+    The format options (``--input-format``, ``--array``, ``--field``) come from
+    :func:`~softmax_cli.cli.input_options.input_options`. ``keep_dtype``: a binary float
+    array keeps its own dtype unless ``--dtype`` was given (the reader's
+    ``layout.dtype`` says which; see :func:`values_dtype`).
     """
+    formats = input_options()
     vals = list(values or [])
     if input_path is not None and vals:
         raise SoftmaxInputError(
@@ -76,6 +84,12 @@ def open_source(
         input_path = "-"
         vals = []
     if vals:
+        flags = {"fmt": "input_format", "array": "array", "field": "field"}
+        given = [flags[n] for n, v in formats.items() if v not in (None, "auto")]
+        if given:
+            raise SoftmaxInputError(
+                "{param} applies to file or stdin input, not to arguments", param=given[0]
+            )
         if header is not None or id_column is not None:
             raise SoftmaxInputError(
                 "--header and --id-column apply to file or stdin input, not to arguments",
@@ -94,17 +108,40 @@ def open_source(
     id_col: str | int | None = id_column
     if id_column is not None and id_column.isdigit():
         id_col = int(id_column)
-    return open_vectors(input_path, header=header, id_column=id_col, dtype=dtype)
+    want = None if keep_dtype and not _option_given("dtype") else dtype
+    return open_vectors(input_path, header=header, id_column=id_col, dtype=want, **formats)
 
 
-def _command_path() -> str:
-    """``softmax compare`` etc.: the command being run, for messages."""
-    try:  # typer >= 0.20 vendors its own click, and has no get_current_context of its own
+def values_dtype(reader, dtype: np.dtype) -> np.dtype:
+    """The dtype to compute in: the reader's (a binary array's own) when it chose one."""
+    chosen = getattr(reader.layout, "dtype", None)
+    return np.dtype(chosen) if chosen is not None else dtype
+
+
+def _option_given(name: str) -> bool:
+    """Whether the running command's option ``name`` was given (not its default)."""
+    ctx = _context()
+    if ctx is None:
+        return True
+    try:
+        source = ctx.get_parameter_source(name)
+    except (AttributeError, KeyError):
+        return True
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _context():
+    try:  # typer >= 0.20 vendors its own click
         from typer._click.globals import get_current_context
     except ImportError:  # pragma: no cover - older typer uses click itself
         from click import get_current_context
 
-    ctx = get_current_context(silent=True)
+    return get_current_context(silent=True)
+
+
+def _command_path() -> str:
+    """``softmax compare`` etc.: the command being run, for messages."""
+    ctx = _context()
     return ctx.command_path if ctx is not None else "softmax compute"
 
 

@@ -35,6 +35,7 @@ from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.records import RecordWriter
 from .app import app
+from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
     DtypeName,
@@ -252,6 +253,7 @@ def _label_text(label: str | int | None, id_name: str | None) -> str | None:
 @app.command(
     "temperature-sweep", help=SWEEP_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False
 )
+@with_input_formats
 @with_method_params
 def temperature_sweep(
     values: ValuesArg = None,

@@ -377,3 +377,36 @@ class _Readable:
 
     def __init__(self, read: Any) -> None:
         self.read = read
+
+
+def open_stream(
+    raw: Any,
+    name: str,
+    *,
+    header: bool | None = None,
+    id_column: str | int | None = None,
+    fmt: str = "auto",
+    chunk_rows: int = 65536,
+    dtype: Any = np.float64,
+) -> _exact.VectorReader:
+    """A binary stream the caller owns (a decompressed file, ...) read as stdin is read.
+
+    Large plain CSV/TSV goes through the engine; anything else through the exact reader
+    from the first byte. The stream is not closed here.
+    """
+    kwargs = {"header": header, "id_column": id_column, "fmt": fmt, "chunk_rows": chunk_rows}
+    dt = _eligible(fmt, id_column, chunk_rows, dtype)
+    read = _reading(raw, name)
+    head, ended = (b"", False) if dt is None else _read_head(read, HEAD_BYTES)
+    engine = None if dt is None else _Engine.start(head, ended, read, name, kwargs, dt)
+    if engine is None:
+        prefixed = _PrefixedRaw(head, raw, ended=ended and not head)
+        prefixed.name = name  # type: ignore[attr-defined]
+        return _exact.open_vectors(io.BufferedReader(prefixed, 1 << 16), dtype=dtype, **kwargs)
+    return _exact.VectorReader(
+        engine.parser.layout, _exact._closing(engine.batches(), _no_close), _no_close, None
+    )
+
+
+def _no_close() -> None:
+    """The caller owns the stream."""

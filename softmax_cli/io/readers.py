@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from .engine import open_vectors
+from .inputs import open_vectors
 from .read import Batch, InputError, Layout, VectorReader, parse_arguments
 from .read.delimited import _DelimitedParser as _DelimitedParser  # tests patch its methods
 

@@ -60,6 +60,11 @@ Modules
 * :mod:`~softmax_cli.io.read.jsonvalues`, :mod:`~softmax_cli.io.read.jsonstream`,
   :mod:`~softmax_cli.io.read.jsonrows` -- JSON elements, the streamed document, the parser.
 * :mod:`~softmax_cli.io.read.reader` -- :func:`open_vectors` and :class:`VectorReader`.
+* :mod:`~softmax_cli.io.read.formats` -- the one list of input formats, and magic bytes.
+* :mod:`~softmax_cli.io.read.compressed` -- gzip, bzip2, xz and zstd undone as input streams.
+* :mod:`~softmax_cli.io.read.binary`, :mod:`~softmax_cli.io.read.tables` -- ``.npy``/``.npz``,
+  and Parquet/Arrow IPC (pyarrow). :func:`softmax_cli.io.open_vectors` (``io/inputs.py``)
+  chooses among them by the first bytes; this package's :func:`open_vectors` reads text.
 
 Examples
 --------

@@ -36,6 +36,7 @@ from .sniff import _data_indices, _id_is_name, _looks_like_header, _resolve_id
 _CHUNK_CHARS = 1 << 20
 _CHUNK_VALUES = 1 << 16
 _FIRST_CHUNK_ROWS = 256
+_MISSING = object()
 
 
 def _size(item: tuple[Any, int, int]) -> int:
@@ -55,8 +56,10 @@ class _JsonParser:
         id_column: str | int | None,
         dt: np.dtype,
         chunk_rows: int,
+        field: str | None = None,
     ) -> None:
         self.src = src
+        self.field = field
         self.name = src.name
         self.dt = dt
         self.chunk_rows = chunk_rows
@@ -78,6 +81,11 @@ class _JsonParser:
             self.rows: Iterator[tuple[Any, int]] = self._line_rows(alone, first_no)
         else:
             self.rows = _JsonStream(src, first_line, first_no, self.exact).rows()
+        id_key = None
+        if field is not None:  # {"id": ..., field: [...]}: rows of [id, *vector]
+            id_key, id_column, header = self._field_id(id_column), None, False
+            self.rows = self._field_rows(self.rows, field, id_key)
+            id_column = 1 if id_key is not None else None
         first = next(self.rows, None)
         if first is None:
             raise InputError(
@@ -129,6 +137,8 @@ class _JsonParser:
         names = [_json_text(e).strip() for e in value] if header else None
         id_index = _resolve_id(id_column, names, ncol, self.name, number)
         self._init_layout(names, ncol, id_index, bool(header), is_object=False)
+        if id_key is not None:
+            self.layout.id_name = id_key
         if header:
             nxt = next(self.rows, None)
             if nxt is None:
@@ -153,6 +163,47 @@ class _JsonParser:
         self.layout = _layout_of(names, id_index, self.width, kind, self.name)
 
     # -- rows --------------------------------------------------------------------------
+
+    def _field_id(self, id_column: str | int | None) -> str | None:
+        """With a vector field, the id column is a key of the objects (or none)."""
+        if id_column is None:
+            return None
+        if not isinstance(id_column, str) or id_column.strip().isdigit():
+            raise InputError(
+                "with {field}, the id column is a key of the JSON objects (a name), "
+                f"not a position ({id_column})",
+                source=self.name,
+                also=("field",),
+            )
+        return id_column
+
+    def _field_rows(
+        self, rows: Iterator[tuple[Any, int]], field: str, id_key: str | None
+    ) -> Iterator[tuple[Any, int]]:
+        """Each object's ``field`` array (its id first): what the array rows look like."""
+        for row_no, (value, number) in enumerate(rows, 1):
+            if not isinstance(value, dict):
+                raise self._row_error(
+                    f"expected a JSON object holding the key {field!r}, found {_json_kind(value)}",
+                    number,
+                    row_no,
+                )
+            vector = value.get(field, _MISSING)
+            if vector is _MISSING:
+                keys = ", ".join(map(repr, list(value)[:10]))
+                raise self._row_error(f"has no key {field!r} (its keys: {keys})", number, row_no)
+            if not isinstance(vector, list):
+                raise self._row_error(
+                    f"key {field!r} holds {_json_kind(vector)}, not an array of numbers",
+                    number,
+                    row_no,
+                )
+            if id_key is None:
+                yield vector, number
+                continue
+            if id_key not in value:
+                raise self._row_error(f"has no id key {id_key!r}", number, row_no)
+            yield [value[id_key], *vector], number
 
     def _line_rows(self, first: Any, first_no: int) -> Iterator[tuple[Any, int]]:
         """JSON lines: one array or object per line."""
@@ -317,6 +368,14 @@ class _JsonParser:
                     raise self._row_error(
                         f"expected an array like row 1, found {_json_kind(row)}", number, row_no
                     )
+                if len(row) != self.ncol and self.field is not None:
+                    raise self._row_error(
+                        f"key {self.field!r} holds {len(row) - (self.ncol - self.width)} "
+                        f"values, and row 1's holds {self.width}; every vector needs the same "
+                        f"length",
+                        number,
+                        row_no,
+                    )
                 if len(row) != self.ncol:
                     raise self._row_error(
                         f"expected {self.ncol} values (as in row 1), found {len(row)}; every "
@@ -331,6 +390,8 @@ class _JsonParser:
                     values.append(_json_value(items[i], self.dt))
                 except _TokenError as err:
                     where = f"key {self.keys[i]!r}" if self.is_object else f"value {i + 1}"
+                    if self.field is not None:  # the position in the field's array
+                        where = f"key {self.field!r}, value {self.value_index.index(i) + 1}"
                     raise self._row_error(err.reason, number, row_no, where) from None
             out.append(values)
             if self.id_index is not None:

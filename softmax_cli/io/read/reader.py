@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 
+from ...errors import SoftmaxInputError
 from .decode import _binary_lines, _Lines, _text_lines
 from .delimited import _DelimitedParser
 from .errors import InputError
@@ -140,6 +141,7 @@ def open_vectors(
     fmt: str = "auto",
     chunk_rows: int = 65536,
     dtype: Any = np.float64,
+    field: str | None = None,
 ) -> VectorReader:
     """Open text or JSON input holding one vector per row.
 
@@ -160,6 +162,9 @@ def open_vectors(
         Rows (lines) read per :class:`Batch`; memory is bounded by this.
     dtype : dtype
         Float dtype of :attr:`Batch.values`.
+    field : str, optional
+        JSON objects (``{"id": "req-1", "logits": [...]}``, JSON lines or an array of
+        them): the key whose array is the row's vector; the id column is then a key.
 
     Returns
     -------
@@ -207,7 +212,7 @@ def open_vectors(
         )
     it, name, closer, sizer = _resolve_source(source)
     try:
-        parser = _make_parser(_Lines(it, name), header, id_column, fmt, chunk_rows, dt)
+        parser = _make_parser(_Lines(it, name), header, id_column, fmt, chunk_rows, dt, field)
         layout = parser.layout
     except BaseException:
         closer()
@@ -222,6 +227,7 @@ def _make_parser(
     fmt: str,
     chunk_rows: int,
     dt: np.dtype,
+    field: str | None = None,
 ) -> Any:
     """The parser of ``src``'s layout, its :attr:`layout` read (also used by the engine)."""
     name = src.name
@@ -238,7 +244,13 @@ def _make_parser(
                 source=name,
                 line=number,
             )
-        return _JsonParser(src, line, number, header, id_column, dt, chunk_rows)
+        return _JsonParser(src, line, number, header, id_column, dt, chunk_rows, field)
+    if field is not None:
+        raise SoftmaxInputError(
+            f"{{param}} names the key of JSON objects that holds the vector, and {name} is "
+            f"not JSON",
+            param="field",
+        )
     if fmt == "auto":
         delim = _sniff_delimiter(line, src)
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +26,9 @@ class Layout:
         ``"<stdin>"``, ``"<arguments>"`` or the path as given.
     width : int
         Number of value columns.
+    dtype : numpy.dtype or None
+        The dtype of the batches' values when a binary reader chose it (a float array's
+        own dtype, see :mod:`softmax_cli.io.read.binary`); None for text.
 
     Examples
     --------
@@ -40,6 +43,7 @@ class Layout:
     delimiter: str
     source_name: str
     width: int
+    dtype: np.dtype | None = field(default=None, repr=False)
 
 
 @dataclass
