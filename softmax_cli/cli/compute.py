@@ -60,7 +60,7 @@ Examples:
 
   softmax compute --method sparse-softmax --top-k 2 1 2 3 4
 
-  cat examples/logits.csv | softmax compute - --id-column id --method sparsemax > probs.csv
+  cat examples/logits.csv | softmax compute - --method sparsemax > probs.csv
 
   softmax compute --input examples/logits.csv --id-column id --format json
 """

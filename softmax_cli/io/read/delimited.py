@@ -29,16 +29,23 @@ from .numbers import (
 )
 from .records import Batch, _layout_of
 from .sniff import (
+    _MALFORMED_NUMBER,
+    _counting,
     _data_indices,
     _first_data_line,
     _id_is_name,
     _is_data_line,
+    _is_label,
     _looks_like_header,
+    _pandas_index,
     _resolve_id,
+    _sniffed_id,
 )
 
 _CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of 10 floats)
 _FIRST_CHUNK_ROWS = 256
+#: the first characters of a token that may be a number (or a malformed one, or NA)
+_NUMBER_START = frozenset("0123456789+-.\u2212 \tiInN")
 
 #: csv refuses fields over 131 072 characters by default: a vocabulary-wide row or a
 #: long quoted id is read whole instead (memory is bounded by the line anyway).
@@ -90,11 +97,27 @@ class _DelimitedParser:
                 pre_idx = k - 1
         self.header_guessed = header is None and not forced_name
         if header is None:
-            header = forced_name or _looks_like_header(
-                [tok for i, tok in enumerate(fields) if i != pre_idx]
-            )
+            header = forced_name or self._guess_header(fields, pre_idx, first_no)
         names = [f.strip() for f in fields] if header else None
-        self.id_index = _resolve_id(id_column, names, ncol, self.name, first_no)
+        first_row = None
+        if names is not None:
+            nxt = _first_data_line(src)
+            if nxt is None:
+                raise InputError(
+                    f"holds no vectors: only a header on line {first_no}", source=self.name
+                )
+            taken = [nxt[0]]
+            if id_column is None:
+                first_row = self._split_fields(nxt[0], self._more_from_source(taken), nxt[1])
+            src.unread(taken)
+        else:
+            src.unread(raw)
+        self.id_checked = False  # a sniffed id column: every row must hold text there
+        if id_column is None and names is not None:
+            self.id_index, self.id_checked = _sniffed_id(names, first_row)
+            self.id_line = nxt[1] if nxt is not None else first_no
+        else:
+            self.id_index = _resolve_id(id_column, names, ncol, self.name, first_no)
         self.ncol = ncol
         self.width = ncol - (self.id_index is not None)
         if self.width < 1:
@@ -104,16 +127,32 @@ class _DelimitedParser:
                 line=first_no,
             )
         self.value_cols = tuple(i for i in range(ncol) if i != self.id_index)
-        if names is not None:
-            nxt = _first_data_line(src)
-            if nxt is None:
-                raise InputError(
-                    f"holds no vectors: only a header on line {first_no}", source=self.name
-                )
-            src.unread([nxt[0]])
-        else:
-            src.unread(raw)
         self.layout = _layout_of(names, self.id_index, self.width, delim, self.name)
+
+    def _guess_header(self, fields: list[str], pre_idx: int | None, first_no: int) -> bool:
+        """Whether line 1 is a header, when nobody said: text names, pandas' ``,0,1,…``.
+
+        A first row of pandas' default column names ``0,1,…`` (after a label or
+        nothing) could as well be values: with more rows after it, the reader stops
+        and asks rather than silently computing a header or dropping a row.
+        """
+        if pre_idx in (None, 0) and _pandas_index(fields) and _counting(fields[1:]):
+            return True  # df.to_csv(): an empty field over the index, then 0,1,...
+        rest = [tok for i, tok in enumerate(fields) if i != pre_idx]
+        labelled = pre_idx is None and len(fields) >= 2 and _is_label(fields[0])
+        if _counting(rest) or (labelled and _counting(fields[1:])):
+            nxt = _first_data_line(self.src)
+            if nxt is not None:
+                self.src.unread([nxt[0]])
+                shown = self.delim.join(f.strip() for f in fields)
+                raise InputError(
+                    f"{shown[:60]!r} may be pandas' default column names or a row of "
+                    f"values; say which ({{header}} or {{no_header}})",
+                    source=self.name,
+                    line=first_no,
+                )
+            return False
+        return _looks_like_header(rest)
 
     # -- splitting -----------------------------------------------------------------
 
@@ -304,6 +343,10 @@ class _DelimitedParser:
         self, values: np.ndarray, data: list[str], numbers: np.ndarray, ids: list[str] | None
     ) -> tuple[np.ndarray, list[str] | None]:
         """Overflow checks (an infinity must be spelled inf) and the cast to the dtype."""
+        if self.id_checked and ids is not None:
+            for r, ident in enumerate(ids):
+                if ident[:1] in _NUMBER_START:  # cheap filter; the check is exact
+                    self._check_id(ident, int(numbers[r]))
         long = self.dt.itemsize > 8
         inf_rows = np.flatnonzero(np.isinf(values).any(axis=1))
         for r in inf_rows:
@@ -356,7 +399,26 @@ class _DelimitedParser:
                     reason, source=self.name, line=number, column=i + 1, token=err.token.strip()
                 ) from None
         ident = fields[self.id_index] if self.id_index is not None else None
+        if self.id_checked and ident is not None:
+            self._check_id(ident, number)
         return ident, values
+
+    def _check_id(self, ident: str, number: int) -> None:
+        """A sniffed id column holds text in every row: a number there stops the reader."""
+        s = ident.strip()
+        if not s or not (_number_like(s) or _MALFORMED_NUMBER.fullmatch(s)):
+            return
+        name = self.layout.id_name if hasattr(self, "layout") else ""
+        raise InputError(
+            f"{ident.strip()[:40]!r} is a number in column {self.id_index + 1} ({name!r}), "
+            f"which was taken for the row labels because it holds text on line "
+            f"{self.id_line}; say {{id_column}} {name} if it holds labels, or fix line "
+            f"{self.id_line}",
+            source=self.name,
+            line=number,
+            column=self.id_index + 1,
+            token=ident.strip(),
+        )
 
     def _slow(self, lines: list[str], start: int) -> Batch | None:
         """Record by record, with exact error locations (and quoted fields)."""
