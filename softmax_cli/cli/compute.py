@@ -22,6 +22,8 @@ from ..render import MAX_ROWS, HeadTail, rows_table, scalar_table, top_table, ve
 from .app import app
 from .options import (
     NUMERIC_ARGS,
+    ColumnsOpt,
+    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
@@ -75,7 +77,7 @@ AxisOpt = Annotated[
 
 
 def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tuple]:
-    """(result, ids, input values) per batch, computed vectorised over the batch's rows."""
+    """(result, ids, input values, pass-through texts) per batch, vectorised over its rows."""
     for i, b in enumerate(reader):
         out = run_mapping(
             mapping,
@@ -85,7 +87,7 @@ def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tu
             params=row_params(mapping, params, i),
         )
         advance(b.values.shape[0])
-        yield out, b.ids, b.values
+        yield out, b.ids, b.values, b.passed
 
 
 @app.command(help=COMPUTE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
@@ -99,6 +101,8 @@ def compute(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -115,7 +119,15 @@ def compute(
     by_column = axis == 0
     fmt = resolve_format(format.value, output)
     with (
-        open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
+        open_source(
+            values,
+            input,
+            header=header,
+            id_column=id_column,
+            dtype=dt,
+            columns=columns,
+            delimiter=delimiter,
+        ) as reader,
         RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
@@ -125,14 +137,16 @@ def compute(
             by_column = False  # a single vector: both axes name it
         out_cols = output_columns(mapping, layout.columns)
         if by_column:
-            blocks, ids = [], []
+            blocks, ids, passed = [], [], []
             for b in reader:
                 blocks.append(b.values)
                 ids.extend(b.ids or [])
+                passed.extend(b.passed or [])
             full = np.concatenate(blocks).astype(dt, copy=False)
             result = run_mapping(mapping, full, axis=0, temperature=temperature, params=params)
             keep_ids = mapping.output != registry.SCALAR and layout.id_index is not None
-            batches: Any = [(result, ids if keep_ids else None, full)]
+            several = keep_ids and layout.passed is not None
+            batches: Any = [(result, ids if keep_ids else None, full, passed if several else None)]
         else:
             batches = _per_batch(reader, mapping, params, dt, temperature, bar.advance)
         has_ids = layout.id_index is not None and not (
@@ -140,15 +154,20 @@ def compute(
         )
 
         def write(writer: RowWriter) -> None:
-            for result, row_ids, _ in batches:
-                writer.write(result, row_ids)
+            for result, row_ids, _, passed in batches:
+                writer.write(result, passed if passed is not None else row_ids)
 
         deliver(
             fmt,
             table=lambda: _print_table(mapping, batches, layout, from_args, precision, bar.stop),
             records=write,
             writer=lambda stream, fmt: RowWriter(
-                stream, fmt, columns=out_cols, id_name=layout.id_name, has_ids=has_ids, dtype=dt
+                stream,
+                fmt,
+                columns=out_cols,
+                id_name=layout.passed or layout.id_name,
+                has_ids=has_ids,
+                dtype=dt,
             ),
             output=output,
         )
@@ -165,7 +184,7 @@ def _print_table(mapping, batches, layout, from_args: bool, precision: int, stop
     limit = MAX_ROWS if stdout_is_terminal() else PIPE_TABLE_ROWS
     kept = HeadTail(limit - limit // 4, limit // 4)
     first_x = None
-    for result, row_ids, x in batches:
+    for result, row_ids, x, _ in batches:
         if first_x is None and x.shape[0]:
             first_x = x[0]
         kept.add(result, row_ids)

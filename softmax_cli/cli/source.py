@@ -60,6 +60,8 @@ def open_source(
     header: bool | None,
     id_column: str | None,
     dtype: np.dtype,
+    delimiter: str | None = None,
+    columns: str | None = None,
 ):
     """A reader over the vectors the user gave, by whichever route they gave them.
 
@@ -76,10 +78,11 @@ def open_source(
         input_path = "-"
         vals = []
     if vals:
-        if header is not None or id_column is not None:
+        given = [n for n, v in (("header", header), ("id_column", id_column)) if v is not None]
+        given += [n for n, v in (("delimiter", delimiter), ("columns", columns)) if v is not None]
+        if given:
             raise SoftmaxInputError(
-                "--header and --id-column apply to file or stdin input, not to arguments",
-                param="header" if header is not None else "id_column",
+                "{param} applies to file or stdin input, not to arguments", param=given[0]
             )
         return ArgumentsReader(vals, dtype)
     if input_path is None:
@@ -94,7 +97,14 @@ def open_source(
     id_col: str | int | None = id_column
     if id_column is not None and id_column.isdigit():
         id_col = int(id_column)
-    return open_vectors(input_path, header=header, id_column=id_col, dtype=dtype)
+    return open_vectors(
+        input_path,
+        header=header,
+        id_column=id_col,
+        dtype=dtype,
+        delimiter=delimiter,
+        columns=columns,
+    )
 
 
 def _command_path() -> str:

@@ -26,6 +26,9 @@ class Layout:
         ``"<stdin>"``, ``"<arguments>"`` or the path as given.
     width : int
         Number of value columns.
+    passed : list of str or None
+        Names of the pass-through columns when ``columns`` leaves more than one (the id
+        column first); :attr:`id_name` then joins them with spaces. None otherwise.
 
     Examples
     --------
@@ -40,6 +43,7 @@ class Layout:
     delimiter: str
     source_name: str
     width: int
+    passed: list[str] | None = None
 
 
 @dataclass
@@ -54,6 +58,9 @@ class Batch:
         The id column text of each row, untouched; None without an id column.
     lines : numpy.ndarray
         1-based source line number of each row (int64).
+    passed : list of tuple of str or None
+        With several pass-through columns (:attr:`Layout.passed`), their text per row;
+        :attr:`ids` then holds it joined with spaces (a label). None otherwise.
 
     Examples
     --------
@@ -65,6 +72,7 @@ class Batch:
     values: np.ndarray
     ids: list[str] | None
     lines: np.ndarray
+    passed: list[tuple[str, ...]] | None = None
 
 
 def _layout_of(

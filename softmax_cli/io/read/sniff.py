@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 
+from ...errors import SoftmaxInputError
 from .decode import _Lines
 from .errors import InputError
 from .numbers import _MISSING_WORDS, _number_like
@@ -189,3 +190,36 @@ def _sniffed_id(names: list[str], first_row: list[str] | None) -> tuple[int | No
     ):
         return 0, True
     return None, False
+
+
+#: Names a delimiter may be given by (the shell makes a tab hard to type)
+_DELIMITER_NAMES = {
+    "\\t": "\t",
+    "tab": "\t",
+    "comma": ",",
+    "semicolon": ";",
+    "pipe": "|",
+    "space": " ",
+    "whitespace": " ",
+}
+
+
+def normalize_delimiter(delimiter: str) -> str:
+    """The one-character delimiter a user gave (``;``, ``|``, ``tab`` or ``\\t``, ``space``).
+
+    ``" "`` means runs of spaces and tabs. A character that can be part of a number,
+    a quote, ``#`` or a line break cannot separate values.
+
+    Examples
+    --------
+    >>> normalize_delimiter(";"), normalize_delimiter("tab"), normalize_delimiter("\\\\t")
+    (';', '\\t', '\\t')
+    """
+    d = _DELIMITER_NAMES.get(delimiter.lower() if len(delimiter) > 1 else delimiter, delimiter)
+    if len(d) != 1 or d in '\n\r"#' or d.isalnum() or d in ".+-\u2212_":
+        raise SoftmaxInputError(
+            f"{{param}} must be one character that cannot be part of a number (such as "
+            f"',', ';', '|', tab or space), not {delimiter!r}",
+            param="delimiter",
+        )
+    return " " if d == " " else d
