@@ -163,3 +163,161 @@ def test_which_first_rows_are_ambiguous(text, ok):
         with pytest.raises(InputError) as err:
             read(text)
         assert err.value.line == 1
+
+
+# -- -c/--columns --------------------------------------------------------------------
+
+WIDE = "id,split,a,b,c\nr1,train,1,2,3\nr2,test,4,5,-1\n"
+
+
+@pytest.mark.parametrize(
+    "spec, names",
+    [
+        ("3-5", ["a", "b", "c"]),
+        ("a,b,c", ["a", "b", "c"]),
+        ("a-c", ["a", "b", "c"]),
+        ("!id,!split", ["a", "b", "c"]),
+        ("3-", ["a", "b", "c"]),
+        ("c,a", ["c", "a"]),
+        ("2-5,!split", ["a", "b", "c"]),
+        (["a", 4], ["a", "b"]),
+    ],
+)
+def test_columns_choose_the_logits_by_name_position_range_or_negation(spec, names):
+    layout, batches = read(WIDE, columns=spec)
+    assert layout.columns == names
+    src = {"a": [1.0, 4.0], "b": [2.0, 5.0], "c": [3.0, -1.0]}
+    want = np.array([src[n] for n in names]).T
+    assert np.array_equal(batches[0].values, want)
+    kept = [n for n in ["id", "split", "a", "b", "c"] if n not in names]
+    assert layout.passed == (kept if len(kept) > 1 else None)
+
+
+def test_columns_pass_the_rest_through_cli(cli, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE)
+    run = cli("compute", "--input", str(path), "-c", "3-5")
+    assert run.code == 0, run.err
+    header, rows = parse_csv(run.out)
+    assert header == ["id", "split", "a", "b", "c"]
+    assert [r[:2] for r in rows] == [["r1", "train"], ["r2", "test"]]
+    got = np.array([[float(v) for v in r[2:]] for r in rows])
+    np.testing.assert_allclose(got, textbook([[1, 2, 3], [4, 5, -1]]), rtol=1e-15)
+    run = cli("compute", "--input", str(path), "-c", "c,a", "--format", "jsonl")
+    assert run.code == 0, run.err
+    first = run.out.splitlines()[0]
+    assert first.startswith('{"id": "r1", "split": "train", "b": "2", "c": ')
+
+
+def test_columns_keep_quoted_pass_through_text_and_position_without_header():
+    layout, batches = read('"r,1",x,1,2\nr2,y,3,4\n', columns="3-4")
+    assert layout.columns is None and layout.passed == ["id1", "id2"]
+    assert batches[0].passed == [("r,1", "x"), ("r2", "y")]
+    assert batches[0].values.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize(
+    "spec, fragment",
+    [
+        ("zz", "column 'zz' (columns) is not in the header"),
+        ("9", "column '9' (columns) is out of range: the first row has 5 columns"),
+        ("a,a", "column 3 is chosen twice"),
+        ("!a,!b,!c,!id,!split", "holds no logit columns"),
+        ("c-a", "column 'c-a' (columns) is not in the header"),
+    ],
+)
+def test_bad_selections_name_the_column(spec, fragment):
+    with pytest.raises(InputError) as err:
+        read(WIDE, columns=spec)
+    assert fragment in str(err.value)
+
+
+def test_a_name_needs_a_header_and_the_id_cannot_be_a_logit():
+    with pytest.raises(InputError, match="is a name, but the first row holds values"):
+        read("1,2,3\n4,5,6\n", columns="a")
+    with pytest.raises(InputError, match="also chosen as a logit column"):
+        read(WIDE, columns="1,3", id_column="id")
+    layout, batches = read(WIDE, columns="a-c", id_column="split")
+    assert layout.passed == ["split", "id"] and batches[0].ids == ["train r1", "test r2"]
+
+
+def test_bad_columns_and_delimiter_values_are_usage_errors(cli):
+    for args in (["-c", ""], ["-c", "0"], ["-d", "xx"], ["-d", "1"], ["-d", '"']):
+        run = cli("compute", "-", *args, stdin="1,2\n")
+        assert run.code == 2 and run.out == "", (args, run.err)
+        assert run.err.startswith("error: --") and run.err.count("\n") == 1
+    run = cli("compute", "-c", "1", "1", "2")
+    assert run.code == 2 and "--columns applies to file or stdin input" in run.err
+
+
+def test_a_row_with_too_few_fields_is_reported_with_a_selection():
+    with pytest.raises(InputError) as err:
+        read(WIDE + "r3,x,1,2\n", columns="3-5")
+    assert err.value.line == 4 and "expected 5 columns" in str(err.value)
+
+
+# -- -d/--delimiter ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("d, sep", [(";", ";"), ("|", "|"), ("tab", "\t"), ("\\t", "\t")])
+def test_delimiter_reads_the_file_it_names(d, sep):
+    text = f"id{sep}a{sep}b\nr1{sep}1.5{sep}-2\n"
+    layout, batches = read(text, delimiter=d)
+    assert (layout.delimiter, layout.columns, batches[0].ids) == (sep, ["a", "b"], ["r1"])
+    assert batches[0].values.tolist() == [[1.5, -2.0]]
+
+
+def test_semicolon_file_cli_and_its_hint(cli):
+    run = cli("compute", "-", "-d", ";", stdin="a;b\n1;2\n")
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[0] == "a,b"  # CSV out (TSV in gives TSV, JSON gives JSON)
+    got = [float(v) for v in run.out.splitlines()[1].split(",")]
+    np.testing.assert_allclose(got, textbook([[1, 2]])[0], rtol=1e-15)
+    run = cli("compute", "-", stdin="1;2\n3;4\n")
+    assert run.code == 1 and "not ';'" in run.err
+    run = cli("compute", "-", "-d", ";", stdin="a;b\n1,5;2\n")
+    assert run.code == 1 and "'1,5' is not a number; write the decimal point as '.'" in run.err
+
+
+def test_delimiter_reads_a_bracketed_first_field_as_text():
+    """A CSV whose first field starts with ``[`` is JSON to the sniffer, CSV when told."""
+    layout, batches = read("[id],a\nr1,2\n", delimiter=",")
+    assert (layout.id_name, batches[0].ids) == ("[id]", ["r1"])
+
+
+# -- the engine: the same bits or the exact reader -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"columns": "2-4"}, {"columns": "!1"}, {"delimiter": ","}, {"delimiter": ";"}, {}],
+)
+def test_engine_honours_or_falls_back_for_the_options(tmp_path, monkeypatch, kwargs):
+    from softmax_cli.io import engine
+    from softmax_cli.io.readers import open_vectors as engine_open
+
+    monkeypatch.setattr(engine, "MIN_BYTES", 400)
+    monkeypatch.setattr(engine, "HEAD_BYTES", 400)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 700)
+    taken = []
+    real = engine._Engine._fast
+    monkeypatch.setattr(engine._Engine, "_fast", lambda self, b: taken.append(1) or real(self, b))
+    sep = kwargs.get("delimiter", ",")
+    rng = np.random.default_rng(5)
+    rows = [sep.join(repr(float(v)) for v in rng.normal(size=4) * 10) for _ in range(400)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(rows) + "\n")
+
+    def outcome(opener):
+        with opener(path, **kwargs) as reader:
+            batches = list(reader)
+        values = np.concatenate([b.values for b in batches])
+        ids = [i for b in batches for i in (b.ids or [])]
+        return values.tobytes(), ids, reader.layout
+
+    fast, exact = outcome(engine_open), outcome(open_vectors)
+    assert fast == exact
+    if "columns" in kwargs:
+        assert len(fast[1]) == 400  # the column left out passed through
+    # polars reads -d , like a sniffed comma; a selection or ';' keeps the exact reader
+    assert bool(taken) == (kwargs in ({}, {"delimiter": ","}))

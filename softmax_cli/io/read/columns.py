@@ -70,6 +70,15 @@ def parse_columns(spec: str | Sequence[str | int]) -> Selection:
                 f"{{param}} position {item} is out of range: positions count from 1",
                 param="columns",
             )
+        bare = item.lstrip("!").strip() if isinstance(item, str) else ""
+        m = _RANGE.fullmatch(bare)
+        ends = [int(bare)] if bare.isdigit() else [int(g) for g in m.groups() if g] if m else []
+        if 0 in ends or (len(ends) == 2 and ends[0] > ends[1]):
+            raise SoftmaxInputError(
+                f"{{param}} item {item!r} is out of range: positions count from 1 and "
+                f"ranges go up (2-11)",
+                param="columns",
+            )
         if isinstance(item, str) and item.startswith("!"):
             leave.append(item[1:].strip())
         else:

@@ -150,10 +150,12 @@ def _pandas_index(fields: list[str]) -> bool:
 
 
 def _is_label(token: str) -> bool:
-    """Text that cannot be a value: not a number, a malformed one, or a missing-value word."""
+    """Text that cannot be a value: with a letter, and not a number (``inf``), a malformed
+    one (``1.5e``, ``0x10``) or a missing-value word (``NA``). ``1,5`` or ``2024-01-01``
+    have no letter: they may be numbers gone wrong, so they are reported, not passed."""
     s = token.strip()
     return (
-        bool(s)
+        any(ch.isalpha() for ch in s)
         and not _number_like(s)
         and s.lower() not in _MISSING_WORDS
         and _MALFORMED_NUMBER.fullmatch(s) is None
