@@ -321,3 +321,34 @@ def test_engine_honours_or_falls_back_for_the_options(tmp_path, monkeypatch, kwa
         assert len(fast[1]) == 400  # the column left out passed through
     # polars reads -d , like a sniffed comma; a selection or ';' keeps the exact reader
     assert bool(taken) == (kwargs in ({}, {"delimiter": ","}))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compute"],
+        ["compare"],
+        ["temperature-sweep", "--taus", "1"],
+        ["grad"],
+        ["sample", "--seed", "1"],
+    ],
+)
+def test_every_command_reading_files_takes_delimiter(cli, args):
+    run = cli(*args, "-", "-d", "|", "--format", "csv", stdin="a|b|c\n1|2|3\n")
+    assert run.code == 0, run.err
+    plain = cli(*args, "-", "--format", "csv", stdin="a,b,c\n1,2,3\n")
+    assert run.out == plain.out
+
+
+def test_calibrate_takes_delimiter(cli):
+    text = "a,b,label\n2,1,0\n1,2,0\n0,3,1\n"
+    run = cli("calibrate", "-", "-d", ";", "-y", "label", "-q", stdin=text.replace(",", ";"))
+    assert run.code == 0, run.err
+    assert run.out == cli("calibrate", "-", "-y", "label", "-q", stdin=text).out
+
+
+@pytest.mark.parametrize("command", ["compute", "compare", "temperature-sweep"])
+def test_columns_on_every_vector_command(cli, command):
+    run = cli(command, "-", "-c", "2-3", "--format", "csv", stdin="id,a,b\nr1,1,2\n")
+    plain = cli(command, "-", "--id-column", "id", "--format", "csv", stdin="id,a,b\nr1,1,2\n")
+    assert run.code == 0 and run.out == plain.out, run.err

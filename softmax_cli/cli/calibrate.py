@@ -24,6 +24,7 @@ from .app import app
 from .labels import read_labelled
 from .options import (
     NUMERIC_ARGS,
+    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
@@ -100,6 +101,7 @@ def calibrate(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -138,6 +140,7 @@ def calibrate(
             header=header,
             id_column=id_column,
             label_column=label_column,
+            delimiter=delimiter,
             dtype=dt,
         )
 

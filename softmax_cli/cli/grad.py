@@ -30,6 +30,7 @@ from .app import ExitStatus, app
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
+    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
@@ -307,6 +308,7 @@ def grad(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -330,7 +332,14 @@ def grad(
     console = Console() if fmt == "table" else Console(stderr=True)  # tables, or the check line
     worst: dict[str, float] = {}
     with (
-        open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
+        open_source(
+            values,
+            input,
+            header=header,
+            id_column=id_column,
+            dtype=dt,
+            delimiter=delimiter,
+        ) as reader,
         RowProgress("grad", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout

@@ -66,9 +66,12 @@ def read_labelled(
     label_column: str,
     dtype: np.dtype,
     advance=None,
+    delimiter: str | None = None,
 ) -> Labelled:
     """Read all rows of the source and split the label column off (checked: 0 … n−1)."""
-    with open_source(values, input_path, header=header, id_column=id_column, dtype=dtype) as rd:
+    with open_source(
+        values, input_path, header=header, id_column=id_column, dtype=dtype, delimiter=delimiter
+    ) as rd:
         layout = rd.layout
         col = label_index(layout, label_column)
         if layout.width < 3:

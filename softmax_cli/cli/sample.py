@@ -22,6 +22,7 @@ from ..render.sample import distribution_table, draws_table, steps_table
 from .app import app
 from .options import (
     NUMERIC_ARGS,
+    DelimiterOpt,
     DtypeName,
     FormatOpt,
     HeaderOpt,
@@ -136,6 +137,7 @@ def sample(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -147,7 +149,14 @@ def sample(
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
     results = []
-    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+    with open_source(
+        values,
+        input,
+        header=header,
+        id_column=id_column,
+        dtype=dt,
+        delimiter=delimiter,
+    ) as reader:
         fmt = follow_input(format.value, fmt, reader.layout)  # auto in a pipe: the input's format
         for b in reader:
             x = b.values.astype(dt, copy=False)
