@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,7 +43,7 @@ class Layout:
     delimiter: str
     source_name: str
     width: int
-    passed: list[str] | None = None
+    passed: list[str] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -72,7 +72,7 @@ class Batch:
     values: np.ndarray
     ids: list[str] | None
     lines: np.ndarray
-    passed: list[tuple[str, ...]] | None = None
+    passed: list[tuple[str, ...]] | None = field(default=None, repr=False)
 
 
 def _layout_of(
