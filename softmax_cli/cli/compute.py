@@ -65,6 +65,8 @@ Examples:
   cat examples/logits.csv | softmax compute - --method sparsemax > probs.csv
 
   softmax compute --input examples/logits.csv --id-column id --format json
+
+  softmax compute --input examples/logits.csv -c cat,dog --format csv
 """
 
 AxisOpt = Annotated[

@@ -121,7 +121,8 @@ IdColumnOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--id-column",
-        help="Column passed through untouched as a row label: a header name or a 1-based index.",
+        help="Column passed through untouched as a row label: a header name or a 1-based index "
+        "(default: a leading text column under a header).",
     ),
 ]
 ColumnsOpt = Annotated[
