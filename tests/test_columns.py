@@ -347,8 +347,46 @@ def test_calibrate_takes_delimiter(cli):
     assert run.out == cli("calibrate", "-", "-y", "label", "-q", stdin=text).out
 
 
-@pytest.mark.parametrize("command", ["compute", "compare", "temperature-sweep"])
+@pytest.mark.parametrize("command", ["compute", "compare", "temperature-sweep", "grad"])
 def test_columns_on_every_vector_command(cli, command):
     run = cli(command, "-", "-c", "2-3", "--format", "csv", stdin="id,a,b\nr1,1,2\n")
     plain = cli(command, "-", "--id-column", "id", "--format", "csv", stdin="id,a,b\nr1,1,2\n")
     assert run.code == 0 and run.out == plain.out, run.err
+
+
+GRAD = "id,split,a,b,label\nr1,x,1,2,0\nr2,y,-1,3,1\n"
+
+
+@pytest.mark.parametrize("target", ["label", "5"])
+def test_grad_target_column_counts_over_the_whole_row_with_a_selection(cli, target):
+    """``--target-column 5`` is input column 5 however ``-c`` orders the logits."""
+    run = cli("grad", "-", "-c", "b,a,label", "--loss", "ce", "--target-column", target,
+              "--format", "csv", stdin=GRAD)  # fmt: skip
+    assert run.code == 0, run.err
+    header, rows = parse_csv(run.out)
+    assert header == ["id", "split", "loss", "grad_b", "grad_a"]
+    assert [r[:2] for r in rows] == [["r1", "x"], ["r2", "y"]]
+    # cross-entropy gradient p - onehot(t); the targets 0, 1 count over the logit columns
+    # in the order -c gives them: (b, a)
+    p = textbook([[2, 1], [3, -1]])
+    want = p - np.array([[1, 0], [0, 1]])
+    got = np.array([[float(v) for v in r[3:]] for r in rows])
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=1e-17)
+    run = cli("grad", "-", "-c", "3-5", "--loss", "ce", "--target-column", "2", stdin=GRAD)
+    assert run.code == 2 and "--target-column 2 is the id column" in run.err
+
+
+def test_calibrate_label_column_with_a_selection(cli):
+    text = "id,note,a,b,c,label\nr1,x,2,1,0,0\nr2,y,1,2,0,1\nr3,z,0,1,2,0\n"
+    run = cli("calibrate", "-", "-c", "3-", "-y", "label", "-q", stdin=text)
+    plain = cli("calibrate", "-", "--id-column", "id", "-c", "!note", "-y", "6", "-q", stdin=text)
+    bare = cli(
+        "calibrate",
+        "-",
+        "-y",
+        "label",
+        "-q",
+        stdin=text.replace(",x,", ",").replace(",y,", ",").replace(",z,", ",").replace("note,", ""),
+    )
+    assert run.code == 0 and plain.code == 0, (run.err, plain.err)
+    assert run.out == plain.out == bare.out

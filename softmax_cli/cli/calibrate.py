@@ -24,6 +24,7 @@ from .app import app
 from .labels import read_labelled
 from .options import (
     NUMERIC_ARGS,
+    ColumnsOpt,
     DelimiterOpt,
     DtypeName,
     DtypeOpt,
@@ -101,6 +102,7 @@ def calibrate(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    columns: ColumnsOpt = None,
     delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
@@ -141,6 +143,7 @@ def calibrate(
             id_column=id_column,
             label_column=label_column,
             delimiter=delimiter,
+            columns=columns,
             dtype=dt,
         )
 

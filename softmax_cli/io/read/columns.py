@@ -179,6 +179,8 @@ def _split_columns(
     line: int,
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(logit columns, pass-through columns) of a row: the id column first among the latter."""
+    if id_index is not None and not sel.take:  # only !name items: all but them and the id
+        sel = Selection((f"1-{ncol}",), (*sel.leave, id_index + 1), sel.by_name)
     values = resolve_columns(sel, names, ncol, source, line)
     passed = [i for i in range(ncol) if i not in values]
     if id_index is not None:
@@ -197,6 +199,7 @@ def _select_layout(
     layout: Layout, names: list[str] | None, values: tuple[int, ...], passed: tuple[int, ...]
 ) -> None:
     """Fill ``layout`` in for a selection: logit column names in order, pass-through names."""
+    layout.positions = values
     if names is not None:
         layout.columns = [names[i] for i in values]
     if len(passed) > 1:
