@@ -11,6 +11,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from softmax_cli.io.read import InputError, open_vectors
 
@@ -390,3 +392,51 @@ def test_calibrate_label_column_with_a_selection(cli):
     )
     assert run.code == 0 and plain.code == 0, (run.err, plain.err)
     assert run.out == plain.out == bare.out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ncol=st.integers(2, 8),
+    picks=st.lists(
+        st.tuples(st.sampled_from(["pos", "name", "range"]), st.integers(0, 7)),
+        min_size=0,
+        max_size=4,
+    ),
+    leave=st.lists(st.integers(0, 7), max_size=3),
+)
+def test_a_selection_takes_what_a_plain_model_takes(ncol, picks, leave):
+    """Reading with ``columns`` equals slicing the full matrix as the selection says."""
+    names = [f"n{i}" for i in range(ncol)]
+    items, model = [], []
+    for kind, i in picks:
+        i %= ncol
+        if kind == "pos":
+            items.append(str(i + 1))
+            model.append(i)
+        elif kind == "name":
+            items.append(names[i])
+            model.append(i)
+        else:
+            items.append(f"{i + 1}-")
+            model.extend(range(i, ncol))
+    out = {j % ncol for j in leave}
+    items += [f"!{names[j]}" for j in sorted(out)]
+    base = model if picks else list(range(ncol))
+    want = [j for j in base if j not in out]
+    text = ",".join(names) + "\n" + ",".join(str(j + 0.5) for j in range(ncol)) + "\n"
+    if not items:
+        return
+    if len(set(base)) != len(base) or not want:
+        with pytest.raises(InputError):
+            read(text, columns=",".join(items))
+        return
+    layout, batches = read(text, columns=",".join(items))
+    assert batches[0].values[0].tolist() == [j + 0.5 for j in want]
+    assert layout.columns == [names[j] for j in want]
+    kept = [j for j in range(ncol) if j not in want]  # passed through, in input order
+    texts = tuple(str(j + 0.5) for j in kept)
+    if len(kept) > 1:
+        assert batches[0].passed == [texts]
+        assert layout.passed == [names[j] for j in kept]
+    else:
+        assert batches[0].passed is None and batches[0].ids == (list(texts) or None)
