@@ -132,3 +132,86 @@ def problems(screen: Screen) -> list[str]:
         if _BAR.search(line):
             out.append(f"a progress bar left on screen: {line!r}")
     return out
+
+
+MARK = "@@softmax-tty-mark"
+
+
+@dataclass
+class Segment:
+    """One command's share of a batched session: what it put on the screen, its status."""
+
+    command: str
+    lines: list[str]
+    status: int
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def screen(self) -> Screen:
+        return Screen(self.lines, b"", self.status)
+
+
+def run_tty_batch(
+    commands: list[str], cwds: dict[int, Path], *, rows: int = 50
+) -> dict[int, list[Segment]]:
+    """Every command, in order, on one pty per width; the widths' sessions run at once.
+
+    Each width (a key of ``cwds``, run in that directory: one per width, so that
+    commands writing files do not race) gets one bash session (``softmax`` bound to
+    this checkout, as in :func:`run_tty_shell`) that runs the commands one after
+    another, a marker line with the exit status after each; the sessions of the widths
+    run concurrently (one process each, so two cores share the work). Returns, per
+    width, one :class:`Segment` per command, cut from the rendered scrollback at the
+    markers. Python's start-up dominates a run: batching saves the pty and shell
+    start-up, concurrency the rest.
+    """
+    prelude = f'softmax() {{ "{sys.executable}" -m softmax_cli "$@"; }}\n'
+    body = "".join(f"{c}\nprintf '\\n{MARK} %d %d\\n' {k} $? \n" for k, c in enumerate(commands))
+    spawned = {}
+    for width, cwd in cwds.items():
+        env = dict(os.environ, COLUMNS=str(width), LINES=str(rows), TERM="xterm-256color")
+        for name in ("NO_COLOR", "FORCE_COLOR"):
+            env.pop(name, None)
+        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        proc = ptyprocess.PtyProcess.spawn(
+            ["bash", "-c", prelude + body], dimensions=(rows, width), env=env, cwd=str(cwd)
+        )
+        screen = pyte.HistoryScreen(width, rows, history=1_000_000)
+        spawned[proc.fd] = (width, proc, screen, pyte.ByteStream(screen))
+    deadline = time.monotonic() + 60 + 10 * len(commands)
+    open_fds = set(spawned)
+    while open_fds:
+        if time.monotonic() > deadline:
+            for _, proc, _, _ in spawned.values():
+                proc.terminate(force=True)
+            raise TimeoutError(f"a batch of {len(commands)} commands is still running")
+        ready, _, _ = select.select(list(open_fds), [], [], 1.0)
+        for fd in ready:
+            _, proc, _, stream = spawned[fd]
+            try:
+                stream.feed(proc.read(65536))
+            except EOFError:
+                open_fds.discard(fd)
+    out: dict[int, list[Segment]] = {}
+    for width, proc, screen, _ in spawned.values():
+        proc.wait()
+        lines = [
+            "".join(ch.data for ch in (row[x] for x in range(width))).rstrip()
+            for row in screen.history.top
+        ] + [line.rstrip() for line in screen.display]
+        segments, current = [], []
+        for line in lines:
+            if line.startswith(MARK):
+                k, status = map(int, line[len(MARK) :].split())
+                while current and not current[-1]:
+                    current.pop()
+                segments.append(Segment(commands[k], current, status))
+                current = []
+            else:
+                current.append(line)
+        if len(segments) != len(commands):
+            raise AssertionError(f"{len(segments)} of {len(commands)} commands ran at {width}")
+        out[width] = segments
+    return out

@@ -69,7 +69,7 @@ def test_each_cap_answers_with_one_line(cli, tmp_path, monkeypatch, args, stdin,
 def test_plot_rows_are_capped(cli, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
-    rows = "".join(f"{i},1,2\n" for i in range(MAX_PLOT_ROWS + 1))
+    rows = "".join(f"{i},1,2\n" for i in range(1, MAX_PLOT_ROWS + 2))  # 0,1,2 is a pandas header
     run = cli("temperature-sweep", "-", "--plot", "s.png", stdin=rows)
     assert run.code == 1
     assert run.err == (

@@ -303,7 +303,7 @@ def test_plot_arguments_are_checked(cli, args, message):
 
 def test_plot_refuses_more_rows_than_it_can_draw_before_writing(cli, tmp_path):
     pytest.importorskip("matplotlib")
-    stdin = "".join(f"{i},1,2\n" for i in range(7))
+    stdin = "".join(f"{i},1,2\n" for i in range(1, 8))  # not 0,1,2: a pandas header
     out = tmp_path / "s.png"
     run = cli("temperature-sweep", "-", "--plot", str(out), "--taus", "1", stdin=stdin)
     assert run.code == 1 and run.out == "" and not out.exists()

@@ -167,7 +167,25 @@ RECIPES: dict[str, list[Case]] = {
         Case(b"1e-320,0\n", code=0, stdout="0.5,0.5\n"),
     ],
     "a first row mixing numbers and text": [Case(b"1,abc\n2,3\n")],
-    "a label column without `--id-column`": [Case(b"id,a,b\nr1,1,2\n")],
+    "a label column without `--id-column`": [
+        Case(b"id,a,b\nr1,1,2\n", code=0, stdout="id,a,b\nr1," + PAIR),
+        Case(b"id,a,b\nr1,1,2\n7,1,2\n"),
+        Case(b"r1,1,2\n", fragment=1),
+    ],
+    "pandas' `df.to_csv()`: `,a,b` or `,0,1` over an index": [
+        Case(b",a,b\n0,1,2\n", code=0, stdout=",a,b\n0," + PAIR),
+        Case(b",0,1\n7,1,2\n", code=0, stdout=",0,1\n7," + PAIR),
+    ],
+    "pandas' default names `0,1,2` (or `id,0,1,2`) on line 1, more rows after": [
+        Case(b"0,1,2\n1,2,3\n"),
+        Case(b"id,0,1,2\nr1,1,2,3\n", expect="'id,0,1,2' may be pandas' default column names"),
+        Case(
+            b"0,1\n1,2\n",
+            options=("--no-header",),
+            code=0,
+            stdout="0.2689414213699951,0.7310585786300049\n" + PAIR,
+        ),
+    ],
     'quoted numbers `"1.5"`': [Case(b'"1.5","2.5"\n', code=0, stdout=PAIR)],
     'a quoted id holding `,`, `"` or a newline': [
         Case(

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.terminal import problems, run_tty, run_tty_shell
+from tests.terminal import problems, run_tty
 
 WIDTHS = [60, 80, 120]
 # entry 0 of this row's softmax is 2.98675e-05 (numpy: p = exp(x - max); p / p.sum()),
@@ -150,25 +150,30 @@ def test_every_command_has_help_examples():
 
 
 @pytest.fixture(scope="module")
-def examples_dir(tmp_path_factory):
-    """A scratch directory holding a copy of examples/: the help examples write files."""
+def help_screens(tmp_path_factory):
+    """Every help example at 60, 80 and 120 columns: one batched pty session per width,
+    the three at once, each in a scratch directory holding a copy of examples/ (the
+    examples write files)."""
     import shutil
 
-    from tests.terminal import ROOT
+    from tests.terminal import ROOT, run_tty_batch
 
-    d = tmp_path_factory.mktemp("help")
-    shutil.copytree(ROOT / "examples", d / "examples")
-    return d
+    cwds = {}
+    for width in WIDTHS:
+        d = tmp_path_factory.mktemp(f"help{width}")
+        shutil.copytree(ROOT / "examples", d / "examples")
+        cwds[width] = d
+    return run_tty_batch(EXAMPLES, cwds)
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("k", range(len(EXAMPLES)), ids=lambda k: EXAMPLES[k][:50])
-def test_help_example_runs_on_a_terminal(examples_dir, k):
-    """Each help example, typed as shown in a directory holding examples/, at 60, 80 or
-    120 columns in turn: it succeeds, and the screen shows nothing broken."""
-    line = EXAMPLES[k]
-    s = run_tty_shell(line, WIDTHS[k % len(WIDTHS)], cwd=examples_dir)
-    assert s.status == 0 and problems(s) == [], (line, problems(s), s.text)
-    assert "error:" not in s.text, (line, s.text)
+def test_help_example_runs_on_a_terminal(help_screens, k, width):
+    """Each help example, typed as shown in a directory holding examples/, at 60, 80 and
+    120 columns: it succeeds, and the screen shows nothing broken."""
+    s = help_screens[width][k]
+    assert s.status == 0 and problems(s.screen()) == [], (s.command, problems(s.screen()), s.text)
+    assert "error:" not in s.text, (s.command, s.text)
 
 
 def test_typing_vectors_ends_with_one_ctrl_d():

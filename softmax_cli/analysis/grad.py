@@ -99,6 +99,7 @@ class Block:
     derivative: derivatives.Derivative | None = None
     result: Any = None  # J (jacobian), J·v (jvp) or (loss, grad)
     v: np.ndarray | None = None
+    passed: list[tuple[str, ...]] | None = None  # several pass-through columns' texts
 
 
 def compute_block(plan: Plan, x: np.ndarray, targets: np.ndarray | None, v) -> Block:
@@ -208,6 +209,7 @@ def grad_blocks(
             part = slice(s, s + size)
             block = compute_block(plan, x[part], None if targets is None else targets[part], v)
             block.ids = None if b.ids is None else b.ids[part]
+            block.passed = None if b.passed is None else b.passed[part]
             block.lines = b.lines[part]
             if worst is not None:
                 merge(worst, check_block(plan, block))

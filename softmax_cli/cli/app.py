@@ -39,8 +39,7 @@ app = typer.Typer(
         "Softmax and its alternatives, accurate, checked against an mpmath oracle.\n\n"
         "Examples:\n\n"
         "  softmax compute 1 2 3\n\n"
-        "  cat examples/logits.csv | softmax compute - --id-column id --method sparsemax"
-        " > probs.csv\n\n"
+        "  cat examples/logits.csv | softmax compute - --method sparsemax > probs.csv\n\n"
         "  softmax methods\n\n"
         "Add --traceback anywhere to see a Python traceback on errors."
     ),
@@ -321,6 +320,8 @@ def option_flags(args: list[str]) -> dict[str, str]:
         if p.param_type_name == "option" and p.name:
             long = [o for o in p.opts if o.startswith("--")]
             flags[p.name] = long[0] if long else p.opts[0]
+            for off in getattr(p, "secondary_opts", ()):  # --no-header: "no_header"
+                flags.setdefault(off.lstrip("-").replace("-", "_"), off)
     return flags
 
 

@@ -25,6 +25,8 @@ from .input_options import with_input_formats
 from .labels import read_labelled
 from .options import (
     NUMERIC_ARGS,
+    ColumnsOpt,
+    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
@@ -102,6 +104,8 @@ def calibrate(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -140,6 +144,8 @@ def calibrate(
             header=header,
             id_column=id_column,
             label_column=label_column,
+            delimiter=delimiter,
+            columns=columns,
             dtype=dt,
         )
 

@@ -24,6 +24,8 @@ from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
+    ColumnsOpt,
+    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
@@ -164,6 +166,8 @@ def compare(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: DigitsOpt = 8,
     max_entries: MaxEntriesOpt = 20,
@@ -192,7 +196,15 @@ def compare(
     subj = _subject(method, method_params, loss_params, target)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
-    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+    with open_source(
+        values,
+        input,
+        header=header,
+        id_column=id_column,
+        dtype=dt,
+        columns=columns,
+        delimiter=delimiter,
+    ) as reader:
         layout = reader.layout
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         warning = an.check_size(layout.width, dps)

@@ -24,6 +24,8 @@ from .input_options import with_input_formats
 from .mask import MaskRows
 from .options import (
     NUMERIC_ARGS,
+    ColumnsOpt,
+    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     HeaderOpt,
@@ -71,11 +73,13 @@ Examples:
 
   softmax compute --method sparse-softmax --top-k 2 1 2 3 4
 
-  cat examples/logits.csv | softmax compute - --id-column id --method sparsemax > probs.csv
+  cat examples/logits.csv | softmax compute - --method sparsemax > probs.csv
 
   softmax compute --input examples/logits.csv --id-column id --format json
 
   softmax compute -i examples/logits.csv --id-column id -f npy -o probs.npy
+
+  softmax compute --input examples/logits.csv -c cat,dog --format csv
 """
 
 AxisOpt = Annotated[
@@ -88,7 +92,7 @@ AxisOpt = Annotated[
 
 
 def _per_batch(reader, mapping, params, dt, temperature, advance, masks) -> Iterator[tuple]:
-    """(result, ids, input values) per batch, computed vectorised over the batch's rows;
+    """(result, ids, input values, pass-through texts) per batch, vectorised over its rows;
     ``masks`` (a :class:`~.mask.MaskRows` or None) gives each batch's ``where``."""
     last = None
     for i, b in enumerate(reader):
@@ -103,7 +107,7 @@ def _per_batch(reader, mapping, params, dt, temperature, advance, masks) -> Iter
         if b.lines.size:
             last = int(b.lines[-1])
         advance(b.values.shape[0])
-        yield out, b.ids, b.values
+        yield out, b.ids, b.values, b.passed
     if masks is not None:
         masks.finish(last)
 
@@ -120,6 +124,8 @@ def compute(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
     format: RowFormatOpt = RowOutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -138,7 +144,14 @@ def compute(
     fmt = resolve_format(format.value, output)
     with (
         open_source(
-            values, input, header=header, id_column=id_column, dtype=dt, keep_dtype=True
+            values,
+            input,
+            header=header,
+            id_column=id_column,
+            dtype=dt,
+            keep_dtype=True,
+            columns=columns,
+            delimiter=delimiter,
         ) as reader,
         RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
@@ -151,17 +164,19 @@ def compute(
         out_cols = output_columns(mapping, layout.columns)
         masks = MaskRows(mask, layout) if mask is not None else None
         if by_column:
-            blocks, ids = [], []
+            blocks, ids, passed = [], [], []
             for b in reader:
                 blocks.append(b)
                 ids.extend(b.ids or [])
+                passed.extend(b.passed or [])
             full = np.concatenate([b.values for b in blocks]).astype(dt, copy=False)
             where = None if masks is None else masks.whole(blocks)
             result = run_mapping(
                 mapping, full, axis=0, temperature=temperature, params=params, where=where
             )
             keep_ids = mapping.output != registry.SCALAR and layout.id_index is not None
-            batches: Any = [(result, ids if keep_ids else None, full)]
+            several = keep_ids and layout.passed is not None
+            batches: Any = [(result, ids if keep_ids else None, full, passed if several else None)]
         else:
             batches = _per_batch(reader, mapping, params, dt, temperature, bar.advance, masks)
         has_ids = layout.id_index is not None and not (
@@ -169,15 +184,20 @@ def compute(
         )
 
         def write(writer: RowWriter) -> None:
-            for result, row_ids, _ in batches:
-                writer.write(result, row_ids)
+            for result, row_ids, _, passed in batches:
+                writer.write(result, passed if passed is not None else row_ids)
 
         deliver(
             fmt,
             table=lambda: _print_table(mapping, batches, layout, from_args, precision, bar.stop),
             records=write,
             writer=lambda stream, fmt: row_writer(
-                stream, fmt, columns=out_cols, id_name=layout.id_name, has_ids=has_ids, dtype=dt
+                stream,
+                fmt,
+                columns=out_cols,
+                id_name=layout.passed or layout.id_name,
+                has_ids=has_ids,
+                dtype=dt,
             ),
             output=output,
         )
@@ -194,7 +214,7 @@ def _print_table(mapping, batches, layout, from_args: bool, precision: int, stop
     limit = MAX_ROWS if stdout_is_terminal() else PIPE_TABLE_ROWS
     kept = HeadTail(limit - limit // 4, limit // 4)
     first_x = None
-    for result, row_ids, x in batches:
+    for result, row_ids, x, _ in batches:
         if first_x is None and x.shape[0]:
             first_x = x[0]
         kept.add(result, row_ids)

@@ -31,6 +31,8 @@ from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
+    ColumnsOpt,
+    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     HeaderOpt,
@@ -255,21 +257,20 @@ def target_index(spec: str, layout: Any) -> int:
             param="target_column",
         )
     pos = int(spec) - 1
-    total = layout.width + (1 if layout.id_index is not None else 0)
+    total = layout.row_width()
     if not 0 <= pos < total:
         raise SoftmaxInputError(
             f"--target-column {spec} is out of range: rows have {total} columns "
             "(positions count from 1)",
             param="target_column",
         )
-    if layout.id_index is not None:
-        if pos == layout.id_index:
-            raise SoftmaxInputError(
-                f"--target-column {spec} is the id column", param="target_column"
-            )
-        if layout.id_index < pos:
-            pos -= 1
-    return pos
+    index = layout.value_index(pos)
+    if index is None:
+        raise SoftmaxInputError(
+            f"--target-column {spec} is the id column (passed through, not read as a number)",
+            param="target_column",
+        )
+    return index
 
 
 def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
@@ -309,6 +310,8 @@ def grad(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
     format: RowFormatOpt = RowOutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -332,7 +335,15 @@ def grad(
     console = Console() if fmt == "table" else Console(stderr=True)  # tables, or the check line
     worst: dict[str, float] = {}
     with (
-        open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
+        open_source(
+            values,
+            input,
+            header=header,
+            id_column=id_column,
+            dtype=dt,
+            delimiter=delimiter,
+            columns=columns,
+        ) as reader,
         RowProgress("grad", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout
@@ -383,7 +394,7 @@ def grad(
 
         def write(writer: RowWriter) -> None:
             for block in blocks:
-                writer.write(block.rows, block.ids)
+                writer.write(block.rows, block.ids if block.passed is None else block.passed)
 
         deliver(
             fmt,
@@ -395,7 +406,7 @@ def grad(
                 stream,
                 fmt,
                 columns=output_columns(plan, names, scalar),
-                id_name=layout.id_name,
+                id_name=layout.passed or layout.id_name,
                 has_ids=layout.id_index is not None,
                 dtype=dt,
             ),

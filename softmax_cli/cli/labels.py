@@ -34,18 +34,19 @@ def label_index(layout: Layout, label_column: str) -> int:
     where = f"{layout.source_name}: " if layout.source_name != "<arguments>" else ""
     if label_column.isdigit():
         pos = int(label_column) - 1
-        total = layout.width + (layout.id_index is not None)
+        total = layout.row_width()
         if pos < 0 or pos >= total:
             raise SoftmaxInputError(
                 f"{where}{{param}} {label_column} is out of range: the input has {total} "
                 "columns (count from 1)",
                 param="label_column",
             )
-        if pos == layout.id_index:
+        index = layout.value_index(pos)
+        if index is None:
             raise SoftmaxInputError(
                 f"{{param}} {label_column} is the id column; name another", param="label_column"
             )
-        return pos - (layout.id_index is not None and pos > layout.id_index)
+        return index
     names = layout.columns or []
     if label_column not in names:
         shown = ", ".join(repr(n) for n in names) if names else "none: the input has no header"
@@ -66,9 +67,19 @@ def read_labelled(
     label_column: str,
     dtype: np.dtype,
     advance=None,
+    delimiter: str | None = None,
+    columns: str | None = None,
 ) -> Labelled:
     """Read all rows of the source and split the label column off (checked: 0 … n−1)."""
-    with open_source(values, input_path, header=header, id_column=id_column, dtype=dtype) as rd:
+    with open_source(
+        values,
+        input_path,
+        header=header,
+        id_column=id_column,
+        dtype=dtype,
+        delimiter=delimiter,
+        columns=columns,
+    ) as rd:
         layout = rd.layout
         col = label_index(layout, label_column)
         if layout.width < 3:

@@ -144,7 +144,25 @@ IdColumnOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--id-column",
-        help="Column passed through untouched as a row label: a header name or a 1-based index.",
+        help="Column passed through untouched as a row label: a header name or a 1-based index "
+        "(default: a leading text column under a header).",
+    ),
+]
+ColumnsOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--columns",
+        "-c",
+        help="The logit columns: names, 1-based indices, ranges (2-11), !id to leave one "
+        "out; the rest pass through.",
+    ),
+]
+DelimiterOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--delimiter",
+        "-d",
+        help="Field delimiter of text input instead of sniffing it: ';', '|', tab, space.",
     ),
 ]
 MaskOpt = Annotated[

@@ -25,6 +25,7 @@ from .app import app
 from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
+    DelimiterOpt,
     DtypeName,
     FormatOpt,
     HeaderOpt,
@@ -214,6 +215,7 @@ def sample(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -228,7 +230,9 @@ def sample(
     rng = np.random.default_rng(seed) if draws else None  # one stream of draws for the run
     has_ids = id_column is not None
     through = _through_column(id_column, history_column, hist)
-    with open_source(values, input, header=header, id_column=through, dtype=dt) as reader:
+    with open_source(
+        values, input, header=header, id_column=through, dtype=dt, delimiter=delimiter
+    ) as reader:
         fmt = follow_input(format.value, fmt, reader.layout)  # auto in a pipe: the input's format
 
         def batches() -> Iterator[list[dict[str, Any]]]:

@@ -62,6 +62,8 @@ def open_source(
     id_column: str | None,
     dtype: np.dtype,
     keep_dtype: bool = False,
+    delimiter: str | None = None,
+    columns: str | None = None,
 ):
     """A reader over the vectors the user gave, by whichever route they gave them.
 
@@ -86,14 +88,11 @@ def open_source(
     if vals:
         flags = {"fmt": "input_format", "array": "array", "field": "field"}
         given = [flags[n] for n, v in formats.items() if v not in (None, "auto")]
+        given += [n for n, v in (("header", header), ("id_column", id_column)) if v is not None]
+        given += [n for n, v in (("delimiter", delimiter), ("columns", columns)) if v is not None]
         if given:
             raise SoftmaxInputError(
                 "{param} applies to file or stdin input, not to arguments", param=given[0]
-            )
-        if header is not None or id_column is not None:
-            raise SoftmaxInputError(
-                "--header and --id-column apply to file or stdin input, not to arguments",
-                param="header" if header is not None else "id_column",
             )
         return ArgumentsReader(vals, dtype)
     if input_path is None:
@@ -109,7 +108,15 @@ def open_source(
     if id_column is not None and id_column.isdigit():
         id_col = int(id_column)
     want = None if keep_dtype and not _option_given("dtype") else dtype
-    return open_vectors(input_path, header=header, id_column=id_col, dtype=want, **formats)
+    return open_vectors(
+        input_path,
+        header=header,
+        id_column=id_col,
+        dtype=want,
+        delimiter=delimiter,
+        columns=columns,
+        **formats,
+    )
 
 
 def values_dtype(reader, dtype: np.dtype) -> np.dtype:

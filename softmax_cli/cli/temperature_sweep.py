@@ -38,6 +38,8 @@ from .app import app
 from .input_options import with_input_formats
 from .options import (
     NUMERIC_ARGS,
+    ColumnsOpt,
+    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
@@ -273,6 +275,8 @@ def temperature_sweep(
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     plot: PlotOpt = None,
     plot_size: PlotSizeOpt = None,
@@ -294,7 +298,15 @@ def temperature_sweep(
         plot_path = plotting.check_plot_path(plot)
         size = plotting.parse_size(plot_size) if plot_size is not None else None
         plotting.require_matplotlib()
-    with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
+    with open_source(
+        values,
+        input,
+        header=header,
+        id_column=id_column,
+        dtype=dt,
+        columns=columns,
+        delimiter=delimiter,
+    ) as reader:
         layout = reader.layout
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         from_args = layout.source_name == "<arguments>"

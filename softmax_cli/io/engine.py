@@ -21,7 +21,8 @@ owns every error message; a block with a quote hands it the rest of the input (a
 quoted field may span lines). float32 is read as float64 and rounded, as the exact
 reader does.
 
-Small inputs (under :data:`MIN_BYTES`), JSON, whitespace-separated text, an id column,
+Small inputs (under :data:`MIN_BYTES`), JSON, whitespace-separated text, an id column
+(given or found), a column selection (``columns``), a delimiter other than ``,`` or tab,
 longdouble/float16, text streams, terminals and ``SOFTMAX_LAB_ENGINE=off`` keep the
 exact reader alone; polars is imported only when a large input needs it, and the
 engine is off when polars is not installed.
@@ -122,6 +123,8 @@ def open_vectors(
     fmt: str = "auto",
     chunk_rows: int = 65536,
     dtype: Any = np.float64,
+    delimiter: str | None = None,
+    columns: Any = None,
 ) -> _exact.VectorReader:
     """:func:`softmax_cli.io.read.open_vectors`, through the compiled engine when it pays.
 
@@ -136,7 +139,9 @@ def open_vectors(
     2
     """
     kwargs = {"header": header, "id_column": id_column, "fmt": fmt, "chunk_rows": chunk_rows}
-    dt = _eligible(fmt, id_column, chunk_rows, dtype)
+    kwargs.update(delimiter=delimiter, columns=columns)
+    # a column selection keeps the exact reader (like an id column); -d , or -d tab may not
+    dt = _eligible(fmt, id_column if columns is None else columns, chunk_rows, dtype)
     is_stdin = isinstance(source, (str, os.PathLike)) and os.fspath(source) == "-"
     if dt is None or not isinstance(source, (str, os.PathLike)):
         return _exact.open_vectors(source, dtype=dtype, **kwargs)
@@ -218,8 +223,15 @@ class _Engine:
         it = iter(lines)
         src = _Lines(it, name)
         try:
+            delim = kwargs["delimiter"]
             parser = _exact._make_parser(
-                src, kwargs["header"], None, kwargs["fmt"], kwargs["chunk_rows"], dt
+                src,
+                kwargs["header"],
+                None,
+                kwargs["fmt"],
+                kwargs["chunk_rows"],
+                dt,
+                delimiter=_exact.normalize_delimiter(delim) if delim is not None else None,
             )
         except InputError:
             return None  # the exact reader will say it again, from the first byte
@@ -228,7 +240,7 @@ class _Engine:
             return None  # the layout needed the whole head: nothing left to speed up
         if not isinstance(parser, _DelimitedParser) or parser.delim not in (",", "\t"):
             return None
-        if parser.id_index is not None:  # pragma: no cover - id_column is None here
+        if parser.id_index is not None:  # found by the reader (pandas' index, a label column)
             return None
         pending = "".join(src.pushback + rest).encode("utf-8") + head[cut:]
         pl = _polars()

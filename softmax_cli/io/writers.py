@@ -149,8 +149,9 @@ class RowWriter(RecordWriter):
         Output format.
     columns : list of str or None
         Names of the value columns. CSV/TSV get a header line only when given.
-    id_name : str or None
-        Name of the id column ("id" when None).
+    id_name : str, list of str, or None
+        Name of the id column ("id" when None); a list names several pass-through
+        columns, and each row's id is then a tuple of their texts.
     has_ids : bool
         Whether each row carries an id (written first, untouched; quoted
         CSV-style in CSV/TSV when it holds the delimiter, a tab, a quote, a
@@ -184,16 +185,19 @@ class RowWriter(RecordWriter):
         fmt: str,
         *,
         columns: list[str] | None,
-        id_name: str | None,
+        id_name: str | list[str] | None,
         has_ids: bool,
         dtype: Any,
     ) -> None:
         self._columns = list(columns) if columns is not None else None
-        self._id_name = id_name if id_name is not None else "id"
+        self._several = isinstance(id_name, list)
+        self._id_names = list(id_name) if self._several else [id_name or "id"]  # type: ignore[arg-type]
+        if id_name == "":
+            self._id_names = [""]  # pandas' unnamed index keeps its empty name
         self._has_ids = bool(has_ids)
         header = None
         if self._columns is not None:
-            header = ([self._id_name] if self._has_ids else []) + self._columns
+            header = (self._id_names if self._has_ids else []) + self._columns
         super().__init__(stream, fmt, header=header)
         self._dt = np.dtype(dtype)
         self._width: int | None = len(self._columns) if self._columns is not None else None
@@ -202,7 +206,7 @@ class RowWriter(RecordWriter):
     def _keys(self, width: int) -> list[str] | None:
         if self._key_parts is None and (self._has_ids or self._columns is not None):
             names = self._columns if self._columns is not None else [str(i) for i in range(width)]
-            keys = ([self._id_name] if self._has_ids else []) + list(names)
+            keys = (self._id_names if self._has_ids else []) + list(names)
             self._key_parts = [json.dumps(k) + ": " for k in keys]
         return self._key_parts
 
@@ -229,16 +233,14 @@ class RowWriter(RecordWriter):
         if self._has_ids:
             if ids is None or len(ids) != n:
                 raise ValueError(f"has_ids=True needs one id per row ({n} rows)")
-            ids = [str(i) for i in ids]
+            ids = [tuple(map(str, i)) for i in ids] if self._several else [str(i) for i in ids]
         if n == 0:
             return
         if self.delimited:
             d = self._delim
             fast = _fast_rows(a, d)
             if self._has_ids:
-                joined = "".join(ids)
-                if any(c in joined for c in (d, "\t", '"', "\n", "\r", "#", "[", "{")):
-                    ids = [_quote(i, d) for i in ids]
+                ids = self._quoted_ids(ids, d)
             if fast is not None:
                 if self._has_ids:
                     fast = "\n".join(map(add, [i + d for i in ids], fast.split("\n")))
@@ -260,14 +262,31 @@ class RowWriter(RecordWriter):
         if keys is None:
             lines = ["[" + ", ".join(row) + "]" for row in zip(*[it] * width, strict=False)]
         elif self._has_ids:
+            k = len(self._id_names)
+            if self._several:
+                texts = [", ".join(map(add, keys[:k], map(json.dumps, i))) for i in ids]
+            else:
+                texts = [keys[0] + json.dumps(i) for i in ids]
+            keys = keys[k:]
             lines = [
-                "{" + ", ".join(map(add, keys, (json.dumps(i), *row))) + "}"
-                for i, row in zip(ids, zip(*[it] * width, strict=False), strict=False)
+                "{" + ", ".join((i, *map(add, keys, row))) + "}"
+                for i, row in zip(texts, zip(*[it] * width, strict=False), strict=False)
             ]
         else:
             rows_ = zip(*[it] * width, strict=False)
             lines = ["{" + ", ".join(map(add, keys, row)) + "}" for row in rows_]
         self._emit_json(lines)
+
+    def _quoted_ids(self, ids: list, d: str) -> list[str]:
+        """Each row's id text as written before its values (several joined by ``d``)."""
+        marks = (d, "\t", '"', "\n", "\r", "#", "[", "{")
+        if self._several:
+            return [
+                d.join(_quote(f, d) if any(c in f for c in marks) else f for f in i) for i in ids
+            ]
+        if any(c in "".join(ids) for c in marks):
+            return [_quote(i, d) for i in ids]
+        return ids
 
     def __enter__(self) -> RowWriter:
         return self

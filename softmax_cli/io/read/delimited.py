@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .columns import Selection, _select_layout, _split_columns, resolve_columns
 from .decode import _check_text, _Lines
 from .errors import InputError, _TokenError
 from .numbers import (
@@ -29,16 +30,23 @@ from .numbers import (
 )
 from .records import Batch, _layout_of
 from .sniff import (
+    _MALFORMED_NUMBER,
+    _counting,
     _data_indices,
     _first_data_line,
     _id_is_name,
     _is_data_line,
+    _is_label,
     _looks_like_header,
+    _pandas_index,
     _resolve_id,
+    _sniffed_id,
 )
 
 _CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of 10 floats)
 _FIRST_CHUNK_ROWS = 256
+#: the first characters of a token that may be a number (or a malformed one, or NA)
+_NUMBER_START = frozenset("0123456789+-.\u2212 \tiInN")
 
 #: csv refuses fields over 131 072 characters by default: a vocabulary-wide row or a
 #: long quoted id is read whole instead (memory is bounded by the line anyway).
@@ -60,6 +68,7 @@ class _DelimitedParser:
         id_column: str | int | None,
         dt: np.dtype,
         chunk_rows: int,
+        columns: Selection | None = None,
     ) -> None:
         self.src = src
         self.name = src.name
@@ -73,47 +82,95 @@ class _DelimitedParser:
         fields = self._split_fields(first_line, self._more_from_source(raw), first_no)
         ncol = len(fields)
         self.ref_line = first_no
-        forced_name = _id_is_name(id_column)
+        by_name = columns is not None and columns.by_name
+        forced_name = _id_is_name(id_column) or by_name
         if forced_name and header is False:
+            what = "a column is chosen by name" if by_name else f"id column {id_column!r} is a name"
             raise InputError(
-                f"id column {id_column!r} is a name, but header=False says there is no "
-                f"header row; give its position (counting from 1)",
+                f"{what}, but header=False says there is no header row; give its position "
+                f"(counting from 1)",
                 source=self.name,
             )
-        # position given -> exclude it from header detection
-        pre_idx = None
+        # positions given -> the columns that are not logits stay out of header detection
+        skip: set[int] = set()
         if isinstance(id_column, (int, np.integer)) or (
             isinstance(id_column, str) and id_column.strip().isdigit()
         ):
             k = int(id_column)
             if 1 <= k <= ncol:
-                pre_idx = k - 1
+                skip.add(k - 1)
+        if columns is not None and not by_name:
+            chosen = resolve_columns(columns, None, ncol, self.name, first_no)
+            skip.update(i for i in range(ncol) if i not in chosen)
         self.header_guessed = header is None and not forced_name
         if header is None:
-            header = forced_name or _looks_like_header(
-                [tok for i, tok in enumerate(fields) if i != pre_idx]
-            )
+            header = forced_name or self._guess_header(fields, skip, first_no)
         names = [f.strip() for f in fields] if header else None
-        self.id_index = _resolve_id(id_column, names, ncol, self.name, first_no)
-        self.ncol = ncol
-        self.width = ncol - (self.id_index is not None)
-        if self.width < 1:
-            raise InputError(
-                "holds no value columns: the only column is the id column",
-                source=self.name,
-                line=first_no,
-            )
-        self.value_cols = tuple(i for i in range(ncol) if i != self.id_index)
+        first_row = nxt = None
         if names is not None:
             nxt = _first_data_line(src)
             if nxt is None:
                 raise InputError(
                     f"holds no vectors: only a header on line {first_no}", source=self.name
                 )
-            src.unread([nxt[0]])
+            taken = [nxt[0]]
+            if id_column is None and columns is None:
+                first_row = self._split_fields(nxt[0], self._more_from_source(taken), nxt[1])
+            src.unread(taken)
         else:
             src.unread(raw)
+        self.id_checked = False  # a sniffed id column: every row must hold text there
+        self.id_line = nxt[1] if nxt is not None else first_no
+        if id_column is None and columns is None and names is not None:
+            self.id_index, self.id_checked = _sniffed_id(names, first_row)
+        else:
+            self.id_index = _resolve_id(id_column, names, ncol, self.name, first_no)
+        self.ncol = ncol
+        self.all_cols = tuple(range(ncol))
+        if columns is None:
+            self.value_cols = tuple(i for i in range(ncol) if i != self.id_index)
+            self.pass_cols = () if self.id_index is None else (self.id_index,)
+        else:
+            self.value_cols, self.pass_cols = _split_columns(
+                columns, self.id_index, names, ncol, self.name, first_no
+            )
+            self.id_index = self.pass_cols[0] if self.pass_cols else None
+        self.width = len(self.value_cols)
+        if self.width < 1:
+            raise InputError(
+                "holds no value columns: the only column is the id column",
+                source=self.name,
+                line=first_no,
+            )
+        self.several = len(self.pass_cols) > 1  # pass-through columns beyond one id
         self.layout = _layout_of(names, self.id_index, self.width, delim, self.name)
+        if columns is not None:
+            _select_layout(self.layout, names, self.value_cols, self.pass_cols)
+
+    def _guess_header(self, fields: list[str], skip: set[int], first_no: int) -> bool:
+        """Whether line 1 is a header, when nobody said: text names, pandas' ``,0,1,…``.
+
+        A first row of pandas' default column names ``0,1,…`` (after a label or
+        nothing) could as well be values: with more rows after it, the reader stops
+        and asks rather than silently computing a header or dropping a row.
+        """
+        if skip <= {0} and _pandas_index(fields) and _counting(fields[1:]):
+            return True  # df.to_csv(): an empty field over the index, then 0,1,...
+        rest = [tok for i, tok in enumerate(fields) if i not in skip]
+        labelled = not skip and len(fields) >= 2 and _is_label(fields[0])
+        if _counting(rest) or (labelled and _counting(fields[1:])):
+            nxt = _first_data_line(self.src)
+            if nxt is not None:
+                self.src.unread([nxt[0]])
+                shown = self.delim.join(f.strip() for f in fields)
+                raise InputError(
+                    f"{shown[:60]!r} may be pandas' default column names or a row of "
+                    f"values; say which ({{header}} or {{no_header}})",
+                    source=self.name,
+                    line=first_no,
+                )
+            return False
+        return _looks_like_header(rest)
 
     # -- splitting -----------------------------------------------------------------
 
@@ -211,6 +268,12 @@ class _DelimitedParser:
         if result is None:
             return self._slow(lines, start)
         values, ids = result
+        return self._batch(values, ids, numbers)
+
+    def _batch(self, values: np.ndarray, ids: list | None, numbers: np.ndarray) -> Batch:
+        """A batch; several pass-through columns (tuples) also give a joined label."""
+        if ids is not None and self.several:
+            return Batch(values, [" ".join(t) for t in ids], numbers, passed=ids)
         return Batch(values=values, ids=ids, lines=numbers)
 
     def _fast(
@@ -222,7 +285,7 @@ class _DelimitedParser:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-                if self.id_index is None:
+                if self.value_cols == self.all_cols:
                     values = self._loadtxt(vlines, np.float64, ndmin=2)
                 else:
                     if self.ws:
@@ -234,9 +297,11 @@ class _DelimitedParser:
                         if counts.count(self.ncol - 1) != len(counts):
                             return None
                     values = self._loadtxt(vlines, np.float64, ndmin=2, usecols=self.value_cols)
-                    ids = self._loadtxt(data, str, ndmin=1, usecols=(self.id_index,)).tolist()
-                    if len(ids) != len(data):
-                        return None
+                    if self.pass_cols:
+                        got = self._loadtxt(data, str, ndmin=2, usecols=self.pass_cols)
+                        if got.shape[0] != len(data):
+                            return None
+                        ids = list(map(tuple, got.tolist())) if self.several else got[:, 0].tolist()
         except ValueError:
             return None
         if values.shape != (len(data), self.width):
@@ -274,15 +339,17 @@ class _DelimitedParser:
         if len(records) != len(data) or any(len(r) != ncol for r in records):
             return None  # a record spans lines, or a row is ragged
         ids = None
-        if self.id_index is None:
-            flat = list(chain.from_iterable(records))
-        else:
-            k = self.id_index
+        if self.several:
+            ids = list(map(itemgetter(*self.pass_cols), records))
+        elif self.pass_cols:
+            k = self.pass_cols[0]
             ids = [r[k] for r in records]
-            if self.width == 1:
-                flat = [r[self.value_cols[0]] for r in records]
-            else:
-                flat = list(chain.from_iterable(map(itemgetter(*self.value_cols), records)))
+        if self.value_cols == self.all_cols:
+            flat = list(chain.from_iterable(records))
+        elif self.width == 1:
+            flat = [r[self.value_cols[0]] for r in records]
+        else:
+            flat = list(chain.from_iterable(map(itemgetter(*self.value_cols), records)))
         joined = "".join(flat)
         if "\u2212" in joined:
             flat = [t.replace("\u2212", "-") for t in flat]
@@ -298,19 +365,24 @@ class _DelimitedParser:
             values = _long_values(np.array(flat).reshape(values.shape))
         numbers = np.asarray(keep, dtype=np.int64) + start
         values, ids = self._finish(values, data, numbers, ids)
-        return Batch(values=values, ids=ids, lines=numbers)
+        return self._batch(values, ids, numbers)
 
     def _finish(
         self, values: np.ndarray, data: list[str], numbers: np.ndarray, ids: list[str] | None
     ) -> tuple[np.ndarray, list[str] | None]:
         """Overflow checks (an infinity must be spelled inf) and the cast to the dtype."""
+        if self.id_checked and ids is not None:
+            for r, ident in enumerate(ids):
+                if ident[:1] in _NUMBER_START:  # cheap filter; the check is exact
+                    self._check_id(ident, int(numbers[r]))
         long = self.dt.itemsize > 8
         inf_rows = np.flatnonzero(np.isinf(values).any(axis=1))
         for r in inf_rows:
             line = data[r]
             spelled = line.lower().count("inf")
             if ids is not None:
-                spelled -= ids[r].lower().count("inf")
+                ident = ids[r] if isinstance(ids[r], str) else " ".join(ids[r])
+                spelled -= ident.lower().count("inf")
             if long or spelled != int(np.isinf(values[r]).sum()):
                 self._record_values(line, int(numbers[r]))  # raises on an overflowing literal
         if not long:
@@ -355,13 +427,34 @@ class _DelimitedParser:
                 raise InputError(
                     reason, source=self.name, line=number, column=i + 1, token=err.token.strip()
                 ) from None
-        ident = fields[self.id_index] if self.id_index is not None else None
+        ident: Any = fields[self.id_index] if self.id_index is not None else None
+        if self.several:
+            ident = tuple(fields[k] for k in self.pass_cols)
+        if self.id_checked and ident is not None:
+            self._check_id(ident, number)
         return ident, values
+
+    def _check_id(self, ident: str, number: int) -> None:
+        """A sniffed id column holds text in every row: a number there stops the reader."""
+        s = ident.strip()
+        if not s or not (_number_like(s) or _MALFORMED_NUMBER.fullmatch(s)):
+            return
+        name = self.layout.id_name if hasattr(self, "layout") else ""
+        raise InputError(
+            f"{ident.strip()[:40]!r} is a number in column {self.id_index + 1} ({name!r}), "
+            f"which was taken for the row labels because it holds text on line "
+            f"{self.id_line}; say {{id_column}} {name} if it holds labels, or fix line "
+            f"{self.id_line}",
+            source=self.name,
+            line=number,
+            column=self.id_index + 1,
+            token=ident.strip(),
+        )
 
     def _slow(self, lines: list[str], start: int) -> Batch | None:
         """Record by record, with exact error locations (and quoted fields)."""
         rows: list[list[Any]] = []
-        ids: list[str] = []
+        ids: list[Any] = []
         numbers: list[int] = []
         i = 0
 
@@ -393,8 +486,8 @@ class _DelimitedParser:
         if not rows:
             return None
         values = np.array(rows, dtype=self.dt)
-        return Batch(
-            values=values.reshape(len(rows), self.width),
-            ids=ids if self.id_index is not None else None,
-            lines=np.asarray(numbers, dtype=np.int64),
+        return self._batch(
+            values.reshape(len(rows), self.width),
+            ids if self.id_index is not None else None,
+            np.asarray(numbers, dtype=np.int64),
         )

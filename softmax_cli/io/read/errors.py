@@ -13,7 +13,7 @@ from ...errors import SoftmaxInputError
 
 #: Options the readers' hints may name (``{id_column}`` in a message): the command line
 #: shows their flags, the library their names.
-_HINTED = ("id_column", "header", "format")
+_HINTED = ("id_column", "header", "no_header", "format", "delimiter", "columns")
 
 
 class InputError(SoftmaxInputError):

@@ -88,7 +88,9 @@ def _not_a_number(token: str) -> _TokenError:
         hint = "write the decimal point as '.'"
     elif any(sep in s for sep in ";|"):
         sep = next(sep for sep in ";|" if sep in s)
-        hint = f"separate values with commas, tabs or spaces, not {sep!r}"
+        hint = (
+            f"separate values with commas, tabs or spaces, not {sep!r}, or name it ({{delimiter}})"
+        )
     else:
         hint = "write numbers like 1.5, -2e-3, inf or nan" + _LABEL_HINT
     return _TokenError(f"{_show(token)} is not a number; {hint}", token)

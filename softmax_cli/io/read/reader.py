@@ -11,19 +11,20 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 
 from ...errors import SoftmaxInputError
+from .columns import Selection, parse_columns
 from .decode import _binary_lines, _Lines, _text_lines
 from .delimited import _DelimitedParser
 from .errors import InputError
 from .jsonrows import _JsonParser
 from .numbers import _float_dtype
 from .records import Batch, Layout
-from .sniff import _first_data_line, _sniff_delimiter
+from .sniff import _first_data_line, _sniff_delimiter, normalize_delimiter
 
 _FORMATS = ("auto", "csv", "tsv", "ws", "json")
 _FORMAT_ALIASES = {"jsonl": "json", "whitespace": "ws", "space": "ws"}
@@ -142,6 +143,8 @@ def open_vectors(
     chunk_rows: int = 65536,
     dtype: Any = np.float64,
     field: str | None = None,
+    delimiter: str | None = None,
+    columns: str | Sequence[str | int] | None = None,
 ) -> VectorReader:
     """Open text or JSON input holding one vector per row.
 
@@ -165,6 +168,13 @@ def open_vectors(
     field : str, optional
         JSON objects (``{"id": "req-1", "logits": [...]}``, JSON lines or an array of
         them): the key whose array is the row's vector; the id column is then a key.
+    delimiter : str, optional
+        The field delimiter of delimited text instead of sniffing it: one character
+        (``";"``, ``"|"``), ``"tab"``, or ``" "`` for runs of whitespace.
+    columns : str or sequence, optional
+        The logit columns (see :mod:`~softmax_cli.io.read.columns`): names, positions
+        counting from 1, ranges ``2-11``, ``!id`` to leave one out. The other columns are
+        passed through (:attr:`Batch.ids`, and :attr:`Batch.passed` when several).
 
     Returns
     -------
@@ -210,9 +220,13 @@ def open_vectors(
         raise InputError(
             f"id column {id_column} is out of range: positions count from 1, like cut -f"
         )
+    delim = normalize_delimiter(delimiter) if delimiter is not None else None
+    selection = parse_columns(columns) if columns is not None else None
     it, name, closer, sizer = _resolve_source(source)
     try:
-        parser = _make_parser(_Lines(it, name), header, id_column, fmt, chunk_rows, dt, field)
+        parser = _make_parser(
+            _Lines(it, name), header, id_column, fmt, chunk_rows, dt, field, delim, selection
+        )
         layout = parser.layout
     except BaseException:
         closer()
@@ -228,6 +242,8 @@ def _make_parser(
     chunk_rows: int,
     dt: np.dtype,
     field: str | None = None,
+    delimiter: str | None = None,
+    columns: Selection | None = None,
 ) -> Any:
     """The parser of ``src``'s layout, its :attr:`layout` read (also used by the engine)."""
     name = src.name
@@ -235,7 +251,7 @@ def _make_parser(
     if first is None:
         raise InputError("holds no vectors: it is empty or only blank/comment lines", source=name)
     line, number = first
-    looks_json = line.lstrip()[:1] in ("[", "{")
+    looks_json = line.lstrip()[:1] in ("[", "{") and delimiter is None
     if fmt == "json" or (fmt == "auto" and looks_json):
         if not looks_json:
             raise InputError(
@@ -244,6 +260,11 @@ def _make_parser(
                 source=name,
                 line=number,
             )
+        if delimiter is not None or columns is not None:
+            raise InputError(
+                "is JSON: {delimiter} and {columns} apply to CSV/TSV/whitespace text",
+                source=name,
+            )
         return _JsonParser(src, line, number, header, id_column, dt, chunk_rows, field)
     if field is not None:
         raise SoftmaxInputError(
@@ -251,11 +272,15 @@ def _make_parser(
             f"not JSON",
             param="field",
         )
-    if fmt == "auto":
+    if delimiter is not None:
+        delim = delimiter
+    elif fmt == "auto":
         delim = _sniff_delimiter(line, src)
     else:
         delim = {"csv": ",", "tsv": "\t", "ws": " "}[fmt]
-    return _DelimitedParser(src, line, number, delim, header, id_column, dt, chunk_rows)
+    return _DelimitedParser(
+        src, line, number, delim, header, id_column, dt, chunk_rows, columns=columns
+    )
 
 
 def _closing(batches: Iterator[Batch], closer: Callable[[], None]) -> Iterator[Batch]:

@@ -29,6 +29,12 @@ class Layout:
     dtype : numpy.dtype or None
         The dtype of the batches' values when a binary reader chose it (a float array's
         own dtype, see :mod:`softmax_cli.io.read.binary`); None for text.
+    passed : list of str or None
+        Names of the pass-through columns when ``columns`` leaves more than one (the id
+        column first); :attr:`id_name` then joins them with spaces. None otherwise.
+    positions : tuple of int or None
+        With a column selection, the 0-based input position of each value column (see
+        :meth:`value_index`); None otherwise.
 
     Examples
     --------
@@ -44,6 +50,36 @@ class Layout:
     source_name: str
     width: int
     dtype: np.dtype | None = field(default=None, repr=False)
+    passed: list[str] | None = field(default=None, repr=False)
+    positions: tuple[int, ...] | None = field(default=None, repr=False)
+
+    def row_width(self) -> int:
+        """Fields in an input row: the value columns and the pass-through ones.
+
+        Examples
+        --------
+        >>> Layout(["a"], "id", 0, ",", "<stdin>", 1).row_width()
+        2
+        """
+        passed = len(self.passed) if self.passed else int(self.id_index is not None)
+        return self.width + passed
+
+    def value_index(self, pos: int) -> int | None:
+        """The value column at 0-based input position ``pos``; None for a pass-through one.
+
+        Examples
+        --------
+        >>> layout = Layout(["a", "b"], "id", 1, ",", "<stdin>", 2)
+        >>> [layout.value_index(p) for p in range(3)]
+        [0, None, 1]
+        """
+        if self.positions is not None:
+            return self.positions.index(pos) if pos in self.positions else None
+        if self.id_index is None:
+            return pos
+        if pos == self.id_index:
+            return None
+        return pos - (pos > self.id_index)
 
 
 @dataclass
@@ -58,6 +94,9 @@ class Batch:
         The id column text of each row, untouched; None without an id column.
     lines : numpy.ndarray
         1-based source line number of each row (int64).
+    passed : list of tuple of str or None
+        With several pass-through columns (:attr:`Layout.passed`), their text per row;
+        :attr:`ids` then holds it joined with spaces (a label). None otherwise.
 
     Examples
     --------
@@ -69,6 +108,7 @@ class Batch:
     values: np.ndarray
     ids: list[str] | None
     lines: np.ndarray
+    passed: list[tuple[str, ...]] | None = field(default=None, repr=False)
 
 
 def _layout_of(

@@ -3,7 +3,11 @@
 Blank lines and ``#`` comments are not data. The delimiter is a tab, else a comma,
 else runs of whitespace (looking outside quoted fields). A first row is a header
 when every filled token is text; the id column is a header name or a position
-counting from 1.
+counting from 1. Without one, an id column is found in two cases (:func:`_sniffed_id`):
+pandas' unnamed index (a header whose first field alone is empty) and a leading column
+named by the header whose first value is text. pandas' default column names ``0,1,…``
+on line 1 are a header when an empty field leads them, else ambiguous
+(:func:`_counting`): say whether line 1 is a header.
 
 Examples
 --------
@@ -13,15 +17,18 @@ Examples
 (False, False)
 >>> _is_data_line("  # comment\\n"), _is_data_line("1,2\\n")
 (False, True)
+>>> _counting(["0", "1", "2"]), _counting(["1", "2"]), _counting(["0", "1.0"])
+(True, False, False)
 """
 
 from __future__ import annotations
 
 import re
 
+from ...errors import SoftmaxInputError
 from .decode import _Lines
 from .errors import InputError
-from .numbers import _number_like
+from .numbers import _MISSING_WORDS, _number_like
 
 
 def _is_data_line(line: str) -> bool:
@@ -130,3 +137,91 @@ def _resolve_id(
             line=line,
         )
     return k - 1
+
+
+def _counting(tokens: list[str]) -> bool:
+    """Whether ``tokens`` are exactly ``0, 1, …, k-1``: pandas' default column names."""
+    return bool(tokens) and all(t.strip() == str(i) for i, t in enumerate(tokens))
+
+
+def _pandas_index(fields: list[str]) -> bool:
+    """A first row ``,a,b`` or ``,0,1``: ``df.to_csv()``'s header over an unnamed index."""
+    return len(fields) >= 2 and not fields[0].strip() and all(f.strip() for f in fields[1:])
+
+
+def _is_label(token: str) -> bool:
+    """Text that cannot be a value: with a letter, and not a number (``inf``), a malformed
+    one (``1.5e``, ``0x10``) or a missing-value word (``NA``). ``1,5`` or ``2024-01-01``
+    have no letter: they may be numbers gone wrong, so they are reported, not passed."""
+    s = token.strip()
+    return (
+        any(ch.isalpha() for ch in s)
+        and not _number_like(s)
+        and s.lower() not in _MISSING_WORDS
+        and _MALFORMED_NUMBER.fullmatch(s) is None
+    )
+
+
+def _sniffed_id(names: list[str], first_row: list[str] | None) -> tuple[int | None, bool]:
+    """The id column found without ``id_column``: (0-based index or None, checked).
+
+    Column 1 is the id column when the header leaves it unnamed and names every
+    other column (pandas' index: its values may be numbers), or when the header names
+    it and the first data row holds text there and numbers are possible elsewhere
+    (``checked``: every later row must hold text there too, else the reader stops
+    and names ``id_column`` rather than silently computing a shifted row).
+
+    Examples
+    --------
+    >>> _sniffed_id(["", "a", "b"], ["0", "1.5", "2"])
+    (0, False)
+    >>> _sniffed_id(["id", "a", "b"], ["img-1", "1.5", "2"])
+    (0, True)
+    >>> _sniffed_id(["id", "a", "b"], ["7", "1.5", "2"]), _sniffed_id(["a"], ["x"])
+    ((None, False), (None, False))
+    """
+    if len(names) < 2:
+        return None, False
+    if _pandas_index(names):
+        return 0, False
+    if (
+        first_row is not None
+        and len(first_row) == len(names)
+        and names[0]
+        and _is_label(first_row[0])
+    ):
+        return 0, True
+    return None, False
+
+
+#: Names a delimiter may be given by (the shell makes a tab hard to type)
+_DELIMITER_NAMES = {
+    "\\t": "\t",
+    "tab": "\t",
+    "comma": ",",
+    "semicolon": ";",
+    "pipe": "|",
+    "space": " ",
+    "whitespace": " ",
+}
+
+
+def normalize_delimiter(delimiter: str) -> str:
+    """The one-character delimiter a user gave (``;``, ``|``, ``tab`` or ``\\t``, ``space``).
+
+    ``" "`` means runs of spaces and tabs. A character that can be part of a number,
+    a quote, ``#`` or a line break cannot separate values.
+
+    Examples
+    --------
+    >>> normalize_delimiter(";"), normalize_delimiter("tab"), normalize_delimiter("\\\\t")
+    (';', '\\t', '\\t')
+    """
+    d = _DELIMITER_NAMES.get(delimiter.lower() if len(delimiter) > 1 else delimiter, delimiter)
+    if len(d) != 1 or d in '\n\r"#' or d.isalnum() or d in ".+-\u2212_":
+        raise SoftmaxInputError(
+            f"{{param}} must be one character that cannot be part of a number (such as "
+            f"',', ';', '|', tab or space), not {delimiter!r}",
+            param="delimiter",
+        )
+    return " " if d == " " else d
