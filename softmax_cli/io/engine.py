@@ -400,6 +400,8 @@ def open_stream(
     fmt: str = "auto",
     chunk_rows: int = 65536,
     dtype: Any = np.float64,
+    delimiter: str | None = None,
+    columns: Any = None,
 ) -> _exact.VectorReader:
     """A binary stream the caller owns (a decompressed file, ...) read as stdin is read.
 
@@ -407,7 +409,8 @@ def open_stream(
     from the first byte. The stream is not closed here.
     """
     kwargs = {"header": header, "id_column": id_column, "fmt": fmt, "chunk_rows": chunk_rows}
-    dt = _eligible(fmt, id_column, chunk_rows, dtype)
+    kwargs.update(delimiter=delimiter, columns=columns)
+    dt = _eligible(fmt, id_column if columns is None else columns, chunk_rows, dtype)
     read = _reading(raw, name)
     head, ended = (b"", False) if dt is None else _read_head(read, HEAD_BYTES)
     engine = None if dt is None else _Engine.start(head, ended, read, name, kwargs, dt)

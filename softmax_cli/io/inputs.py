@@ -74,6 +74,8 @@ def open_vectors(
     dtype: Any = np.float64,
     array: str | None = None,
     field: str | None = None,
+    delimiter: str | None = None,
+    columns: Any = None,
 ) -> Any:
     """Open any input the tool reads: text, binary arrays, tables, compressed or not.
 
@@ -91,6 +93,9 @@ def open_vectors(
         The array of a ``.npz`` to read (one array needs no name).
     field : str, optional
         Parquet/Arrow: the list column holding each row's vector.
+    delimiter, columns
+        Delimited text only, as :func:`softmax_cli.io.read.open_vectors`; binary input
+        given either is refused.
 
     Returns
     -------
@@ -106,6 +111,7 @@ def open_vectors(
     dt = _float_dtype(dtype) if dtype is not None else None
     text_fmt = "json" if kind == "jsonl" else kind
     opts = {"header": header, "id_column": id_column, "chunk_rows": chunk_rows}
+    text_opts = {"delimiter": delimiter, "columns": columns}
 
     def text(src: Any, closer: Callable[[], None] = _nothing) -> Any:
         if kind in BINARY_FORMATS:
@@ -113,11 +119,13 @@ def open_vectors(
         _no_binary_options(array, _name_of(src))
         want = dt if dt is not None else np.float64
         if field is not None:  # JSON objects' vector field: the exact reader (JSON is never fast)
-            reader = exact_open(src, fmt=text_fmt, dtype=want, field=field, **opts)
+            reader = exact_open(src, fmt=text_fmt, dtype=want, field=field, **opts, **text_opts)
         elif isinstance(src, _Inflated):  # decompressed: the engine takes it as a pipe
-            reader = engine.open_stream(src, src.name, fmt=text_fmt, dtype=want, **opts)
+            reader = engine.open_stream(
+                src, src.name, fmt=text_fmt, dtype=want, **opts, **text_opts
+            )
         else:
-            reader = engine.open_vectors(src, fmt=text_fmt, dtype=want, **opts)
+            reader = engine.open_vectors(src, fmt=text_fmt, dtype=want, **opts, **text_opts)
         if closer is _nothing:
             return reader
         return _Reader(reader.layout, _closing(iter(reader), closer), closer, reader.bytes_read)
@@ -126,7 +134,18 @@ def open_vectors(
         if isinstance(source, io.TextIOBase) or isinstance(source.read(0), str):
             return text(source)
         head, stream = _peek(source, _name_of(source))
-        return _route(head, stream, _name_of(source), kind, dt, opts, array, field, text, _nothing)
+        return _route(
+            head,
+            stream,
+            _name_of(source),
+            kind,
+            dt,
+            {**opts, **text_opts},
+            array,
+            field,
+            text,
+            _nothing,
+        )
     path = os.fspath(source)
     if path == "-":
         stdin = sys.stdin
@@ -136,7 +155,9 @@ def open_vectors(
         head, stream = _peek(buffer, "<stdin>")
         if stream is buffer and sniff_bytes(head) is None and kind not in BINARY_FORMATS:
             return text("-")  # untouched: the engine reads stdin itself
-        return _route(head, stream, "<stdin>", kind, dt, opts, array, field, text, _nothing)
+        return _route(
+            head, stream, "<stdin>", kind, dt, {**opts, **text_opts}, array, field, text, _nothing
+        )
     name = path if isinstance(path, str) else os.fsdecode(path)
     try:
         with open(path, "rb") as fh:
@@ -151,8 +172,10 @@ def open_vectors(
         if magic is not None and magic.kind in ("npy", "parquet", "arrow", "zip"):
             _check_forced(kind, magic, name)
             fh.close()
-            return _binary(magic.kind, source, name, dt, opts, array, field, _nothing)
-        return _route(head, fh, name, kind, dt, opts, array, field, text, fh.close)
+            return _binary(
+                magic.kind, source, name, dt, {**opts, **text_opts}, array, field, _nothing
+            )
+        return _route(head, fh, name, kind, dt, {**opts, **text_opts}, array, field, text, fh.close)
     except BaseException:
         fh.close()
         raise
@@ -215,6 +238,13 @@ def _binary(
 ) -> Any:
     chunk_rows = opts["chunk_rows"]
     header = opts["header"]
+    for option in ("delimiter", "columns"):
+        if opts.get(option) is not None:
+            raise SoftmaxInputError(
+                f"{{param}} applies to CSV/TSV/whitespace text, and {name} is "
+                f"{_NAMES.get(kind, 'binary')}",
+                param=option,
+            )
     if header:
         raise SoftmaxInputError(
             f"{{param}} does not apply: {name} is {_NAMES.get(kind, 'binary')}, which has no "
