@@ -592,3 +592,29 @@ def test_zstd_without_its_module_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(compressed, "_zstd", lambda: None)
     with pytest.raises(InputError, match=r"zstd needs the backports.zstd package .*zstd -d"):
         read_all(io.BytesIO(data))
+
+
+def test_columns_and_delimiter_reach_compressed_text_and_are_refused_for_arrays(tmp_path):
+    """-c and -d apply to text however it arrives (here gzip'd on stdin); an array has no
+    delimiter, so ``-d`` on a .npy is a usage error naming the option, not a silent no-op."""
+    text = b"id;split;cat;dog\na;t;1;2\nb;v;3;1\n"
+    cmd = [sys.executable, "-m", "softmax_cli", "compute", "-", "-d", ";", "-c", "cat-dog"]
+    done = subprocess.run(
+        [*cmd, "--format", "csv"], input=gzip.compress(text), capture_output=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.decode().splitlines()
+    assert rows[0] == "id,split,cat,dog"
+    expect = sm.softmax(np.array([[1.0, 2.0], [3.0, 1.0]]))
+    for row, want in zip(rows[1:], expect, strict=True):
+        assert [float(v) for v in row.split(",")[2:]] == want.tolist()
+    path = tmp_path / "x.npy"
+    np.save(path, np.ones((2, 3)))
+    done = subprocess.run(
+        [sys.executable, "-m", "softmax_cli", "compute", "--input", str(path), "-d", ";"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--delimiter" in done.stderr
