@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from .. import calibrate as calib
-from ..analysis.calibration import MEASURES, measure
+from ..analysis.calibration import MEASURES, measure_states
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.floattext import format_float
@@ -154,10 +154,7 @@ def calibrate(
         )
         return
     test = train if apply is None else load(apply, None)
-    states = [
-        measure("before", test.values, test.labels, mapping, params, 1.0, bins),
-        measure("after", test.values, test.labels, mapping, params, tau, bins),
-    ]
+    states = measure_states(test.values, test.labels, mapping, params, tau, bins)
     where = test.layout.source_name
     fitted_on = train.layout.source_name
 
