@@ -38,8 +38,10 @@ def measure(
 ) -> State:
     """NLL, ECE (equal-width and equal-mass bins), MCE, Brier and accuracy at ``τ``.
 
-    The NLL of softmax is computed from the logits (exact however small ``p_t``);
-    of another mapping it is ``mean(−log p_t)``, infinite when a label gets p = 0.
+    The NLL is ``mean(−log p_t)``; for softmax the rows whose ``p_t`` is near or
+    below the smallest normal float take ``LSE(x/τ) − x_t/τ`` from the logits
+    instead (exact however small ``p_t``); for another mapping a label with p = 0
+    makes it infinite.
     ``top``, the top class of each row (:func:`top_class`), may be given to share it
     between states: for a monotone mapping it is the logits' own and needs no p.
 
