@@ -35,6 +35,7 @@ from .options import (
     OutputOpt,
     PrecisionOpt,
     ValuesArg,
+    one_method,
     resolve_method,
     with_method_params,
 )
@@ -91,7 +92,7 @@ QuietOpt = Annotated[
 def calibrate(
     values: ValuesArg = None,
     label_column: LabelColumnOpt = None,
-    method: MethodOpt = "softmax",
+    method: MethodOpt = None,
     bins: BinsOpt = 15,
     fit: FitOpt = None,
     apply: ApplyOpt = None,
@@ -106,7 +107,7 @@ def calibrate(
     *,
     method_params: dict[str, Any],
 ) -> None:
-    mapping, params = resolve_method(method, method_params)
+    mapping, params = resolve_method(one_method(method), method_params)
     if mapping.name not in calib.fit_methods():
         raise SoftmaxInputError(
             f"{{param}} {mapping.name} has no convex loss to fit a temperature with; choose "

@@ -34,6 +34,7 @@ from .options import (
     OutputFormat,
     TemperatureOpt,
     ValuesArg,
+    one_method,
     resolve_loss,
     resolve_method,
     with_loss_params,
@@ -151,7 +152,7 @@ def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], t
 @with_loss_params
 def compare(
     values: ValuesArg = None,
-    method: MethodOrLossOpt = "softmax",
+    method: MethodOrLossOpt = None,
     target: TargetOpt = None,
     temperature: TemperatureOpt = 1.0,
     dtype: DtypeOpt = DtypeName.float64,
@@ -187,7 +188,7 @@ def compare(
         )
     if not max_ulp >= 0:
         raise SoftmaxInputError(f"{{param}} must be a number ≥ 0, got {max_ulp:g}", param="max_ulp")
-    subj = _subject(method, method_params, loss_params, target)
+    subj = _subject(one_method(method), method_params, loss_params, target)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from .. import registry
-from ..analysis.compute import output_columns, row_params, run_mapping
+from ..analysis.compute import Methods, method_columns, run_methods
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.writers import RowWriter
@@ -28,13 +28,14 @@ from .options import (
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
-    MethodOpt,
+    MethodsOpt,
     OutputFormat,
     OutputOpt,
     PrecisionOpt,
     TemperatureOpt,
     ValuesArg,
-    resolve_method,
+    method_names,
+    resolve_methods,
     with_method_params,
 )
 from .output import deliver, follow_input, resolve_format
@@ -60,6 +61,8 @@ Examples:
 
   softmax compute --method sparse-softmax --top-k 2 1 2 3 4
 
+  softmax compute --method softmax,sparsemax,entmax15 1 2 3 --format csv
+
   cat examples/logits.csv | softmax compute - --id-column id --method sparsemax > probs.csv
 
   softmax compute --input examples/logits.csv --id-column id --format json
@@ -74,16 +77,11 @@ AxisOpt = Annotated[
 ]
 
 
-def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tuple]:
+def _per_batch(reader, methods: Methods, dt, temperature, advance) -> Iterator[tuple]:
     """(result, ids, input values) per batch, computed vectorised over the batch's rows."""
     for i, b in enumerate(reader):
-        out = run_mapping(
-            mapping,
-            b.values.astype(dt, copy=False),
-            axis=-1,
-            temperature=temperature,
-            params=row_params(mapping, params, i),
-        )
+        x = b.values.astype(dt, copy=False)
+        out = run_methods(methods, x, axis=-1, temperature=temperature, index=i)
         advance(b.values.shape[0])
         yield out, b.ids, b.values
 
@@ -92,7 +90,7 @@ def _per_batch(reader, mapping, params, dt, temperature, advance) -> Iterator[tu
 @with_method_params
 def compute(
     values: ValuesArg = None,
-    method: MethodOpt = "softmax",
+    method: MethodsOpt = None,
     temperature: TemperatureOpt = 1.0,
     dtype: DtypeOpt = DtypeName.float64,
     axis: AxisOpt = -1,
@@ -105,7 +103,9 @@ def compute(
     *,
     method_params: dict[str, Any],
 ) -> None:
-    mapping, params = resolve_method(method, method_params)
+    methods = resolve_methods(method_names(method), method_params)
+    mapping = methods[0][0]
+    scalar = {m.output == registry.SCALAR for m, _ in methods}
     dt = parse_dtype(dtype.value)
     if axis not in (-1, 0, 1):
         raise SoftmaxInputError(
@@ -113,6 +113,12 @@ def compute(
             param="axis",
         )
     by_column = axis == 0
+    if by_column and len(scalar) > 1:
+        raise SoftmaxInputError(
+            "{param} 0 cannot put a reduction (one row) beside a per-entry method (a row per "
+            "input row): run them apart",
+            param="axis",
+        )
     fmt = resolve_format(format.value, output)
     with (
         open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
@@ -123,18 +129,18 @@ def compute(
         from_args = layout.source_name == "<arguments>"
         if from_args:
             by_column = False  # a single vector: both axes name it
-        out_cols = output_columns(mapping, layout.columns)
+        out_cols = method_columns(methods, layout.columns, layout.width, 0 if by_column else -1)
         if by_column:
             blocks, ids = [], []
             for b in reader:
                 blocks.append(b.values)
                 ids.extend(b.ids or [])
             full = np.concatenate(blocks).astype(dt, copy=False)
-            result = run_mapping(mapping, full, axis=0, temperature=temperature, params=params)
+            result = run_methods(methods, full, axis=0, temperature=temperature)
             keep_ids = mapping.output != registry.SCALAR and layout.id_index is not None
             batches: Any = [(result, ids if keep_ids else None, full)]
         else:
-            batches = _per_batch(reader, mapping, params, dt, temperature, bar.advance)
+            batches = _per_batch(reader, methods, dt, temperature, bar.advance)
         has_ids = layout.id_index is not None and not (
             by_column and mapping.output == registry.SCALAR
         )
@@ -145,7 +151,9 @@ def compute(
 
         deliver(
             fmt,
-            table=lambda: _print_table(mapping, batches, layout, from_args, precision, bar.stop),
+            table=lambda: _print_table(
+                methods, batches, layout, from_args, precision, bar.stop, out_cols
+            ),
             records=write,
             writer=lambda stream, fmt: RowWriter(
                 stream, fmt, columns=out_cols, id_name=layout.id_name, has_ids=has_ids, dtype=dt
@@ -154,13 +162,16 @@ def compute(
         )
 
 
-def _print_table(mapping, batches, layout, from_args: bool, precision: int, stop) -> None:
+def _print_table(
+    methods: Methods, batches, layout, from_args: bool, precision: int, stop, out_cols
+) -> None:
     """The table a terminal shows: head … tail of many rows, the top entries of a long row.
 
     A terminal shows 40 rows; a table written to a pipe or file (``--format table``) up
     to :data:`PIPE_TABLE_ROWS`. Only the rows shown are kept while reading
     (:class:`~softmax_cli.render.HeadTail`); the progress bar is erased (``stop``)
-    before anything is printed.
+    before anything is printed. Several methods: one vector from the arguments
+    shows a column per method; rows show the ``METHOD:COLUMN`` columns.
     """
     limit = MAX_ROWS if stdout_is_terminal() else PIPE_TABLE_ROWS
     kept = HeadTail(limit - limit // 4, limit // 4)
@@ -171,27 +182,38 @@ def _print_table(mapping, batches, layout, from_args: bool, precision: int, stop
         kept.add(result, row_ids)
     stop()
     console = Console()
-    title = mapping.name
+    names = [m.name for m, _ in methods]
+    title = ", ".join(names)
+    scalar = [m.output == registry.SCALAR for m, _ in methods]
     values, ids, rows, hidden = kept.result()
-    if from_args and kept.total == 1:
-        if mapping.output == registry.SCALAR:
-            console.print(scalar_table([(mapping.name, f"{float(values[0, 0]):.{precision}g}")]))
+    width = values.shape[1] if values.ndim == 2 else 0
+    per_entry = (width - sum(scalar)) // max(1, len(scalar) - sum(scalar))
+
+    def split(row: np.ndarray) -> dict[str, np.ndarray]:
+        out, at = {}, 0
+        for name, one in zip(names, scalar, strict=True):
+            out[name] = row[at : at + (1 if one else per_entry)]
+            at += 1 if one else per_entry
+        return out
+
+    if from_args and kept.total == 1 and (all(scalar) or not any(scalar)):
+        if all(scalar):
+            pairs = [(n, f"{float(v[0]):.{precision}g}") for n, v in split(values[0]).items()]
+            console.print(scalar_table(pairs))
         else:
-            console.print(vector_table(first_x, {mapping.name: values[0]}, precision))
+            console.print(vector_table(first_x, split(values[0]), precision))
         return
     if layout.id_index is None:
         ids = None
-    width = values.shape[1] if values.ndim == 2 else 0
-    cols = (
-        [mapping.name]
-        if mapping.output == registry.SCALAR and width == 1
-        else (layout.columns or [str(i) for i in range(width)])
-    )
-    if kept.total == 1 and width > MAX_ROWS and first_x is not None:
+    if len(methods) > 1:
+        cols = out_cols or [str(i) for i in range(width)]
+    elif scalar[0] and width == 1:
+        cols = [title]
+    else:
+        cols = layout.columns or [str(i) for i in range(width)]
+    if kept.total == 1 and not any(scalar) and per_entry > MAX_ROWS and first_x is not None:
         label = f"{ids[0]}: {title}" if ids else title
-        console.print(
-            top_table(first_x, {mapping.name: values[0]}, precision, label, names=layout.columns)
-        )
+        console.print(top_table(first_x, split(values[0]), precision, label, names=layout.columns))
         return
     console.print(
         rows_table(

@@ -43,6 +43,7 @@ from .options import (
     PrecisionOpt,
     TemperatureOpt,
     ValuesArg,
+    one_method,
     resolve_method,
     with_loss_params,
     with_method_params,
@@ -94,7 +95,7 @@ def _complete_method(incomplete: str) -> list[str]:
 
 
 MethodOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    Optional[list[str]],  # noqa: UP045 - repeatable, so that a second one is never lost
     typer.Option(
         "--method",
         "-m",
@@ -316,7 +317,7 @@ def grad(
 ) -> int:
     dt = parse_dtype(dtype.value)
     plan = make_plan(
-        method=method,
+        method=one_method(method) if method else None,
         method_params=method_params,
         temperature=temperature,
         dtype=dt,

@@ -46,6 +46,7 @@ from .options import (
     MethodOpt,
     OutputFormat,
     ValuesArg,
+    one_method,
     resolve_method,
     with_method_params,
 )
@@ -255,7 +256,7 @@ def _label_text(label: str | int | None, id_name: str | None) -> str | None:
 @with_method_params
 def temperature_sweep(
     values: ValuesArg = None,
-    method: MethodOpt = "softmax",
+    method: MethodOpt = None,
     taus: TausOpt = None,
     tau_min: MinOpt = None,
     tau_max: MaxOpt = None,
@@ -277,7 +278,7 @@ def temperature_sweep(
     *,
     method_params: dict[str, Any],
 ) -> None:
-    mapping, params = resolve_method(method, method_params)
+    mapping, params = resolve_method(one_method(method), method_params)
     require_sweepable(mapping)
     top = max_entries if top is None else top
     grid = grid_from_options(taus, tau_min, tau_max, steps, linear)

@@ -1,0 +1,123 @@
+"""Several methods in one run: ``--method a,b,c`` and a repeated ``--method`` (issue 17)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from softmax_cli import registry
+
+X = ["0.5", "-1", "2", "1.25"]
+
+
+def _csv(text: str) -> tuple[list[str], np.ndarray]:
+    lines = text.strip().splitlines()
+    return lines[0].split(","), np.array([r.split(",") for r in lines[1:]], dtype=float)
+
+
+def test_a_comma_list_and_a_repeated_method_give_one_column_block_per_method(cli):
+    listed = cli("compute", "-m", "softmax,sparsemax,entmax15", *X, "--format", "csv")
+    repeated = cli(
+        "compute", "-m", "softmax", "--method", "sparsemax", "-m", "entmax15", *X, "-f", "csv"
+    )
+    assert listed.code == repeated.code == 0, listed.err + repeated.err
+    assert listed.out == repeated.out
+    header, values = _csv(listed.out)
+    assert header == [f"{m}:{j}" for m in ("softmax", "sparsemax", "entmax15") for j in range(4)]
+    x = np.array(X, dtype=float)
+    for k, name in enumerate(("softmax", "sparsemax", "entmax15")):
+        np.testing.assert_array_equal(values[0, 4 * k : 4 * k + 4], registry.get(name)(x))
+
+
+def test_columns_take_the_input_header_and_ids_pass_through(cli, tmp_path):
+    f = tmp_path / "in.csv"
+    f.write_text("id,a,b\nr1,1,2\nr2,3,-1\n")
+    run = cli("compute", "-i", str(f), "--id-column", "id", "-m", "sparsemax,logsumexp", "-f", "csv")
+    assert run.code == 0, run.err
+    lines = run.out.strip().splitlines()
+    assert lines[0] == "id,sparsemax:a,sparsemax:b,logsumexp"
+    assert [ln.split(",")[0] for ln in lines[1:]] == ["r1", "r2"]
+    got = np.array([ln.split(",")[1:] for ln in lines[1:]], dtype=float)
+    x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    np.testing.assert_array_equal(got[:, :2], registry.get("sparsemax")(x))
+    np.testing.assert_array_equal(got[:, 2], registry.get("logsumexp")(x))
+
+
+def test_json_rows_name_every_column(cli):
+    run = cli("compute", "-m", "softmax,argmax", "1", "3", "--format", "json")
+    assert run.code == 0, run.err
+    row = json.loads(run.out)[0]
+    assert list(row) == ["softmax:0", "softmax:1", "argmax:0", "argmax:1"]
+    assert [row["argmax:0"], row["argmax:1"]] == [0.0, 1.0]
+
+
+def test_a_parameter_goes_to_the_methods_that_take_it(cli):
+    run = cli("compute", "-m", "softmax,entmax", "--alpha", "1.2", *X, "-f", "csv")
+    assert run.code == 0, run.err
+    _, values = _csv("h\n" + run.out.strip().splitlines()[1])
+    x = np.array(X, dtype=float)
+    np.testing.assert_array_equal(values[0, :4], registry.get("softmax")(x))
+    np.testing.assert_array_equal(values[0, 4:], registry.get("entmax")(x, alpha=1.2))
+    assert not np.array_equal(values[0, 4:], registry.get("entmax")(x))  # α = 1.5 differs
+
+
+def test_a_parameter_no_chosen_method_takes_is_an_error(cli):
+    run = cli("compute", "-m", "softmax,sparsemax", "--alpha", "1.2", "1", "2")
+    assert run.code == 2 and run.out == ""
+    assert "--alpha does not apply to --method softmax,sparsemax" in run.err
+    assert len(run.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["-m", "softmax", "-m", "softmax"], "names softmax twice"),
+        (["-m", "log_softmax,log-softmax"], "names log-softmax twice"),
+        (["-m", "softmax,"], "empty name"),
+        (["-m", "softmax,nosuch"], "unknown method 'nosuch'"),
+    ],
+)
+def test_bad_method_lists_are_refused(cli, args, says):
+    run = cli("compute", *args, "1", "2")
+    assert run.code == 2 and run.out == "", run.out
+    assert says in run.err and "Traceback" not in run.err
+
+
+@pytest.mark.parametrize("command", ["calibrate", "compare", "grad", "temperature-sweep"])
+def test_one_method_commands_refuse_two_instead_of_keeping_the_last(cli, command):
+    run = cli(command, "-m", "softmax", "-m", "sparsemax", "1", "2", "3")
+    assert run.code == 2 and run.out == ""
+    assert "--method takes one method in this command, got 2 (softmax, sparsemax)" in run.err
+
+
+def test_seeded_stochastic_methods_match_their_single_runs(cli):
+    both = cli("compute", "-m", "gumbel-softmax,softmax", "--seed", "3", *X, "-f", "csv")
+    one = cli("compute", "-m", "gumbel-softmax", "--seed", "3", *X, "-f", "csv")
+    assert both.code == one.code == 0, both.err
+    assert both.out.strip().splitlines()[1].split(",")[:4] == one.out.strip().split(",")
+
+
+def test_axis_0_stacks_methods_of_one_kind_and_refuses_mixed(cli, tmp_path):
+    f = tmp_path / "in.csv"
+    f.write_text("a,b\n1,2\n3,4\n")
+    run = cli("compute", "-i", str(f), "--axis", "0", "-m", "logsumexp", "-f", "csv")
+    assert run.code == 0, run.err  # one value per input column, under the input's header
+    head, values = _csv(run.out)
+    assert head == ["a", "b"]
+    np.testing.assert_allclose(values[0], [np.logaddexp(1, 3), np.logaddexp(2, 4)], rtol=1e-15)
+    run = cli("compute", "-i", str(f), "--axis", "0", "-m", "softmax,sparsemax", "-f", "csv")
+    assert run.code == 0, run.err
+    assert _csv(run.out)[0] == ["softmax:a", "softmax:b", "sparsemax:a", "sparsemax:b"]
+    run = cli("compute", "-i", str(f), "--axis", "0", "-m", "softmax,logsumexp", "-f", "csv")
+    assert run.code == 2 and "--axis 0 cannot put a reduction" in run.err
+
+
+def test_the_table_of_one_vector_has_a_column_per_method(cli):
+    run = cli("compute", "-m", "softmax,sparsemax", "1", "2", "3", "--format", "table")
+    assert run.code == 0, run.err
+    head = next(ln for ln in run.out.splitlines() if " x " in ln)
+    assert head.split() == ["i", "x", "softmax", "sparsemax"]
+    run = cli("compute", "-m", "logsumexp,soft-max", "1", "2", "--format", "table")
+    assert "logsumexp" in run.out and "soft-max" in run.out
