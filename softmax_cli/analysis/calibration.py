@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from .. import calibrate, registry
-from ..exp_family import log_softmax
 
 #: The measures of one state (before: τ = 1; after: the fitted τ), in the order written.
 MEASURES = ("temperature", "nll", "ece", "ece_mass", "mce", "brier", "accuracy")
@@ -38,10 +37,8 @@ def measure(
 ) -> State:
     """NLL, ECE (equal-width and equal-mass bins), MCE, Brier and accuracy at ``τ``.
 
-    The NLL is ``mean(−log p_t)``; for softmax the rows whose ``p_t`` is near or
-    below the smallest normal float take ``LSE(x/τ) − x_t/τ`` from the logits
-    instead (exact however small ``p_t``); for another mapping a label with p = 0
-    makes it infinite.
+    The NLL of softmax is computed from the logits (exact however small ``p_t``);
+    of another mapping it is ``mean(−log p_t)``, infinite when a label gets p = 0.
     ``top``, the top class of each row (:func:`top_class`), may be given to share it
     between states: for a monotone mapping it is the logits' own and needs no p.
 
@@ -60,19 +57,16 @@ def measure(
     pt = p[rows, t]
     sumsq = np.einsum("ij,ij->i", p, p)
     correct = top == t
-    with np.errstate(divide="ignore"):
-        minus_log = -np.log(pt)
-    if mapping.name == "softmax":
-        # −log p_t is exact to a few ULP while p_t is a normal float far from underflow;
-        # below that the rounded p_t loses digits (or is 0): those rows from the logits.
-        tiny = pt < np.finfo(x.dtype).tiny * 2**60
-        if tiny.any():
-            minus_log[tiny] = -_log_p_target(x[tiny], t[tiny], tau)
+    if mapping.name == "softmax":  # from the logits: correctly rounded, however small p_t
+        nll = calibrate.nll(x, t, temperature=tau)
+    else:
+        with np.errstate(divide="ignore"):
+            nll = float(-np.mean(np.log(pt)))
     width = calibrate.binned(conf, correct, bins=bins, strategy="width")
     mass = calibrate.binned(conf, correct, bins=bins, strategy="mass")
     values = {
         "temperature": float(tau),
-        "nll": float(np.mean(minus_log)),
+        "nll": nll,
         "ece": width.ece,
         "ece_mass": mass.ece,
         "mce": width.mce,
@@ -80,11 +74,6 @@ def measure(
         "accuracy": float(np.mean(correct)),
     }
     return State(name, values, width)
-
-
-def _log_p_target(x: np.ndarray, t: np.ndarray, tau: float) -> np.ndarray:
-    """log softmax(x/τ)_t per row, from the logits (exact however small p_t is)."""
-    return log_softmax(x, temperature=tau)[np.arange(x.shape[0]), t]
 
 
 def top_class(x: np.ndarray, mapping: registry.Mapping) -> np.ndarray | None:
