@@ -34,7 +34,7 @@ def test_a_comma_list_and_a_repeated_method_give_one_column_block_per_method(cli
 def test_columns_take_the_input_header_and_ids_pass_through(cli, tmp_path):
     f = tmp_path / "in.csv"
     f.write_text("id,a,b\nr1,1,2\nr2,3,-1\n")
-    run = cli("compute", "-i", str(f), "--id-column", "id", "-m", "sparsemax,logsumexp", "-f", "csv")
+    run = cli("compute", "-i", str(f), "--id-column", "id", "-m", "sparsemax,logsumexp", "-fcsv")
     assert run.code == 0, run.err
     lines = run.out.strip().splitlines()
     assert lines[0] == "id,sparsemax:a,sparsemax:b,logsumexp"
