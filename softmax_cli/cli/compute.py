@@ -7,7 +7,7 @@ through this module's name for it); the output goes through :func:`.output.deliv
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import numpy as np
 import typer
@@ -20,6 +20,7 @@ from ..floats import parse_dtype
 from ..io.writers import RowWriter
 from ..render import MAX_ROWS, HeadTail, rows_table, scalar_table, top_table, vector_table
 from .app import app
+from .compute_stats import check_stats_options, run_stats
 from .options import (
     NUMERIC_ARGS,
     DtypeName,
@@ -63,11 +64,34 @@ Examples:
 
   softmax compute --method softmax,sparsemax,entmax15 1 2 3 --format csv
 
+  softmax compute --stats --input examples/val.csv --id-column id -y label
+
   cat examples/logits.csv | softmax compute - --id-column id --method sparsemax > probs.csv
 
   softmax compute --input examples/logits.csv --id-column id --format json
 """
 
+StatsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--stats",
+        help="Write per-row statistics of each distribution instead of it: entropy, "
+        "perplexity, max p, margin p(1) − p(2), support size (with --label-column also "
+        "NLL, top-1 correct, rank of the label), and a summary (on stderr, or under a table).",
+    ),
+]
+BitsOpt = Annotated[
+    bool, typer.Option("--bits", help="--stats: entropy and NLL in bits instead of nats.")
+]
+LabelColumnOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--label-column",
+        "-y",
+        help="--stats: the column of labels (class index from 0), a header name or a "
+        "1-based index; adds NLL, correct and rank.",
+    ),
+]
 AxisOpt = Annotated[
     int,
     typer.Option(
@@ -100,10 +124,14 @@ def compute(
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
+    stats: StatsOpt = False,
+    bits: BitsOpt = False,
+    label_column: LabelColumnOpt = None,
     *,
     method_params: dict[str, Any],
 ) -> None:
     methods = resolve_methods(method_names(method), method_params)
+    check_stats_options(methods, stats, bits, label_column, axis)
     mapping = methods[0][0]
     scalar = {m.output == registry.SCALAR for m, _ in methods}
     dt = parse_dtype(dtype.value)
@@ -120,6 +148,22 @@ def compute(
             param="axis",
         )
     fmt = resolve_format(format.value, output)
+    if stats:
+        return run_stats(
+            methods,
+            values=values,
+            input=input,
+            header=header,
+            id_column=id_column,
+            label_column=label_column,
+            dtype=dt,
+            temperature=temperature,
+            bits=bits,
+            fmt=fmt,
+            format_name=format.value,
+            precision=precision,
+            output=output,
+        )
     with (
         open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader,
         RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
