@@ -57,7 +57,7 @@ def labelled(tmp_path):
     f = tmp_path / "rows.csv"
     f.write_text(
         "a,b,c,d,label\n"
-        + "".join(",".join(map(repr, r)) + f",{t}\n" for r, t in zip(ROWS, LABELS))
+        + "".join(",".join(map(repr, r)) + f",{t}\n" for r, t in zip(ROWS, LABELS, strict=True))
     )
     return f
 
@@ -82,7 +82,7 @@ def test_stats_agree_with_the_oracle(cli, labelled, tau):
     head, got = _table(run.out)
     names = ["entropy", "perplexity", "max_p", "margin", "support", "nll", "correct", "rank"]
     assert head == [f"{m}:{n}" for m in ("softmax", "sparsemax") for n in names]
-    for i, (row, t) in enumerate(zip(ROWS, LABELS)):
+    for i, (row, t) in enumerate(zip(ROWS, LABELS, strict=True)):
         for k, method in enumerate(("softmax", "sparsemax")):
             want = _exact(method, row, t, tau)
             for j, n in enumerate(names):
