@@ -85,7 +85,7 @@ def test_bad_method_lists_are_refused(cli, args, says):
     assert says in run.err and "Traceback" not in run.err
 
 
-@pytest.mark.parametrize("command", ["calibrate", "compare", "grad", "temperature-sweep"])
+@pytest.mark.parametrize("command", ["calibrate", "compare", "grad"])
 def test_one_method_commands_refuse_two_instead_of_keeping_the_last(cli, command):
     run = cli(command, "-m", "softmax", "-m", "sparsemax", "1", "2", "3")
     assert run.code == 2 and run.out == ""
@@ -121,3 +121,55 @@ def test_the_table_of_one_vector_has_a_column_per_method(cli):
     assert head.split() == ["i", "x", "softmax", "sparsemax"]
     run = cli("compute", "-m", "logsumexp,soft-max", "1", "2", "--format", "table")
     assert "logsumexp" in run.out and "soft-max" in run.out
+
+
+# ---------------------------------------------------------------- temperature-sweep
+
+
+def _records(text: str) -> list[list[str]]:
+    return [line.split(",") for line in text.strip().splitlines()]
+
+
+def test_sweep_of_several_methods_is_each_single_sweep_with_a_method_column(cli):
+    args = ["1", "2", "2.5", "--taus", "0.5,1,4", "--format", "csv"]
+    both = _records(cli("temperature-sweep", "-m", "softmax,sparsemax", *args).out)
+    soft = _records(cli("temperature-sweep", "-m", "softmax", *args).out)
+    sparse = _records(cli("temperature-sweep", "-m", "sparsemax", *args).out)
+    assert both[0] == ["method", *sparse[0]]  # support for every method: one is sparse
+    assert [r[0] for r in both[1:]] == ["softmax"] * 3 + ["sparsemax"] * 3
+    assert [r[1:] for r in both[4:]] == sparse[1:]
+    for got, want in zip(both[1:4], soft[1:], strict=True):
+        assert got[1:-1] == want  # softmax's own columns, then its support: every p > 0
+        assert got[-1] == "3"
+
+
+def test_sweep_shows_a_report_per_method(cli):
+    run = cli("temperature-sweep", "-m", "softmax,entmax15", "1", "2", "--taus", "1", "-ftable")
+    assert run.code == 0, run.err
+    assert "softmax of x/τ, x = [1, 2]" in run.out and "entmax15 of x/τ, x = [1, 2]" in run.out
+
+
+def test_sweep_plot_puts_the_methods_side_by_side(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    import struct
+
+    from softmax_cli.plot_methods import auto_size_methods
+
+    out = tmp_path / "s.png"
+    stdin = "a,b,c\n1,2,3\n0,0,1\n"
+    run = cli("temperature-sweep", "-", "-m", "softmax,sparsemax,entmax15", "--plot", str(out),
+              "-fcsv", stdin=stdin)  # fmt: skip
+    assert run.code == 0, run.err
+    head = out.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", head[16:24]) == auto_size_methods(2, 3) == (1600, 940)
+
+
+def test_sweep_plot_counts_vectors_not_sweeps(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    stdin = "".join(f"{i},1,2\n" for i in range(7))
+    out = tmp_path / "s.png"
+    run = cli("temperature-sweep", "-", "-m", "softmax,sparsemax", "--plot", str(out),
+              "--taus", "1", stdin=stdin)  # fmt: skip
+    assert run.code == 1 and not out.exists()
+    assert run.err.startswith("error: --plot draws at most 6 vectors")
