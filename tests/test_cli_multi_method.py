@@ -85,7 +85,7 @@ def test_bad_method_lists_are_refused(cli, args, says):
     assert says in run.err and "Traceback" not in run.err
 
 
-@pytest.mark.parametrize("command", ["calibrate", "compare", "grad"])
+@pytest.mark.parametrize("command", ["calibrate", "grad"])
 def test_one_method_commands_refuse_two_instead_of_keeping_the_last(cli, command):
     run = cli(command, "-m", "softmax", "-m", "sparsemax", "1", "2", "3")
     assert run.code == 2 and run.out == ""
@@ -173,3 +173,53 @@ def test_sweep_plot_counts_vectors_not_sweeps(cli, tmp_path):
               "--taus", "1", stdin=stdin)  # fmt: skip
     assert run.code == 1 and not out.exists()
     assert run.err.startswith("error: --plot draws at most 6 vectors")
+
+
+# ---------------------------------------------------------------- compare
+
+
+def test_compare_writes_a_block_per_method_under_one_header(cli):
+    both = _records(cli("compare", "-m", "softmax,sparsemax", "1", "2", "3", "-fcsv").out)
+    soft = _records(cli("compare", "-m", "softmax", "1", "2", "3", "-fcsv").out)
+    sparse = _records(cli("compare", "-m", "sparsemax", "1", "2", "3", "-fcsv").out)
+    assert both[0] == ["row", "method", *soft[0][1:]]
+    assert [r[1:2] + r[2:] for r in both[1:4]] == [["softmax", *r[1:]] for r in soft[1:]]
+    head = dict(zip(sparse[0], range(len(sparse[0])), strict=True))
+    for got, want in zip(both[4:], sparse[1:], strict=True):
+        rec = dict(zip(both[0], got, strict=True))
+        assert rec["method"] == "sparsemax" and rec["naive"] == rec["shifted"] == ""
+        assert [rec[c] for c in sparse[0][1:]] == want[1:]
+        assert rec["row"] == want[head["row"]]
+
+
+def test_compare_table_shows_each_method_and_json_names_it(cli):
+    run = cli("compare", "-m", "logsumexp,sparsemax", "1", "2", "--format", "table")
+    assert run.code == 0, run.err
+    assert run.out.index("logsumexp of 2 logits") < run.out.index("sparsemax of 2 logits")
+    run = cli("compare", "-m", "softmax,cross-entropy", "--target", "1", "0", "2", "-fjson")
+    records = json.loads(run.out)
+    assert [r["method"] for r in records] == ["softmax", "cross-entropy"]
+    assert "target" not in records[0] and records[1]["target"] == 1
+
+
+def test_compare_options_go_to_the_methods_that_take_them(cli):
+    run = cli("compare", "-m", "softmax,entmax", "--alpha", "1.3", "1", "2", "-fjson")
+    assert run.code == 0, run.err
+    alone = cli("compare", "-m", "entmax", "--alpha", "1.3", "1", "2", "-fjson")
+    assert json.loads(run.out)[1] == json.loads(alone.out)[0]
+    run = cli("compare", "-m", "softmax,sparsemax", "--alpha", "1.3", "1", "2")
+    assert (
+        run.code == 2 and "--alpha does not apply to any of --method softmax,sparsemax" in run.err
+    )
+    run = cli("compare", "-m", "softmax,sparsemax", "--target", "1", "1", "2")
+    assert run.code == 2 and "none of the methods is one" in run.err
+
+
+def test_compare_check_names_every_method_over_the_limit(cli):
+    run = cli("compare", "-m", "softmax,log-softmax", "--check", "--max-ulp", "0", "1", "2", "3")
+    assert run.code == 3
+    lines = run.err.strip().splitlines()
+    assert [ln.split(" is off")[0] for ln in lines] == [
+        "check failed: accurate softmax",
+        "check failed: accurate log-softmax",
+    ]
