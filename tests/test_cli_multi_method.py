@@ -85,9 +85,8 @@ def test_bad_method_lists_are_refused(cli, args, says):
     assert says in run.err and "Traceback" not in run.err
 
 
-@pytest.mark.parametrize("command", ["calibrate", "grad"])
-def test_one_method_commands_refuse_two_instead_of_keeping_the_last(cli, command):
-    run = cli(command, "-m", "softmax", "-m", "sparsemax", "1", "2", "3")
+def test_calibrate_refuses_two_methods_instead_of_keeping_the_last(cli):
+    run = cli("calibrate", "-m", "softmax", "-m", "sparsemax", "-y", "2", "-")
     assert run.code == 2 and run.out == ""
     assert "--method takes one method in this command, got 2 (softmax, sparsemax)" in run.err
 
@@ -223,3 +222,36 @@ def test_compare_check_names_every_method_over_the_limit(cli):
         "check failed: accurate softmax",
         "check failed: accurate log-softmax",
     ]
+
+
+# ---------------------------------------------------------------- grad
+
+
+@pytest.mark.parametrize("mode", [[], ["--vector", "1,-2,0.5"]], ids=["jacobian", "jvp"])
+def test_grad_puts_each_methods_columns_side_by_side(cli, mode, tmp_path):
+    f = tmp_path / "in.csv"
+    f.write_text("id,a,b,c\nr1,1,2,3\nr2,0.5,0.5,-1\n")
+    args = ["-i", str(f), "--id-column", "id", *mode, "-fcsv"]
+    both = _records(cli("grad", "-m", "softmax,entmax15", *args).out)
+    soft = _records(cli("grad", "-m", "softmax", *args).out)
+    ent = _records(cli("grad", "-m", "entmax15", *args).out)
+    k = len(soft[0]) - 1
+    assert both[0] == ["id", *(f"softmax:{c}" for c in soft[0][1:]),
+                       *(f"entmax15:{c}" for c in ent[0][1:])]  # fmt: skip
+    for b, s_, e in zip(both[1:], soft[1:], ent[1:], strict=True):
+        assert b[0] == s_[0] == e[0] and b[1 : 1 + k] == s_[1:] and b[1 + k :] == e[1:]
+
+
+def test_grad_check_reports_each_method(cli):
+    run = cli("grad", "-m", "softmax,logsumexp", "1", "2", "--check", "-fcsv")
+    assert run.code == 0, run.err
+    lines = run.err.strip().splitlines()
+    assert [ln.split(": check")[0] for ln in lines] == ["softmax", "logsumexp"]
+    assert all(ln.endswith(": ok") for ln in lines)
+
+
+def test_grad_with_a_loss_takes_one_method(cli):
+    run = cli("grad", "-m", "softmax,sparsemax", "--loss", "ce", "--target", "0", "1", "2")
+    assert run.code == 2 and "--loss differentiates its own method" in run.err
+    run = cli("grad", "-m", "softmax,sparsemax", "--alpha", "1.2", "1", "2")
+    assert run.code == 2 and "--alpha does not apply to --method softmax,sparsemax" in run.err
