@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import registry
 
-__all__ = ["method_columns", "output_columns", "row_params", "run_mapping", "run_methods"]
+__all__ = ["method_columns", "output_columns", "row_params", "run_mapping"]
 
 #: (mapping, its checked parameters) for each method of a run, in the order given
 Methods = list[tuple[registry.Mapping, dict[str, Any]]]
@@ -59,24 +59,6 @@ def output_columns(
     if mapping.output == registry.SCALAR and axis != 0:
         return [mapping.name] if columns is not None else None
     return columns
-
-
-def run_methods(
-    methods: Methods, values: np.ndarray, *, axis: int, temperature: float, index: int = 0
-) -> np.ndarray:
-    """Every method's :func:`run_mapping` of block ``index``, side by side in that order.
-
-    Examples
-    --------
-    >>> ms = [(registry.get("softmax"), {}), (registry.get("logsumexp"), {})]
-    >>> run_methods(ms, np.zeros((1, 2)), axis=-1, temperature=1.0).round(4).tolist()
-    [[0.5, 0.5, 0.6931]]
-    """
-    outs = [
-        run_mapping(m, values, axis=axis, temperature=temperature, params=row_params(m, p, index))
-        for m, p in methods
-    ]
-    return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=1)
 
 
 def method_columns(

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from .. import registry
-from ..analysis.compute import Methods, method_columns, run_methods
+from ..analysis.compute import Methods, method_columns, row_params, run_mapping
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.writers import RowWriter
@@ -101,11 +101,22 @@ AxisOpt = Annotated[
 ]
 
 
+def _run_methods(
+    methods: Methods, values: np.ndarray, *, axis: int, temperature: float, index: int = 0
+) -> np.ndarray:
+    """Every method's ``run_mapping`` of block ``index``, side by side in the order given."""
+    outs = [
+        run_mapping(m, values, axis=axis, temperature=temperature, params=row_params(m, p, index))
+        for m, p in methods
+    ]
+    return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=1)
+
+
 def _per_batch(reader, methods: Methods, dt, temperature, advance) -> Iterator[tuple]:
     """(result, ids, input values) per batch, computed vectorised over the batch's rows."""
     for i, b in enumerate(reader):
         x = b.values.astype(dt, copy=False)
-        out = run_methods(methods, x, axis=-1, temperature=temperature, index=i)
+        out = _run_methods(methods, x, axis=-1, temperature=temperature, index=i)
         advance(b.values.shape[0])
         yield out, b.ids, b.values
 
@@ -180,7 +191,7 @@ def compute(
                 blocks.append(b.values)
                 ids.extend(b.ids or [])
             full = np.concatenate(blocks).astype(dt, copy=False)
-            result = run_methods(methods, full, axis=0, temperature=temperature)
+            result = _run_methods(methods, full, axis=0, temperature=temperature)
             keep_ids = mapping.output != registry.SCALAR and layout.id_index is not None
             batches: Any = [(result, ids if keep_ids else None, full)]
         else:
