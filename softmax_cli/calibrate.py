@@ -55,6 +55,7 @@ from numpy.typing import ArrayLike
 
 from . import registry
 from ._arrays import check_temperature, normalize_axis, working_dtype
+from ._calibrate_fit import LossOfBeta, SoftmaxNLL, solve
 from .errors import SoftmaxInputError
 from .losses import check_targets
 
@@ -64,6 +65,7 @@ __all__ = [
     "TemperatureFit",
     "accuracy",
     "bin_edges",
+    "binned",
     "brier",
     "ece",
     "fit_methods",
@@ -86,7 +88,8 @@ _FIT_LOSSES: dict[str, tuple[str, dict[str, Any]]] = {
     "entmax": ("entmax", {}),
 }
 
-_MAX_ITERATIONS = 400
+#: rows of the strided subset whose fitted β starts the full fit (of 4× as many rows or more)
+_WARM_ROWS = 1 << 15
 
 
 def fit_methods() -> list[str]:
@@ -163,49 +166,7 @@ def softmax_rows(x: ArrayLike, temperature: float = 1.0) -> np.ndarray:
 # ---------------------------------------------------------------------------- fitting
 
 
-class _SoftmaxNLL:
-    """Mean NLL of softmax(βx) and its first two β-derivatives, all rows at once.
-
-    With ``z = x − max x`` (≤ 0; a row's shift does not change softmax), ``e = exp(βz)``:
-    NLL = mean(log Σe − βz_t), NLL' = mean(E_p z − z_t), NLL'' = mean(Var_p z).
-    """
-
-    def __init__(self, x: np.ndarray, t: np.ndarray) -> None:
-        m = x.max(axis=1, keepdims=True)
-        z = x - m
-        self.z = z
-        finite = np.isfinite(z)
-        self.zf = z if finite.all() else np.where(finite, z, 0.0)  # e is 0 where z is -inf
-        self.zt = z[np.arange(z.shape[0]), t]
-        self.buf = np.empty_like(z)
-
-    def __call__(self, beta: float, second: bool = True) -> tuple[float, float, float]:
-        w = np.multiply(self.z, beta, out=self.buf)
-        np.exp(w, out=w)
-        s = np.einsum("ij->i", w)  # einsum: a fused multiply-add per row, no temporaries
-        m1 = np.einsum("ij,ij->i", w, self.zf) / s
-        value = float(np.mean(np.log(s) - beta * self.zt))
-        g = float(np.mean(m1 - self.zt))
-        h = np.nan
-        if second:
-            m2 = np.einsum("ij,ij,ij->i", w, self.zf, self.zf) / s
-            h = float(np.mean(np.maximum(m2 - m1 * m1, 0.0)))
-        return value, g, h
-
-
-class _LossOfBeta:
-    """Mean registry loss of ``βx`` and its β-derivative ``mean ⟨∇_z L, x⟩`` (no second)."""
-
-    def __init__(self, x: np.ndarray, t: np.ndarray, loss: Any, params: dict[str, Any]) -> None:
-        self.x, self.t, self.loss, self.params = x, t, loss, params
-
-    def __call__(self, beta: float, second: bool = False) -> tuple[float, float, float]:
-        value, grad = self.loss.func(beta * self.x, self.t, -1, **self.params)
-        g = float(np.mean(np.einsum("ij,ij->i", grad, self.x)))
-        return float(np.mean(value)), g, np.nan
-
-
-def _check_attainable(x: np.ndarray, t: np.ndarray) -> None:
+def _check_attainable(x: np.ndarray, t: np.ndarray, m: np.ndarray, finite: bool) -> None:
     """Raise unless the loss has its minimum at a finite β > 0.
 
     The derivative at β → 0⁺ is ``mean(mean_i z_i − z_t)`` (p uniform) and at
@@ -219,9 +180,11 @@ def _check_attainable(x: np.ndarray, t: np.ndarray) -> None:
             f"vector {r + 1}: its label's logit is {x[r, t[r]]}, so the loss is infinite at "
             "every temperature; drop the vector or fix its label"
         )
-    m = x.max(axis=1, keepdims=True)
-    finite = np.isfinite(x)
-    mean_all = np.where(finite, x, 0.0).sum(axis=1) / finite.sum(axis=1)
+    if finite:
+        mean_all = x.mean(axis=1)
+    else:
+        ok = np.isfinite(x)
+        mean_all = np.where(ok, x, 0.0).sum(axis=1) / ok.sum(axis=1)
     slope0 = float(np.mean(mean_all - x[rows, t]))
     if slope0 >= 0:
         raise SoftmaxInputError(
@@ -229,7 +192,7 @@ def _check_attainable(x: np.ndarray, t: np.ndarray) -> None:
             "falls as the temperature grows without bound (the scores do not predict the "
             "labels), so no temperature minimises it; check the label column"
         )
-    slope_inf = float(np.mean(m[:, 0] - x[rows, t]))  # ≥ 0; 0 iff every label is a maximum
+    slope_inf = float(np.mean(m - x[rows, t]))  # ≥ 0; 0 iff every label is a maximum
     if slope_inf <= 0:
         raise SoftmaxInputError(
             "every vector's label has its largest logit: the loss keeps falling as the "
@@ -298,27 +261,36 @@ def fit_temperature(
             param="method",
         )
     x, t, _ = _rows(logits, labels, axis)
-    if np.isnan(x).any() or np.isposinf(x).any():
+    finite = bool(np.isfinite(x).all())  # the usual case: the checks below need not look
+    if not finite and (np.isnan(x).any() or np.isposinf(x).any()):
         bad = "nan" if np.isnan(x).any() else "inf"
         r = int(np.flatnonzero(np.isnan(x).any(1) | np.isposinf(x).any(1))[0])
         raise SoftmaxInputError(
             f"vector {r + 1} holds {bad}: temperature scaling needs finite logits (-inf, a "
             "masked class, is allowed for softmax)"
         )
-    if np.isneginf(x.max(axis=1)).any():
-        r = int(np.flatnonzero(np.isneginf(x.max(axis=1)))[0])
+    m = x.max(axis=1)
+    if np.isneginf(m).any():
+        r = int(np.flatnonzero(np.isneginf(m))[0])
         raise SoftmaxInputError(f"vector {r + 1} is all -inf: it is no distribution")
-    if name != "softmax" and np.isneginf(x).any():
+    if name != "softmax" and not finite:
         raise SoftmaxInputError(f"{name} needs finite logits to fit a temperature, not -inf")
-    _check_attainable(x, t)
+    _check_attainable(x, t, m, finite)
+    eps = np.finfo(x.dtype).eps
     if name == "softmax":
-        f: Any = _SoftmaxNLL(x, t)
+        f: Any = SoftmaxNLL(x, t, m, finite)
+        start = 1.0
+        if x.shape[0] >= 4 * _WARM_ROWS:  # start Newton near the root: fit a strided subset
+            k = x.shape[0] // _WARM_ROWS
+            sub = SoftmaxNLL(x[::k], t[::k], m[::k], finite)
+            start = solve(sub, 1e-6, newton=True)[0]
     else:
         loss_name, fixed = _FIT_LOSSES[name]
         loss = registry.get_loss(loss_name)
         checked = loss.validate({**params, **fixed})
-        f = _LossOfBeta(x, t, loss, {**checked, "temperature": 1.0})
-    beta, value, iterations = _solve(f, np.finfo(x.dtype).eps, newton=name == "softmax")
+        f = LossOfBeta(x, t, loss, {**checked, "temperature": 1.0})
+        start = 1.0
+    beta, value, iterations = solve(f, eps, newton=name == "softmax", start=start)
     before = f(1.0, False)[0]
     return TemperatureFit(
         temperature=float(1 / beta),
@@ -328,50 +300,6 @@ def fit_temperature(
         iterations=iterations,
         method=name,
     )
-
-
-def _solve(f: Any, eps: float, newton: bool) -> tuple[float, float, int]:
-    """The root of the nondecreasing ``f(β)[1]`` on (0, ∞), known to lie inside it."""
-    lo, hi = 0.0, np.inf
-    g_lo, g_hi = np.nan, np.nan  # the derivative at lo and hi, once evaluated
-    beta = 1.0
-    value, g, h = f(beta, newton)
-    k = 1
-    for k in range(1, _MAX_ITERATIONS + 1):
-        if g == 0:
-            return beta, value, k
-        if g < 0:
-            lo, g_lo = beta, g
-        else:
-            hi, g_hi = beta, g
-        if hi < np.inf and hi - lo <= 4 * eps * hi:
-            break
-        if newton and h > 0:
-            step = -g / h
-            if abs(step) <= eps * beta:  # converged: the step is below the resolution of β
-                return beta, value, k
-        elif np.isfinite(g_lo) and np.isfinite(g_hi):  # secant through the bracket's ends
-            step = lo + (hi - lo) * (-g_lo / (g_hi - g_lo)) - beta
-        else:
-            step = np.nan
-        cand = beta + step
-        if not (lo < cand < hi) or not np.isfinite(cand):
-            cand = 2 * beta if hi == np.inf else 0.5 * (lo + hi)
-        elif not newton and np.isfinite(hi) and (cand - lo < 0.01 * (hi - lo)):
-            cand = lo + 0.01 * (hi - lo)  # regula falsi stalls at one end: keep moving in
-        elif not newton and np.isfinite(hi) and (hi - cand < 0.01 * (hi - lo)):
-            cand = hi - 0.01 * (hi - lo)
-        if not lo < cand < hi:
-            break  # no float strictly inside the bracket is left
-        beta = cand
-        value, g, h = f(beta, newton)
-    # the bracket is a few ULP wide: take whichever end has the smaller |derivative|
-    ends = [(abs(gv), b) for b, gv in ((lo, g_lo), (hi, g_hi)) if np.isfinite(gv) and b > 0]
-    best = min(ends)[1] if ends else beta
-    if best != beta:
-        beta = best
-        value = f(beta, False)[0]
-    return beta, value, k
 
 
 # ---------------------------------------------------------------------------- measures
@@ -519,8 +447,26 @@ def reliability(
     """
     b = _check_bins(bins, strategy)
     p, t = _probs(probs, labels, axis)
-    conf = p.max(axis=1)
-    correct = (p.argmax(axis=1) == t).astype(np.float64)
+    top = p.argmax(axis=1)
+    return binned(p[np.arange(p.shape[0]), top], top == t, bins=b, strategy=strategy)
+
+
+def binned(
+    confidence: np.ndarray, correct: np.ndarray, *, bins: int = 15, strategy: str = "width"
+) -> Reliability:
+    """The reliability table of confidences and top-1 hits already known (1-D, one per row).
+
+    What :func:`reliability` computes after taking ``max p`` and ``argmax p == t``;
+    callers that need those for other measures too pass them here instead.
+
+    Examples
+    --------
+    >>> binned(np.array([0.9, 0.8, 0.7]), np.array([True, False, True]), bins=2).count.tolist()
+    [0, 3]
+    """
+    b = _check_bins(bins, strategy)
+    conf = np.asarray(confidence)
+    correct = np.asarray(correct, dtype=np.float64)
     edges = bin_edges(conf, b, strategy)
     idx = np.searchsorted(edges[1:-1], conf, side="right")
     count = np.bincount(idx, minlength=b)

@@ -33,11 +33,14 @@ def measure(
     params: dict[str, Any],
     tau: float,
     bins: int,
+    top: np.ndarray | None = None,
 ) -> State:
     """NLL, ECE (equal-width and equal-mass bins), MCE, Brier and accuracy at ``τ``.
 
     The NLL of softmax is computed from the logits (exact however small ``p_t``);
     of another mapping it is ``mean(−log p_t)``, infinite when a label gets p = 0.
+    ``top``, the top class of each row (:func:`top_class`), may be given to share it
+    between states: for a monotone mapping it is the logits' own and needs no p.
 
     Examples
     --------
@@ -46,21 +49,68 @@ def measure(
     >>> round(s.values["nll"], 6), s.values["accuracy"]
     (0.793595, 0.6666666666666666)
     """
-    p = mapping.func(x, axis=-1, temperature=tau, **params)
-    if mapping.name == "softmax":
+    p = mapping.func(x, axis=-1, temperature=tau, **params)  # whole: the kernel's threads
+    rows = np.arange(p.shape[0])
+    if top is None:
+        top = p.argmax(axis=1)
+    conf = p[rows, top]
+    pt = p[rows, t]
+    sumsq = np.einsum("ij,ij->i", p, p)
+    correct = top == t
+    if mapping.name == "softmax":  # from the logits: correctly rounded, however small p_t
         nll = calibrate.nll(x, t, temperature=tau)
     else:
         with np.errstate(divide="ignore"):
-            nll = float(-np.mean(np.log(p[np.arange(p.shape[0]), t])))
-    width = calibrate.reliability(p, t, bins=bins, strategy="width")
-    mass = calibrate.reliability(p, t, bins=bins, strategy="mass")
+            nll = float(-np.mean(np.log(pt)))
+    width = calibrate.binned(conf, correct, bins=bins, strategy="width")
+    mass = calibrate.binned(conf, correct, bins=bins, strategy="mass")
     values = {
         "temperature": float(tau),
         "nll": nll,
         "ece": width.ece,
         "ece_mass": mass.ece,
         "mce": width.mce,
-        "brier": calibrate.brier(p, t),
-        "accuracy": calibrate.accuracy(p, t),
+        "brier": float(np.mean(sumsq - pt * pt + (1 - pt) ** 2)),
+        "accuracy": float(np.mean(correct)),
     }
     return State(name, values, width)
+
+
+def top_class(x: np.ndarray, mapping: registry.Mapping) -> np.ndarray | None:
+    """Each row's top class if it is the same at every temperature, else None.
+
+    A monotone mapping ranks the classes as their logits: the top class is
+    ``argmax x`` (the first of tied maxima) whatever τ, found once for the
+    measures before and after. (Where two logits differ by less than a rounding
+    of p, that is the class the model ranks first.)
+
+    Examples
+    --------
+    >>> top_class(np.array([[0.0, 2.0, 2.0], [1.0, 0.0, -1.0]]), registry.get("softmax")).tolist()
+    [1, 0]
+    """
+    return x.argmax(axis=1) if mapping.monotone else None
+
+
+def measure_states(
+    x: np.ndarray,
+    t: np.ndarray,
+    mapping: registry.Mapping,
+    params: dict[str, Any],
+    tau: float,
+    bins: int,
+) -> list[State]:
+    """The measures ``before`` (τ = 1) and ``after`` (the fitted ``τ``), sharing the top class.
+
+    Examples
+    --------
+    >>> x = np.array([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0]])
+    >>> [s.name for s in measure_states(x, np.array([0, 1, 1]), registry.get("softmax"),
+    ...                                 {}, 2.0, 10)]
+    ['before', 'after']
+    """
+    top = top_class(x, mapping)
+    return [
+        measure("before", x, t, mapping, params, 1.0, bins, top),
+        measure("after", x, t, mapping, params, tau, bins, top),
+    ]

@@ -88,6 +88,33 @@ def delimited_records(label: str, cmp: Any, id_name: str | None) -> list[list[tu
     return out
 
 
+#: The columns of :func:`method_records`, after the row label and the method.
+METHOD_COLUMNS = (
+    "i",
+    "x",
+    "oracle",
+    *(
+        f"{impl}{end}"
+        for impl in ("naive", "shifted", "accurate")
+        for end in ("", "_ulp", "_flags")
+    ),
+    "condition",
+)
+
+
+def method_records(label: str, cmp: Any, id_name: str | None) -> list[list[tuple[str, Any]]]:
+    """:func:`delimited_records` of one of several methods: a ``method`` column after the
+    label, and every column of :data:`METHOD_COLUMNS` (empty where this method has no
+    naive or ``x − max`` twin), so the methods' rows share one header."""
+    out = []
+    for rec in delimited_records(label, cmp, id_name):
+        have = dict(rec[1:])
+        out.append(
+            [rec[0], ("method", cmp.method), *((c, have.get(c, "")) for c in METHOD_COLUMNS)]
+        )
+    return out
+
+
 class Worst:
     """The largest error of the accurate implementation over the rows, for --check."""
 

@@ -8,7 +8,10 @@ import numpy as np
 
 from .. import registry
 
-__all__ = ["output_columns", "row_params", "run_mapping"]
+__all__ = ["method_columns", "output_columns", "row_params", "run_mapping"]
+
+#: (mapping, its checked parameters) for each method of a run, in the order given
+Methods = list[tuple[registry.Mapping, dict[str, Any]]]
 
 
 def run_mapping(
@@ -51,8 +54,43 @@ def row_params(mapping: registry.Mapping, params: dict[str, Any], index: int) ->
     return {**params, "seed": int(state)}
 
 
-def output_columns(mapping: registry.Mapping, columns: list[str] | None) -> list[str] | None:
-    """Header of the output: the input's for per-entry maps, the method's name for reductions."""
-    if mapping.output == registry.SCALAR:
+def output_columns(
+    mapping: registry.Mapping, columns: list[str] | None, axis: int = -1
+) -> list[str] | None:
+    """Header of the output: the input's for per-entry maps, the method's name for reductions.
+
+    With ``axis=0`` a reduction gives one value per input column: the input's header.
+    """
+    if mapping.output == registry.SCALAR and axis != 0:
         return [mapping.name] if columns is not None else None
     return columns
+
+
+def method_columns(
+    methods: Methods, columns: list[str] | None, width: int, axis: int = -1
+) -> list[str] | None:
+    """Header of the output of one or several methods.
+
+    One method: :func:`output_columns`. Several: always a header, each column
+    named ``METHOD:COLUMN`` (the input's header name, else its index from 0), a
+    reduction's single column by the method's name alone: a pipe can pick a
+    method's columns by the prefix.
+
+    Examples
+    --------
+    >>> ms = [(registry.get("softmax"), {}), (registry.get("logsumexp"), {})]
+    >>> method_columns(ms, None, 2)
+    ['softmax:0', 'softmax:1', 'logsumexp']
+    >>> method_columns(ms, ["a", "b"], 2, axis=0)
+    ['softmax:a', 'softmax:b', 'logsumexp:a', 'logsumexp:b']
+    """
+    if len(methods) == 1:
+        return output_columns(methods[0][0], columns, axis)
+    names = columns if columns is not None else [str(j) for j in range(width)]
+    out: list[str] = []
+    for m, _ in methods:
+        if m.output == registry.SCALAR and axis != 0:
+            out.append(m.name)
+        else:
+            out += [f"{m.name}:{c}" for c in names]
+    return out

@@ -4,7 +4,9 @@ CSV/TSV columns (:func:`sweep_header`): the row label (``line`` or the id
 column's name; only for file or stdin input), ``tau``, ``p_<entry>`` per entry
 (``<entry>`` the input header's name or the index), ``max_p``,
 ``entropy_nats`` (or ``entropy_bits``), ``tau_lse``, ``lse_gap``,
-``one_minus_sum_p2`` and, for sparse mappings, ``support``. JSON and JSON lines
+``one_minus_sum_p2`` and, for sparse mappings, ``support``. Several methods in
+one run add a ``method`` column after the label, and ``support`` (the count of
+``p > 0``) for every method when one of them is sparse. JSON and JSON lines
 hold the same records as objects, with the probabilities as one list ``p``.
 Floats are exact in the sweep's dtype.
 """
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .._arrays import working_dtype
-from ..io.records import numbers
+from ..io.records import Text, numbers
 from .sweep import Sweep
 
 __all__ = ["sweep_header", "sweep_records"]
@@ -25,11 +29,16 @@ def _stat_names(unit: str) -> list[str]:
 
 
 def sweep_header(
-    label_name: str | None, entry_names: list[str], unit: str, sparse: bool
+    label_name: str | None,
+    entry_names: list[str],
+    unit: str,
+    sparse: bool,
+    method_column: bool = False,
 ) -> list[str]:
     """The CSV/TSV header of :func:`sweep_records`."""
     return (
         ([label_name] if label_name else [])
+        + (["method"] if method_column else [])
         + ["tau"]
         + [f"p_{n}" for n in entry_names]
         + _stat_names(unit)
@@ -38,9 +47,15 @@ def sweep_header(
 
 
 def sweep_records(
-    s: Sweep, label: str | int | None, *, label_name: str | None, unit: str, sparse: bool
+    s: Sweep,
+    label: str | int | None,
+    *,
+    label_name: str | None,
+    unit: str,
+    sparse: bool,
+    method_column: bool = False,
 ) -> list[list[tuple[str, Any]]]:
-    """The records of one sweep, one per τ."""
+    """The records of one sweep, one per τ (``method_column``: the method's name in each)."""
     work = working_dtype(s.p.dtype)
     taus = numbers(s.taus)
     p = numbers(s.p)
@@ -57,11 +72,14 @@ def sweep_records(
             strict=True,
         )
     )
-    if sparse and s.support is not None:
-        stats.append(("support", [int(v) for v in s.support]))
+    if sparse:
+        support = s.support if s.support is not None else np.count_nonzero(s.p > 0, axis=1)
+        stats.append(("support", [int(v) for v in support]))
     out = []
     for j in range(s.steps):
         record: list[tuple[str, Any]] = [(label_name, label)] if label_name else []
+        if method_column:
+            record.append(("method", Text(s.method)))
         record.append(("tau", taus[j]))
         record.append(("p", p[j * s.n : (j + 1) * s.n]))
         record += [(name, col[j]) for name, col in stats]

@@ -7,13 +7,14 @@ machine output goes through the one record writer (:func:`.output.deliver`).
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 
 from .. import calibrate as calib
-from ..analysis.calibration import MEASURES, measure
+from ..analysis.calibration import MEASURES, measure_states
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.floattext import format_float
@@ -38,10 +39,12 @@ from .options import (
     OutputOpt,
     PrecisionOpt,
     ValuesArg,
+    one_method,
     resolve_method,
     with_method_params,
 )
 from .output import deliver, resolve_format
+from .source import stderr_is_terminal
 
 CALIBRATE_HELP = """Fit the temperature τ that calibrates logits against their labels.
 
@@ -58,6 +61,8 @@ Examples:
   softmax calibrate --input examples/val.csv --label-column label --id-column id
 
   softmax calibrate --fit examples/val.csv --apply examples/test.csv -y label --id-column id
+
+  softmax calibrate -i examples/val.csv -y label --id-column id --plot reliability.png
 
   tau=$(softmax calibrate -q --input examples/val.csv -y label --id-column id)
 
@@ -83,6 +88,22 @@ ApplyOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--apply", help="Report the measures on this file (default: the fitted one)."),
 ]
+PlotOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--plot",
+        help="Also write the reliability diagram, before and after (.png, .svg or .pdf); "
+        "needs pip install 'softmax-lab\\[plot]'.",
+    ),
+]
+PlotSizeOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--plot-size",
+        show_default=False,
+        help="Diagram size WIDTHxHEIGHT in pixels, each side 200 to 6000 [default: 1000x600].",
+    ),
+]
 QuietOpt = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only the fitted τ (reads back bit for bit)."),
@@ -95,11 +116,13 @@ QuietOpt = Annotated[
 def calibrate(
     values: ValuesArg = None,
     label_column: LabelColumnOpt = None,
-    method: MethodOpt = "softmax",
+    method: MethodOpt = None,
     bins: BinsOpt = 15,
     fit: FitOpt = None,
     apply: ApplyOpt = None,
     quiet: QuietOpt = False,
+    plot: PlotOpt = None,
+    plot_size: PlotSizeOpt = None,
     dtype: DtypeOpt = DtypeName.float64,
     input: InputOpt = None,
     header: HeaderOpt = None,
@@ -112,7 +135,7 @@ def calibrate(
     *,
     method_params: dict[str, Any],
 ) -> None:
-    mapping, params = resolve_method(method, method_params)
+    mapping, params = resolve_method(one_method(method), method_params)
     if mapping.name not in calib.fit_methods():
         raise SoftmaxInputError(
             f"{{param}} {mapping.name} has no convex loss to fit a temperature with; choose "
@@ -136,6 +159,17 @@ def calibrate(
         raise SoftmaxInputError("give the fitting data once: --fit or --input", param="fit")
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value, output)
+    plot_path = size = None
+    if plot is not None or plot_size is not None:
+        from .. import plot as plotting  # numpy only; matplotlib is imported by require_...
+
+        if plot is None:
+            raise SoftmaxInputError("{param} sizes the diagram: add --plot FILE", param="plot_size")
+        if quiet:
+            raise SoftmaxInputError("{param} draws the measures, which -q leaves out", param="plot")
+        plot_path = plotting.check_plot_path(plot)
+        size = plotting.parse_size(plot_size) if plot_size is not None else None
+        plotting.require_matplotlib()
 
     def load(path: str | None, vals: list[str] | None):
         return read_labelled(
@@ -162,10 +196,7 @@ def calibrate(
         )
         return
     test = train if apply is None else load(apply, None)
-    states = [
-        measure("before", test.values, test.labels, mapping, params, 1.0, bins),
-        measure("after", test.values, test.labels, mapping, params, tau, bins),
-    ]
+    states = measure_states(test.values, test.labels, mapping, params, tau, bins)
     where = test.layout.source_name
     fitted_on = train.layout.source_name
 
@@ -208,3 +239,17 @@ def calibrate(
         writer=lambda stream, f: RecordWriter(stream, f),
         output=output,
     )
+    if plot_path is not None:
+        from ..plot_calibration import RELIABILITY_SIZE, plot_reliability
+
+        size = size or RELIABILITY_SIZE
+        heads = ("before (τ = 1)", f"after (τ = {tau:.4g})")
+        plot_reliability(
+            [(h, s.table, s.values["ece"]) for h, s in zip(heads, states, strict=True)],
+            plot_path,
+            size=size,
+            title=f"{mapping.name} on {where}: {len(test.labels)} rows, "
+            f"{bins} equal-width bins (τ fitted on {fitted_on})",
+        )
+        if stderr_is_terminal():
+            sys.stderr.write(f"diagram written to {plot_path} ({size[0]}x{size[1]} pixels)\n")

@@ -37,6 +37,7 @@ from .options import (
     OutputFormat,
     TemperatureOpt,
     ValuesArg,
+    method_names,
     resolve_loss,
     resolve_method,
     with_loss_params,
@@ -149,13 +150,48 @@ def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], t
     return an.subject(mapping.name, checked, target)
 
 
+def _subjects(names: list[str], params: dict[str, Any], loss_params: dict[str, Any], target):
+    """One subject per ``--method`` name; with several, each takes the options it has.
+
+    An option that none of them takes is an error naming it; ``--target`` goes to
+    the losses (and is an error, as for one method, when none is chosen).
+    """
+    if len(names) == 1:
+        return [_subject(names[0], params, loss_params, target)]
+    from ..analysis import compare as an
+
+    losses = {n: registry.find_loss(n) if n.lower() in an.loss_names() else None for n in names}
+    takes = {
+        n: {p.name for p in (loss.params if loss is not None else registry.get(n).params)}
+        for n, loss in losses.items()
+    }
+    every = set().union(*takes.values())
+    stray = [k for k in (*params, *loss_params) if k not in every]
+    if stray:
+        flags = {**registry.all_params(), **registry.loss_params()}
+        raise SoftmaxInputError(
+            f"{flags[stray[0]].flag} does not apply to any of --method {','.join(names)}",
+            param=stray[0],
+        )
+    if target is not None and not any(losses.values()):
+        raise SoftmaxInputError(
+            "{param} is the true class of a loss: none of the methods is one", param="target"
+        )
+    out = []
+    for n, loss in losses.items():
+        own_params = {k: v for k, v in params.items() if k in takes[n]}
+        own_loss = {k: v for k, v in loss_params.items() if k in takes[n]}
+        out.append(_subject(n, own_params, own_loss, target if loss is not None else None))
+    return out
+
+
 @app.command(help=COMPARE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
 @with_input_formats
 @with_method_params
 @with_loss_params
 def compare(
     values: ValuesArg = None,
-    method: MethodOrLossOpt = "softmax",
+    method: MethodOrLossOpt = None,
     target: TargetOpt = None,
     temperature: TemperatureOpt = 1.0,
     dtype: DtypeOpt = DtypeName.float64,
@@ -177,7 +213,7 @@ def compare(
     loss_params: dict[str, Any],
 ) -> int:
     from ..analysis import compare as an
-    from ..analysis.compare_rows import Worst, delimited_records, json_record
+    from ..analysis.compare_rows import Worst, delimited_records, json_record, method_records
 
     dps = an.check_dps(dps)
     if not 1 <= precision <= 17:
@@ -193,7 +229,10 @@ def compare(
         )
     if not max_ulp >= 0:
         raise SoftmaxInputError(f"{{param}} must be a number ≥ 0, got {max_ulp:g}", param="max_ulp")
-    subj = _subject(method, method_params, loss_params, target)
+    names = method_names(method)
+    subjects = _subjects(names, method_params, loss_params, target)
+    targets = [target if n.lower() in an.loss_names() else None for n in names]
+    multi = len(subjects) > 1
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
     with open_source(
@@ -218,55 +257,69 @@ def compare(
                 "note: --explain shows its steps for a single vector, in a table or json\n"
             )
         rows = chain(first, rows)
-        worst = Worst(max_ulp)
+        if multi:
+            rows = list(rows)  # every method goes over them: read once, kept
+        worsts = [Worst(max_ulp) for _ in subjects]
         with RowProgress("compare", reader, enabled=many and wants_progress(values, fmt)) as bar:
 
-            def results() -> Iterator[tuple[str, Any]]:
+            def results(k: int) -> Iterator[tuple[str, Any]]:
                 for label, x in rows:
                     cmp = an.compare_vector(
                         x,
-                        subj=subj,
+                        subj=subjects[k],
                         dtype=dt,
                         dps=dps,
                         temperature=temperature,
                         explain=explain and not many,
-                        target=target,
+                        target=targets[k],
                     )
-                    worst.see(label, cmp)
-                    bar.advance()
+                    worsts[k].see(label, cmp)
+                    if k == 0:
+                        bar.advance()
                     yield label, cmp
 
             def records(writer) -> None:
-                for label, cmp in results():
-                    if writer.delimited:
-                        writer.write_all(delimited_records(label, cmp, layout.id_name))
-                    else:
-                        writer.write(json_record(label, cmp))
+                for k in range(len(subjects)):
+                    for label, cmp in results(k):
+                        if writer.delimited and multi:
+                            writer.write_all(method_records(label, cmp, layout.id_name))
+                        elif writer.delimited:
+                            writer.write_all(delimited_records(label, cmp, layout.id_name))
+                        else:
+                            writer.write(json_record(label, cmp))
+
+            def tables() -> None:
+                for k, subj in enumerate(subjects):
+                    if k:
+                        Console().print()  # a blank line between the methods' blocks
+                    _print_tables(
+                        results(k),
+                        bar.stop,
+                        many,
+                        layout.id_name,
+                        precision,
+                        max_entries,
+                        explain,
+                        subj.name,
+                        dt,
+                        dps,
+                    )
 
             deliver(
                 fmt,
-                table=lambda: _print_tables(
-                    results(),
-                    bar.stop,
-                    many,
-                    layout.id_name,
-                    precision,
-                    max_entries,
-                    explain,
-                    subj.name,
-                    dt,
-                    dps,
-                ),
+                table=tables,
                 records=records,
                 writer=lambda stream, fmt: RecordWriter(stream, fmt, json_layout="flush"),
             )
-    if check and worst.failed:
+    failed = [(subj, w) for subj, w in zip(subjects, worsts, strict=True) if w.failed]
+    if check and failed:
         sys.stdout.flush()
-        where = f"row {worst.label}" + ("" if worst.scalar else f", entry {worst.index}")
-        sys.stderr.write(
-            f"check failed: accurate {subj.name} is off by {an.format_ulp(worst.ulp)} ULP > "
-            f"--max-ulp {max_ulp:g} ({where}; {worst.over} of {worst.rows} rows over)\n"
-        )
+        for subj, worst in failed:
+            where = f"row {worst.label}" + ("" if worst.scalar else f", entry {worst.index}")
+            sys.stderr.write(
+                f"check failed: accurate {subj.name} is off by {an.format_ulp(worst.ulp)} ULP > "
+                f"--max-ulp {max_ulp:g} ({where}; {worst.over} of {worst.rows} rows over)\n"
+            )
         return ExitStatus.CHECK
     return 0
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 import numpy as np
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .. import losses, registry
 from ..analysis.grad import (
@@ -46,7 +47,9 @@ from .options import (
     RowOutputFormat,
     TemperatureOpt,
     ValuesArg,
+    method_names,
     resolve_method,
+    resolve_methods,
     with_loss_params,
     with_method_params,
 )
@@ -97,7 +100,7 @@ def _complete_method(incomplete: str) -> list[str]:
 
 
 MethodOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    Optional[list[str]],  # noqa: UP045 - repeatable, so that a second one is never lost
     typer.Option(
         "--method",
         "-m",
@@ -320,20 +323,36 @@ def grad(
     loss_params: dict[str, Any],
 ) -> int:
     dt = parse_dtype(dtype.value)
-    plan = make_plan(
-        method=method,
-        method_params=method_params,
-        temperature=temperature,
-        dtype=dt,
-        vector=vector,
-        loss=loss,
-        target=target,
-        target_column=target_column,
-        loss_options={n: loss_params.get(n) for n in registry.loss_params()},
-    )
+    given = method_names(method) if method else [None]
+    if len(given) > 1 and loss is not None:
+        raise SoftmaxInputError(
+            "--loss differentiates its own method: give one --method or none", param="method"
+        )
+    own: dict[str | None, dict[str, Any]] = {given[0]: method_params}
+    if len(given) > 1:  # each method gets the options it takes; one that none takes is an error
+        own = {
+            m.name: {k: v for k, v in method_params.items() if k in {q.name for q in m.params}}
+            for m, _ in resolve_methods(given, method_params)
+        }
+        given = list(own)
+    plans = [
+        make_plan(
+            method=name,
+            method_params=own[name],
+            temperature=temperature,
+            dtype=dt,
+            vector=vector,
+            loss=loss,
+            target=target,
+            target_column=target_column,
+            loss_options={n: loss_params.get(n) for n in registry.loss_params()},
+        )
+        for name in given
+    ]
+    plan, multi = plans[0], len(plans) > 1
     fmt = resolve_format(format.value, output)
     console = Console() if fmt == "table" else Console(stderr=True)  # tables, or the check line
-    worst: dict[str, float] = {}
+    worsts: list[dict[str, float]] = [{} for _ in plans]
     with (
         open_source(
             values,
@@ -379,33 +398,48 @@ def grad(
                 "differentiates numerically, n² evaluations in arbitrary precision (about 30 s "
                 "at the cap); check a slice of the vector"
             )
-        blocks = grad_blocks(
-            plan,
-            reader,
-            n=n,
-            target_col=tcol,
-            source=layout.source_name,
-            v=v,
-            worst=worst if check else None,
-            advance=bar.advance,
-            block_numbers=_BLOCK_NUMBERS,
-        )
-        scalar = plan.mode != "loss" and is_scalar(plan)
+        batches = list(reader) if multi else reader  # several methods: each goes over them
+
+        def blocks_of(k: int):
+            return grad_blocks(
+                plans[k],
+                batches,
+                n=n,
+                target_col=tcol,
+                source=layout.source_name,
+                v=v,
+                worst=worsts[k] if check else None,
+                advance=bar.advance if k == 0 else (lambda rows: None),
+                block_numbers=_BLOCK_NUMBERS,
+            )
 
         def write(writer: RowWriter) -> None:
-            for block in blocks:
-                writer.write(block.rows, block.ids if block.passed is None else block.passed)
+            # the methods' blocks cut the same rows (the cut depends on n and the mode only)
+            for parts in zip(*(blocks_of(k) for k in range(len(plans))), strict=True):
+                rows = parts[0].rows if not multi else np.hstack([b.rows for b in parts])
+                first = parts[0]
+                writer.write(rows, first.ids if first.passed is None else first.passed)
 
+        def tables() -> None:
+            for k, p in enumerate(plans):
+                if k:
+                    console.print()
+                _print_tables(console, p, blocks_of(k), names, layout, from_args, precision,
+                              bar.stop)  # fmt: skip
+
+        out_columns = [
+            f"{p.mapping.name}:{c}" if multi else c
+            for p in plans
+            for c in output_columns(p, names, p.mode != "loss" and is_scalar(p))
+        ]
         deliver(
             fmt,
-            table=lambda: _print_tables(
-                console, plan, blocks, names, layout, from_args, precision, bar.stop
-            ),
+            table=tables,
             records=write,
             writer=lambda stream, fmt: row_writer(
                 stream,
                 fmt,
-                columns=output_columns(plan, names, scalar),
+                columns=out_columns,
                 id_name=layout.passed or layout.id_name,
                 has_ids=layout.id_index is not None,
                 dtype=dt,
@@ -413,8 +447,10 @@ def grad(
             output=output,
         )
     if check:
-        console.print(check_line(worst, max_ulp), soft_wrap=True)
-        if any(v > max_ulp for v in worst.values()):
+        for p, worst in zip(plans, worsts, strict=True):
+            head = Text(f"{p.mapping.name}: " if multi else "")
+            console.print(head + check_line(worst, max_ulp), soft_wrap=True)
+        if any(v > max_ulp for worst in worsts for v in worst.values()):
             return ExitStatus.CHECK
     return 0
 

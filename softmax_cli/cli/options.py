@@ -71,12 +71,24 @@ def _complete_method(incomplete: str) -> list[str]:
 
 
 MethodOpt = Annotated[
-    str,
+    Optional[list[str]],  # noqa: UP045 - repeatable, so that a second one is never lost
     typer.Option(
         "--method",
         "-m",
-        help="Mapping to run (see `softmax methods`).",
+        help="Mapping to run (see `softmax methods`) [default: softmax].",
         autocompletion=_complete_method,
+        show_default=False,
+    ),
+]
+MethodsOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--method",
+        "-m",
+        help="Mapping(s) to run (see `softmax methods`): one, or several as "
+        "softmax,sparsemax or a repeated --method [default: softmax].",
+        autocompletion=_complete_method,
+        show_default=False,
     ),
 ]
 
@@ -91,12 +103,14 @@ def _complete_method_or_loss(incomplete: str) -> list[str]:
 
 
 MethodOrLossOpt = Annotated[
-    str,
+    Optional[list[str]],  # noqa: UP045 - repeatable, so that a second one is never lost
     typer.Option(
         "--method",
         "-m",
-        help="Mapping or loss to compare (see `softmax methods`; losses: cross-entropy, ...).",
+        help="Mapping or loss to compare (see `softmax methods`; losses: cross-entropy, ...) "
+        "[default: softmax].",
         autocompletion=_complete_method_or_loss,
+        show_default=False,
     ),
 ]
 TemperatureOpt = Annotated[
@@ -342,3 +356,87 @@ def resolve_method(name: str, given: dict[str, Any]) -> tuple[registry.Mapping, 
     mapping = registry.get(name)
     _refuse_strays(given, mapping.params, mapping.name)
     return mapping, mapping.validate(given)  # a bad value names its parameter (err.param)
+
+
+def method_names(given: list[str] | None, default: str = "softmax") -> list[str]:
+    """The names ``--method`` was given, in order: each value split at commas.
+
+    None given is ``[default]``. An empty name (``softmax,``) or a name given
+    twice (``-m softmax -m softmax``, or an alias of one already given) is an
+    error: nothing given is dropped or silently replaced.
+
+    Examples
+    --------
+    >>> method_names(["softmax,sparsemax", "entmax15"])
+    ['softmax', 'sparsemax', 'entmax15']
+    >>> method_names(None)
+    ['softmax']
+    """
+    if not given:
+        return [default]
+    names = [n.strip() for value in given for n in value.split(",")]
+    if any(not n for n in names):
+        raise SoftmaxInputError(
+            f"{{param}} {','.join(given)!r} has an empty name; separate methods by single "
+            "commas (softmax,sparsemax)",
+            param="method",
+        )
+    seen: dict[str, str] = {}
+    for n in names:
+        try:
+            key = registry.get(n).name
+        except SoftmaxInputError:  # a loss (compare), or unknown: reported by the command
+            key = n.lower()
+        if key in seen:
+            raise SoftmaxInputError(
+                f"{{param}} names {key} twice ({seen[key]!r} and {n!r}); give each method once",
+                param="method",
+            )
+        seen[key] = n
+    return names
+
+
+def one_method(given: list[str] | None, default: str = "softmax") -> str:
+    """The one name ``--method`` was given, for a command that runs one method per run.
+
+    Several (``softmax,sparsemax`` or a repeated ``--method``) are an error, never
+    the last silently winning.
+
+    Examples
+    --------
+    >>> one_method(["sparsemax"]), one_method(None)
+    ('sparsemax', 'softmax')
+    """
+    names = method_names(given, default)
+    if len(names) > 1:
+        raise SoftmaxInputError(
+            f"{{param}} takes one method in this command, got {len(names)} "
+            f"({', '.join(names)}): run it once per method",
+            param="method",
+        )
+    return names[0]
+
+
+def resolve_methods(
+    names: list[str], given: dict[str, Any]
+) -> list[tuple[registry.Mapping, dict[str, Any]]]:
+    """Look up several ``--method`` names; give each the method options it takes.
+
+    An option that none of them takes is an error (as for one method); one that
+    only some take goes to those.
+
+    Examples
+    --------
+    >>> [(m.name, p) for m, p in resolve_methods(["softmax", "entmax"], {"alpha": 1.2})]
+    [('softmax', {}), ('entmax', {'alpha': 1.2})]
+    """
+    if len(names) == 1:
+        return [resolve_method(names[0], given)]
+    mappings = [registry.get(n) for n in names]
+    takes = tuple({p.name: p for m in mappings for p in m.params}.values())
+    _refuse_strays(given, takes, ",".join(m.name for m in mappings))
+    out = []
+    for m in mappings:
+        own = {p.name for p in m.params}
+        out.append((m, m.validate({k: v for k, v in given.items() if k in own})))
+    return out

@@ -46,10 +46,11 @@ from .options import (
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
-    MethodOpt,
+    MethodsOpt,
     OutputFormat,
     ValuesArg,
-    resolve_method,
+    method_names,
+    resolve_methods,
     with_method_params,
 )
 from .output import deliver, follow_input, resolve_format
@@ -67,6 +68,9 @@ SWEEP_HELP = "\n\n".join(
         f"at most {MAX_STEPS}).",
         f"Methods: those giving a distribution ({', '.join(sweepable_names())}).",
         "Several input rows give one sweep each, labelled by --id-column or line number. "
+        "Several methods (--method softmax,sparsemax or a repeated --method) sweep each row "
+        "with each: a report per method, a method column in data, and in --plot a row of "
+        "panels per vector with the methods side by side.",
         "--format auto is the tables and picture on a terminal; in a pipe, the input's format "
         "(CSV for arguments), or the picture when --picture or --no-tables is given.",
         "Examples:",
@@ -75,6 +79,7 @@ SWEEP_HELP = "\n\n".join(
         "  softmax temperature-sweep --method sparsemax 1 2 2.5 --picture bars --no-tables",
         "  softmax temperature-sweep -1 0 2 --min 0.1 --max 10 --steps 5 --format csv",
         "  softmax temperature-sweep 1 2 3 4 --plot sweep.png",
+        "  softmax temperature-sweep -m softmax,sparsemax,entmax15 1 2 2.5 --plot sweeps.png",
     ]
 )
 
@@ -259,7 +264,7 @@ def _label_text(label: str | int | None, id_name: str | None) -> str | None:
 @with_method_params
 def temperature_sweep(
     values: ValuesArg = None,
-    method: MethodOpt = "softmax",
+    method: MethodsOpt = None,
     taus: TausOpt = None,
     tau_min: MinOpt = None,
     tau_max: MaxOpt = None,
@@ -283,8 +288,11 @@ def temperature_sweep(
     *,
     method_params: dict[str, Any],
 ) -> None:
-    mapping, params = resolve_method(method, method_params)
-    require_sweepable(mapping)
+    methods = resolve_methods(method_names(method), method_params)
+    for mapping, _ in methods:
+        require_sweepable(mapping)
+    multi = len(methods) > 1
+    sparse = any(m.sparse for m, _ in methods)
     top = max_entries if top is None else top
     grid = grid_from_options(taus, tau_min, tau_max, steps, linear)
     dt = parse_dtype(dtype.value)
@@ -314,23 +322,24 @@ def temperature_sweep(
 
         def sweeps():
             for index, (label, x) in enumerate(_rows(reader, from_args)):
-                try:
-                    s = sweep(
-                        x,
-                        grid,
-                        method=mapping,
-                        bits=bits,
-                        dtype=dt,
-                        **row_params(mapping, params, index),
-                    )
-                except SoftmaxInputError as err:
-                    where = _label_text(label, layout.id_name)
-                    raise SoftmaxInputError(f"{where}: {err}" if where else str(err)) from None
-                yield label, s
+                for mapping, params in methods:
+                    try:
+                        s = sweep(
+                            x,
+                            grid,
+                            method=mapping,
+                            bits=bits,
+                            dtype=dt,
+                            **row_params(mapping, params, index),
+                        )
+                    except SoftmaxInputError as err:
+                        where = _label_text(label, layout.id_name)
+                        raise SoftmaxInputError(f"{where}: {err}" if where else str(err)) from None
+                    yield label, s
 
         results: Any = sweeps()
         if plot_path is not None:
-            results = _collect_for_plot(results)
+            results = _collect_for_plot(results, len(methods))
         if from_args:
             label_name = None
         elif layout.id_index is not None:
@@ -343,7 +352,14 @@ def temperature_sweep(
         def write(writer: RecordWriter) -> None:
             for label, s in results:
                 writer.write_all(
-                    sweep_records(s, label, label_name=label_name, unit=unit, sparse=mapping.sparse)
+                    sweep_records(
+                        s,
+                        label,
+                        label_name=label_name,
+                        unit=unit,
+                        sparse=sparse,
+                        method_column=multi,
+                    )
                 )
 
         deliver(
@@ -353,41 +369,46 @@ def temperature_sweep(
             ),
             records=write,
             writer=lambda stream, fmt: RecordWriter(
-                stream, fmt, header=sweep_header(label_name, names, unit, mapping.sparse)
+                stream, fmt, header=sweep_header(label_name, names, unit, sparse, multi)
             ),
         )
     if plot_path is not None:
+        k = len(methods)
         curves = [  # each vector again on a dense grid: smooth curves, whatever the table's
             sweep(
                 s.x,
                 plotting.dense_grid(s.taus, s.n),
-                method=mapping,
+                method=methods[n % k][0],
                 bits=bits,
                 dtype=dt,
-                **row_params(mapping, params, index),
+                **row_params(methods[n % k][0], methods[n % k][1], n // k),
             )
-            for index, (_, s) in enumerate(results)
+            for n, (_, s) in enumerate(results)
         ]
-        size = size or plotting.auto_size(len(curves))
-        plotting.plot_sweeps(
-            curves,
-            plot_path,
-            size=size,
-            labels=[_label_text(label, layout.id_name) for label, _ in results],
-            top=top,
-            columns=columns,
-        )
+        labels = [_label_text(label, layout.id_name) for label, _ in results[::k]]
+        if multi:
+            from ..plot_methods import auto_size_methods, plot_method_sweeps
+
+            size = size or auto_size_methods(len(labels), k)
+            rows = [curves[r * k : (r + 1) * k] for r in range(len(labels))]
+            plot_method_sweeps(rows, plot_path, size=size, labels=labels, top=top, columns=columns)
+        else:
+            size = size or plotting.auto_size(len(curves))
+            plotting.plot_sweeps(
+                curves, plot_path, size=size, labels=labels, top=top, columns=columns
+            )
         if stderr_is_terminal():
             sys.stderr.write(f"chart written to {plot_path} ({size[0]}x{size[1]} pixels)\n")
 
 
-def _collect_for_plot(results) -> list:
-    """All sweeps, read before any output so a too-long input fails cleanly."""
+def _collect_for_plot(results, methods: int = 1) -> list:
+    """All sweeps (``methods`` per vector), read before any output so a too-long input
+    fails cleanly."""
     from ..plot import MAX_PLOT_ROWS
 
     out = []
     for item in results:
-        if len(out) == MAX_PLOT_ROWS:
+        if len(out) == MAX_PLOT_ROWS * methods:
             raise SoftmaxInputError(
                 f"--plot draws at most {MAX_PLOT_ROWS} vectors (one row of panels each), "
                 f"and the input has more; plot a few rows at a time (e.g. head -n {MAX_PLOT_ROWS})"
