@@ -166,7 +166,7 @@ def test_sweep_plot_puts_the_methods_side_by_side(cli, tmp_path):
 
 def test_sweep_plot_counts_vectors_not_sweeps(cli, tmp_path):
     pytest.importorskip("matplotlib")
-    stdin = "".join(f"{i},1,2\n" for i in range(7))
+    stdin = "".join(f"{i},1,2\n" for i in range(1, 8))  # not 0,1,2: pandas-like
     out = tmp_path / "s.png"
     run = cli("temperature-sweep", "-", "-m", "softmax,sparsemax", "--plot", str(out),
               "--taus", "1", stdin=stdin)  # fmt: skip
