@@ -49,6 +49,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import check_temperature
+from .floats import is_float_dtype
 
 __all__ = [
     "log_softmax_naive",
@@ -62,7 +63,7 @@ __all__ = [
 
 def _plain(x: ArrayLike, axis: int, temperature: float) -> tuple[np.ndarray, int]:
     a = np.asarray(x)
-    if a.dtype.kind != "f":
+    if not is_float_dtype(a.dtype):  # bfloat16 and float8 stay as they are
         a = a.astype(np.float64)
     tau = check_temperature(temperature)
     if tau != 1.0:
