@@ -159,9 +159,7 @@ def exp_underflow_threshold(dtype) -> float:
     -745.1
     """
     info = finfo(dtype)
-    return float(
-        np.log(_long(info.smallest_subnormal)) - np.log(np.longdouble(2))
-    )
+    return float(np.log(_long(info.smallest_subnormal)) - np.log(np.longdouble(2)))
 
 
 def two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
