@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 
 from ._arrays import as_float_array, normalize_axis
-from .floats import is_ml_dtype
 from .errors import SoftmaxInputError
+from .floats import is_ml_dtype
 
 __all__ = ["EMPTY_POLICIES", "check_empty", "maskable", "row_mask"]
 
