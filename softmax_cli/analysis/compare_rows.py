@@ -30,6 +30,8 @@ def json_record(label: str, cmp: Any) -> list[tuple[str, Any]]:
     ]
     if cmp.target is not None:
         fields.append(("target", int(cmp.target)))
+    if cmp.accumulate is not None:
+        fields.append(("accumulate", dtype_name(cmp.accumulate)))
     fields += [
         ("x", numbers(cmp.x)),
         ("oracle", [Text(t) for t in cmp.oracle_text]),

@@ -71,6 +71,8 @@ Examples:
 
   softmax compare --dtype float16 10 11 12
 
+  softmax compare --dtype bfloat16 --accumulate float32 1 2 3
+
   softmax compare --method logsumexp --explain 0 -40
 
   softmax compare --method cross-entropy --target 0 -800 0
@@ -115,6 +117,15 @@ MaxEntriesOpt = Annotated[
         help="Entries of a vector shown per table; a longer one shows head and tail (0 = all).",
     ),
 ]
+AccumulateOpt = Annotated[
+    Optional[DtypeName],  # noqa: UP045
+    typer.Option(
+        "--accumulate",
+        help="Add the naive and x − max sums up in this float type (default: --dtype's), "
+        "as a fused kernel does: bfloat16's running sum stalls at 256, float32's does not.",
+        show_default=False,
+    ),
+]
 #: the old name of --max-entries, still accepted (one name per meaning: issue 13)
 MaxRowsAlias = Annotated[
     Optional[int],  # noqa: UP045
@@ -130,10 +141,17 @@ def _rows(reader) -> Iterator[tuple[str, np.ndarray]]:
             yield label, batch.values[r]
 
 
-def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], target):
+def _subject(
+    method: str, params: dict[str, Any], loss_params: dict[str, Any], target, accumulate=None
+):
     from ..analysis import compare as an
 
     loss = registry.find_loss(method) if method.lower() in an.loss_names() else None
+    if loss is not None and accumulate is not None:
+        raise SoftmaxInputError(
+            f"{{param}} applies to softmax, log-softmax and logsumexp, not to {loss.shown}",
+            param="accumulate",
+        )
     if loss is not None:
         return an.loss_subject(loss, resolve_loss(loss, {**params, **loss_params}), target)
     if loss_params:
@@ -143,7 +161,7 @@ def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], t
             param=next(iter(loss_params)),
         )
     mapping, checked = resolve_method(method, params)
-    return an.subject(mapping.name, checked, target)
+    return an.subject(mapping.name, checked, target, accumulate=accumulate)
 
 
 @app.command(help=COMPARE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
@@ -155,6 +173,7 @@ def compare(
     target: TargetOpt = None,
     temperature: TemperatureOpt = 1.0,
     dtype: DtypeOpt = DtypeName.float64,
+    accumulate: AccumulateOpt = None,
     dps: DpsOpt = DEFAULT_DPS,
     explain: ExplainOpt = False,
     check: CheckOpt = False,
@@ -187,7 +206,8 @@ def compare(
         )
     if not max_ulp >= 0:
         raise SoftmaxInputError(f"{{param}} must be a number ≥ 0, got {max_ulp:g}", param="max_ulp")
-    subj = _subject(method, method_params, loss_params, target)
+    acc = parse_dtype(accumulate.value) if accumulate is not None else None
+    subj = _subject(method, method_params, loss_params, target, acc)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
