@@ -208,3 +208,79 @@ def two_prod(a: np.ndarray, b) -> tuple[np.ndarray, np.ndarray]:
         bh, bl = _split(b)
         e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     return p, np.where(np.isfinite(e), e, 0)
+
+
+# ---- the bits of a float: sign, exponent, mantissa, and the spacing there
+
+#: dtypes whose bit layout :func:`float_bits` knows (longdouble's depends on the machine)
+BITS_DTYPES: tuple[str, ...] = ("float16", "float32", "float64", *ML_DTYPE_NAMES)
+
+
+def float_layout(dtype: Any) -> tuple[int, int]:
+    """``(exponent bits, mantissa bits)`` of ``dtype``; the sign is one more bit.
+
+    Examples
+    --------
+    >>> float_layout("float32"), float_layout(ml_dtype("bfloat16"))
+    ((8, 23), (8, 7))
+    """
+    dt = np.dtype(dtype)
+    name = dt.name
+    if name not in BITS_DTYPES:
+        from .errors import SoftmaxInputError
+
+        shown = "longdouble" if dt == np.dtype(np.longdouble) else name
+        raise SoftmaxInputError(
+            f"the bits of {shown} are not shown (their layout depends on the machine): "
+            f"choose one of {', '.join(BITS_DTYPES)}",
+            param="dtype",
+        )
+    info = finfo(dt)
+    return 8 * dt.itemsize - 1 - int(info.nmant), int(info.nmant)
+
+
+def float_bits(values: Any, dtype: Any) -> list[tuple[str, str, str]]:
+    """The sign, exponent and mantissa bits of each value rounded to ``dtype``, as text.
+
+    Read from the stored bit pattern (the array viewed as unsigned integers).
+
+    Examples
+    --------
+    >>> float_bits([1.0, -0.375], "float16")
+    [('0', '01111', '0000000000'), ('1', '01101', '1000000000')]
+    >>> float_bits([256.0], ml_dtype("bfloat16"))  # 2^8: exponent 127 + 8
+    [('0', '10000111', '0000000')]
+    """
+    dt = np.dtype(dtype)
+    ne, nm = float_layout(dt)
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = np.ascontiguousarray(np.asarray(values).astype(dt)).ravel()
+    uint = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
+    out = []
+    for word in a.view(uint).tolist():
+        text = format(word, f"0{ne + nm + 1}b")
+        out.append((text[0], text[1 : 1 + ne], text[1 + ne :]))
+    return out
+
+
+def spacing(value: Any, dtype: Any) -> float:
+    """The gap from ``|value|`` to the next larger float of ``dtype`` (1 ULP there), as a float.
+
+    Below the normal range it is the subnormal spacing; inf and nan give nan.
+
+    Examples
+    --------
+    >>> spacing(1.0, "float64") == 2.0**-52, spacing(256.0, ml_dtype("bfloat16"))
+    (True, 2.0)
+    >>> spacing(0.0, ml_dtype("float8_e4m3fn"))  # the smallest subnormal, 2^-9
+    0.001953125
+    """
+    import math
+
+    info = finfo(dtype)
+    v = abs(float(value))
+    if not math.isfinite(v):
+        return math.nan
+    lowest = int(info.minexp)  # the exponent of the smallest normal, tiny = 2^minexp
+    e = math.frexp(v)[1] - 1 if v else lowest
+    return math.ldexp(1.0, max(e, lowest) - int(info.nmant))

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from .. import registry
 from ..errors import SoftmaxInputError
-from ..floats import parse_dtype
+from ..floats import float_layout, parse_dtype
 from ..io.records import RecordWriter
 from .app import ExitStatus, app
 from .options import (
@@ -102,6 +102,14 @@ ExplainOpt = Annotated[
     bool,
     typer.Option("--explain", help="Show every step of every implementation with its error."),
 ]
+BitsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--bits",
+        help="With --explain: each step's values as sign, exponent and mantissa bits, the "
+        "spacing of floats there (1 ULP), subnormals and absorbed terms marked.",
+    ),
+]
 DigitsOpt = Annotated[
     int,
     typer.Option(
@@ -176,6 +184,7 @@ def compare(
     accumulate: AccumulateOpt = None,
     dps: DpsOpt = DEFAULT_DPS,
     explain: ExplainOpt = False,
+    bits: BitsOpt = False,
     check: CheckOpt = False,
     max_ulp: MaxUlpOpt = 4.0,
     input: InputOpt = None,
@@ -209,6 +218,9 @@ def compare(
     acc = parse_dtype(accumulate.value) if accumulate is not None else None
     subj = _subject(method, method_params, loss_params, target, acc)
     dt = parse_dtype(dtype.value)
+    if bits:
+        float_layout(dt)  # longdouble: a clear refusal, before any work
+        explain = True  # the bits are those of the explained steps
     fmt = resolve_format(format.value)
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
         layout = reader.layout
@@ -247,7 +259,7 @@ def compare(
                     if writer.delimited:
                         writer.write_all(delimited_records(label, cmp, layout.id_name))
                     else:
-                        writer.write(json_record(label, cmp))
+                        writer.write(json_record(label, cmp, bits))
 
             deliver(
                 fmt,
@@ -262,6 +274,7 @@ def compare(
                     subj.name,
                     dt,
                     dps,
+                    bits,
                 ),
                 records=records,
                 writer=lambda stream, fmt: RecordWriter(stream, fmt, json_layout="flush"),
@@ -277,14 +290,18 @@ def compare(
     return 0
 
 
-def _print_tables(results, stop, many: bool, id_name, precision, max_rows, explain, name, dt, dps):
+def _print_tables(
+    results, stop, many: bool, id_name, precision, max_rows, explain, name, dt, dps, bits=False
+):
     from ..analysis.compare import summarize
     from ..render.compare import comparison, summary_view
 
     console = Console()
     if not many:
         for _, cmp in results:
-            console.print(comparison(cmp, precision, max_rows, explain, width=console.width))
+            console.print(
+                comparison(cmp, precision, max_rows, explain, width=console.width, bits=bits)
+            )
         return
     summaries = [summarize(cmp, label) for label, cmp in results]
     stop()

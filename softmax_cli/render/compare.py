@@ -40,6 +40,7 @@ from ..analysis.compare import (
     summary_verdict,
 )
 from ..floats import is_float_dtype
+from .bits import bits_tables
 from .fit import Column, Fitted, fit_table, natural_width, shown_rows
 from .text import plain
 
@@ -281,6 +282,7 @@ def comparison(
     max_rows: int = 20,
     explain: bool = False,
     width: int = 80,
+    bits: bool = False,
 ) -> Group:
     """Everything about one vector: the tables, the steps if asked, and the verdict.
 
@@ -302,6 +304,8 @@ def comparison(
         ]
     if explain:
         parts += explain_tables(cmp, precision)
+    if bits:
+        parts += bits_tables(cmp, max_rows, precision)
     parts.append(verdict(cmp.verdict))
     return Group(*parts)
 

@@ -14,6 +14,32 @@ from .formatting import _g, dtype_name
 # ---- what went wrong at a step (float run only)
 
 
+def absorbed_terms(a: np.ndarray, v: np.ndarray) -> tuple[int, ...]:
+    """The terms of the sum ``v = Σ a`` whose addition left it unchanged.
+
+    Where the sum is a running sum (it equals ``cumsum(a)[-1]``: bfloat16 and
+    float8), the terms at which the running sum did not move; otherwise the
+    nonzero terms too small to move the final sum (``v + a_i == v``).
+
+    Examples
+    --------
+    >>> import ml_dtypes
+    >>> a = np.ones(260, dtype=ml_dtypes.bfloat16)
+    >>> absorbed_terms(a, a.sum(keepdims=True))
+    (256, 257, 258, 259)
+    >>> absorbed_terms(np.array([1.0, 1e-17, 2.0**-52]), np.array([1.0]))
+    (1,)
+    """
+    a, v = np.atleast_1d(a), np.atleast_1d(v)
+    if a.size < 2 or v.size != 1 or not (np.isfinite(a).all() and np.isfinite(v).all()):
+        return ()
+    with np.errstate(over="ignore"):
+        run = np.cumsum(a)
+        if run[-1] == v[0]:
+            return tuple((np.flatnonzero((a[1:] != 0) & (run[1:] == run[:-1])) + 1).tolist())
+        return tuple(np.flatnonzero((a != 0) & (v[0] + a == v[0])).tolist())
+
+
 def _stall(a: np.ndarray, v: np.ndarray, dtype: np.dtype) -> str:
     """A running sum that stops growing (bfloat16 at 256 with terms of 1), said in words.
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ... import oracle
 from ..._arrays import working_dtype
-from .events import _detect
+from .events import _detect, absorbed_terms
 from .formatting import format_ulp, round_significant
 from .limits import LOST_ULP
 from .tracer import FAIL_EVENTS, Step, Trace, TraceFn, Tracer
@@ -48,7 +48,8 @@ def _float_trace(
     steps = []
     for kind, key, formula, value, operands, dt in T.steps:
         event, note = _detect(kind, value, operands, dt)
-        steps.append(Step(key, formula, value, dt, event, note))
+        gone = absorbed_terms(operands[0], value) if kind == "sum" and operands else ()
+        steps.append(Step(key, formula, value, dt, event, note, absorbed=gone))
     return Trace(name, title, tuple(steps)), out
 
 
@@ -93,7 +94,9 @@ def _explained(
                 + (f"; {st.note}" if st.note else "")
             )
         seen = seen or event in FAIL_EVENTS
-        steps.append(Step(st.key, st.formula, st.values, st.dtype, event, note, tuple(ex), err))
+        steps.append(
+            Step(st.key, st.formula, st.values, st.dtype, event, note, tuple(ex), err, st.absorbed)
+        )
     final = steps[-1].values if steps else None
     if final is None or not _same(final, computed):
         with mpmath.workdps(dps):

@@ -35,6 +35,8 @@ class Step:
     note: str = ""
     exact: tuple | None = None
     ulp: np.ndarray | None = None
+    #: for a sum: the indices of the terms whose addition left it unchanged
+    absorbed: tuple[int, ...] = ()
 
     @property
     def failed(self) -> bool:
