@@ -73,6 +73,8 @@ Examples:
 
   softmax compare --dtype bfloat16 --accumulate float32 1 2 3
 
+  softmax compare --scan --dtype float16 1 2 3
+
   softmax compare --method logsumexp --explain 0 -40
 
   softmax compare --method cross-entropy --target 0 -800 0
@@ -101,6 +103,35 @@ DpsOpt = Annotated[
 ExplainOpt = Annotated[
     bool,
     typer.Option("--explain", help="Show every step of every implementation with its error."),
+]
+ScanOpt = Annotated[
+    bool,
+    typer.Option(
+        "--scan",
+        help="Run every implementation on x·s for s in equal steps (up to twice where exp "
+        "overflows): the worst error against s, the dtype's limits marked; a chart on a "
+        "terminal, records in a pipe.",
+    ),
+]
+ScanToOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--scan-to", help="With --scan: the largest s.", show_default=False),
+]
+ScanStepsOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--scan-steps",
+        help="With --scan: the number of steps (default: fits the terminal).",
+        show_default=False,
+    ),
+]
+ScanPlotOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--plot",
+        help="With --scan: also write the chart (.png, .svg or .pdf); needs matplotlib.",
+        show_default=False,
+    ),
 ]
 BitsOpt = Annotated[
     bool,
@@ -185,6 +216,10 @@ def compare(
     dps: DpsOpt = DEFAULT_DPS,
     explain: ExplainOpt = False,
     bits: BitsOpt = False,
+    scan: ScanOpt = False,
+    scan_to: ScanToOpt = None,
+    scan_steps: ScanStepsOpt = None,
+    plot: ScanPlotOpt = None,
     check: CheckOpt = False,
     max_ulp: MaxUlpOpt = 4.0,
     input: InputOpt = None,
@@ -222,9 +257,16 @@ def compare(
         float_layout(dt)  # longdouble: a clear refusal, before any work
         explain = True  # the bits are those of the explained steps
     fmt = resolve_format(format.value)
+    if not scan and (scan_to is not None or scan_steps is not None or plot is not None):
+        given = "scan_to" if scan_to is not None else ("scan_steps" if scan_steps else "plot")
+        raise SoftmaxInputError("{param} goes with --scan", param=given)
     with open_source(values, input, header=header, id_column=id_column, dtype=dt) as reader:
         layout = reader.layout
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
+        if scan:
+            from .compare_scan import run_scan
+
+            return run_scan(reader, fmt, subj, dt, dps, temperature, scan_to, scan_steps, plot)
         warning = an.check_size(layout.width, dps)
         if warning:
             sys.stderr.write(warning + "\n")
