@@ -133,6 +133,14 @@ ScanPlotOpt = Annotated[
         show_default=False,
     ),
 ]
+HistogramOpt = Annotated[
+    bool,
+    typer.Option(
+        "--histogram",
+        help="For many rows: the distribution of every entry's ULP error per implementation "
+        "(bins, median, 99th percentile, max) instead of one line per row.",
+    ),
+]
 BitsOpt = Annotated[
     bool,
     typer.Option(
@@ -217,6 +225,7 @@ def compare(
     explain: ExplainOpt = False,
     bits: BitsOpt = False,
     scan: ScanOpt = False,
+    histogram: HistogramOpt = False,
     scan_to: ScanToOpt = None,
     scan_steps: ScanStepsOpt = None,
     plot: ScanPlotOpt = None,
@@ -267,6 +276,10 @@ def compare(
             from .compare_scan import run_scan
 
             return run_scan(reader, fmt, subj, dt, dps, temperature, scan_to, scan_steps, plot)
+        if histogram:
+            from .compare_hist import run_histogram
+
+            return run_histogram(_rows(reader), fmt, subj, dt, dps, temperature, target)
         warning = an.check_size(layout.width, dps)
         if warning:
             sys.stderr.write(warning + "\n")
