@@ -141,7 +141,7 @@ def scan(x: Any, subj: Subject, dtype: Any, scales: np.ndarray, *, dps: int = 30
     dt = np.dtype(dtype)
     base = np.asarray(x, dtype=np.float64)
     if base.ndim != 1 or base.size == 0:
-        raise SoftmaxInputError("compare --scan takes one non-empty vector of logits")
+        raise SoftmaxInputError("a scan takes one non-empty vector of logits")
     worst = {name: np.zeros(len(scales)) for name in subj.implementations}
     with np.errstate(all="ignore"):
         for k, s in enumerate(scales):
