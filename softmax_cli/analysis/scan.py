@@ -164,7 +164,7 @@ def scan(x: Any, subj: Subject, dtype: Any, scales: np.ndarray, *, dps: int = 30
 def _sentence(name: str, s: float, x: np.ndarray, dt: np.dtype) -> str:
     m = float(np.max(x))
     if name == "overflow":
-        return f"from s = {s:.6g}, exp(max x·s) = exp({m * s:.6g}…) is past {dt.name}'s largest"
+        return f"from s = {s:.6g}, exp(max x·s) = exp({m * s:.6g}) is past {dt.name}'s largest"
     if name == "underflow":
         return f"from s = {s:.6g}, every exp(x_i·s) rounds to 0 in {dt.name}"
     return f"from s = {s:.6g}, 1 + (the other terms) rounds to 1 in {dt.name}"
