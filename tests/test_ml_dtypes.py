@@ -177,3 +177,23 @@ def test_cli_float8_e4m3fn_overflow_and_inf_are_one_clear_error(cli):
     assert r.code == 1 and "line 2" in r.err and "'1e3' is beyond float8_e4m3fn" in r.err
     r = cli("compute", "1", "500", "--dtype", "float8_e5m2", "--format", "csv")
     assert r.code == 0  # 500 is an e5m2 number's neighbourhood (512)
+
+
+@pytest.mark.parametrize("name", ML_DTYPE_NAMES)
+def test_every_command_takes_the_dtype(cli, name):
+    """grad, temperature-sweep, sample, calibrate, compare: no error, values in the dtype."""
+    dt = parse_dtype(name)
+    for args in (
+        ("grad", "1", "2", "3", "--check"),
+        ("temperature-sweep", "1", "2", "3"),
+        ("sample", "1", "2", "3", "--seed", "1"),
+        ("compare", "1", "2", "3"),
+        ("calibrate", "--input", "examples/val.csv", "--id-column", "id",
+         "--label-column", "label"),
+    ):  # fmt: skip
+        r = cli(*args, "--dtype", name, "--format", "csv")
+        assert r.code == 0 and "error" not in r.err, (args, r.err)
+    r = cli("temperature-sweep", "1", "2", "3", "--dtype", name, "--format", "csv")
+    row = r.out.splitlines()[1].split(",")
+    p = np.array([float(v) for v in row[1:4]])
+    assert np.array_equal(p.astype(dt).astype(np.float64), p)  # text of the dtype's values
