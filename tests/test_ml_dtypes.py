@@ -152,6 +152,14 @@ def test_the_library_does_not_import_ml_dtypes_until_asked():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["False", "True"], out.stderr
+    code = (
+        "import sys; from softmax_cli.cli.app import main\n"
+        "try:\n    main(['compute', '1', '2', '3', '--format', 'csv'])\n"
+        "except SystemExit:\n    pass\n"
+        "print('ml_dtypes' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().endswith("False"), out.stdout + out.stderr
 
 
 @pytest.mark.parametrize("name", ML_DTYPE_NAMES)
