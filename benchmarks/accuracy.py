@@ -93,6 +93,44 @@ def exp_family_table(n: int, dtypes: list[np.dtype]) -> list[str]:
     return lines
 
 
+def ml_dtype_table(n: int, rows: int) -> list[str]:
+    """bfloat16 and float8 (ml_dtypes): worst ULPs of the dtype, ours against torch (bfloat16).
+
+    The seven families clipped to half the dtype's largest value and rounded to it;
+    ``rows`` vectors of ``n`` per family. "rounded once" is the float64 result rounded
+    to the dtype: the best any implementation can return is ≤ 0.5 ULP.
+    """
+    from softmax_cli.floats import ML_DTYPE_NAMES, finfo, parse_dtype
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    fns = {"softmax": sm.softmax, "log-softmax": sm.log_softmax, "logsumexp": sm.logsumexp}
+    torch_fns = {"softmax": "softmax", "log-softmax": "log_softmax", "logsumexp": "logsumexp"}
+    lines = ["| function | dtype | ours | torch |", "|---|---|---|---|"]
+    for name, fn in fns.items():
+        for dname in ML_DTYPE_NAMES:
+            dt = parse_dtype(dname)
+            worst = {"ours": 0.0, "torch": 0.0}
+            rng = np.random.default_rng(20261203)
+            lim = float(finfo(dt).max) / 2
+            for _ in range(rows):
+                for x64 in families(rng, n).values():
+                    x = np.clip(x64, -lim, lim).astype(dt)
+                    exact = oracle.evaluate(name, x, dps=30)
+                    err = oracle.ulp_error(np.asarray(fn(x)), exact, dt)
+                    worst["ours"] = max(worst["ours"], float(np.max(err)))
+                    if torch is not None and dname == "bfloat16":
+                        t = torch.from_numpy(x.astype(np.float32)).to(torch.bfloat16)
+                        got = getattr(torch, torch_fns[name])(t, dim=-1).float().numpy()
+                        err = oracle.ulp_error(got.astype(dt), exact, dt)
+                        worst["torch"] = max(worst["torch"], float(np.max(err)))
+            peer = f"{worst['torch']:.3g}" if dname == "bfloat16" and torch is not None else "—"
+            lines.append(f"| {name} | {dname} | {worst['ours']:.3g} | {peer} |")
+    return lines
+
+
 def adversarial_table(size: int) -> list[str]:
     """Worst ULPs per function × family on the adversarial corpus, float64."""
     impls = peers()
@@ -160,6 +198,9 @@ def main() -> None:
     print()
     print(f"exp family: worst error in ULPs of the dtype, 7 families × n = {n}\n")
     print("\n".join(exp_family_table(n, [np.float64, np.float32, np.float16])))
+    rows = 2 if args.quick else 20
+    print(f"\nbfloat16, float8: worst error in ULPs of the dtype, 7 families × {rows} × n = 1000\n")
+    print("\n".join(ml_dtype_table(1000, rows)))
     print("\nother mappings: worst absolute error in ULPs of 1.0 (N(0, 3²) vectors, n = 20)\n")
     print("\n".join(other_maps_table(5 if args.quick else 40, 20)))
 

@@ -13,13 +13,17 @@ from typing import Any
 import numpy as np
 
 from .errors import SoftmaxInputError
+from .floats import is_float_dtype
 
 
 def as_float_array(x: Any) -> np.ndarray:
-    """Return ``x`` as a floating-point array; integers and booleans become float64."""
+    """Return ``x`` as a floating-point array; integers and booleans become float64.
+
+    bfloat16 and float8 arrays (``ml_dtypes``) are float arrays too: kept as they are.
+    """
     a = np.asarray(x)
     kind = a.dtype.kind
-    if kind == "f":
+    if is_float_dtype(a.dtype):
         return a
     if kind in "biu":
         return a.astype(np.float64)
@@ -32,7 +36,11 @@ def as_float_array(x: Any) -> np.ndarray:
 
 
 def working_dtype(dtype: np.dtype) -> np.dtype:
-    """The dtype computations run in: float64 for float16/32/64, longdouble for longdouble."""
+    """The dtype computations run in: longdouble for longdouble, else float64.
+
+    float16, float32, bfloat16 and the float8 types are computed in float64 and
+    rounded once to their own type at the end.
+    """
     if np.dtype(dtype).itemsize > 8:
         return np.dtype(np.longdouble)
     return np.dtype(np.float64)

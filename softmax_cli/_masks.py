@@ -50,6 +50,7 @@ import numpy as np
 from ._arrays import as_float_array, normalize_axis
 from ._axes import LOSS, check_out, is_axes, normalize_axes, over_axes
 from .errors import SoftmaxInputError
+from .floats import is_ml_dtype
 
 __all__ = ["EMPTY_POLICIES", "check_empty", "maskable", "row_mask"]
 
@@ -155,6 +156,8 @@ def _masked_map(fn, bound, output: str, fill: float | None, empty: str, empty_va
     ax = normalize_axis(axis, x.ndim)
     moved = np.moveaxis(x, ax, -1)
     a2 = moved.reshape(-1, x.shape[ax])
+    if is_ml_dtype(a2.dtype):  # computed in float64 anyway; float8_e4m3fn has no -inf to fill
+        a2 = a2.astype(np.float64)
     reduce = output == SCALAR
     ops = {k: _as_rows(args[k], x.shape, ax, k) for k in operands if args.get(k) is not None}
     keepdims = bool(args.get("keepdims", False))

@@ -57,6 +57,7 @@ from . import registry
 from ._arrays import check_temperature, normalize_axis, working_dtype
 from ._calibrate_fit import LossOfBeta, SoftmaxNLL, solve
 from .errors import SoftmaxInputError
+from .floats import is_float_dtype
 from .losses import check_targets
 
 __all__ = [
@@ -134,9 +135,9 @@ class TemperatureFit:
 def _rows(x: ArrayLike, labels: Any, axis: int) -> tuple[np.ndarray, np.ndarray, np.dtype]:
     """``x`` as 2-D (vectors, classes) in its working dtype, labels flat, the input dtype."""
     a = np.asarray(x)
-    if a.dtype.kind not in "iuf" or a.dtype == bool:
+    if not is_float_dtype(a.dtype) and (a.dtype.kind not in "iu" or a.dtype == bool):
         raise SoftmaxInputError(f"{{param}} must be an array of numbers, got {a.dtype}", param="x")
-    if a.dtype.kind != "f":
+    if not is_float_dtype(a.dtype):
         a = a.astype(np.float64)
     if a.ndim == 0:
         raise SoftmaxInputError("cannot calibrate a 0-d (scalar) input: give vectors of logits")

@@ -29,6 +29,14 @@ Two forms, three functions each:
     vanishes: ``log_softmax_shifted([0, −40])[0]`` is ``0.0``, the exact value
     ``−4.25e−18``.
 
+Each takes ``accumulate=``, the dtype the sum ``Σ exp`` is added up (and the
+division or ``log`` done) in: by default the input dtype, element after
+element, as a running sum; ``float32`` or ``float64`` is what a fused kernel
+does to avoid the *stall*: a bfloat16 running sum stops growing at 256
+(256 + 1 rounds back to 256), so a uniform softmax over 512 equal logits gives
+1/256 instead of 1/512. The exponentials themselves are rounded to the input
+dtype either way; the result is rounded to it at the end.
+
 The textbook cross-entropy from probabilities is
 :func:`softmax_cli.losses.cross_entropy_naive`.
 
@@ -41,6 +49,10 @@ array([nan, nan])
 array([0.2689, 0.7311])
 >>> float(naive.log_softmax_shifted([0.0, -40.0])[0])
 0.0
+>>> import ml_dtypes
+>>> x = np.zeros(512, dtype=ml_dtypes.bfloat16)
+>>> float(naive.softmax_naive(x)[0]), float(naive.softmax_naive(x, accumulate="float32")[0])
+(0.00390625, 0.001953125)
 """
 
 from __future__ import annotations
@@ -49,6 +61,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import check_temperature
+from .floats import is_float_dtype, parse_dtype
 
 __all__ = [
     "log_softmax_naive",
@@ -62,7 +75,7 @@ __all__ = [
 
 def _plain(x: ArrayLike, axis: int, temperature: float) -> tuple[np.ndarray, int]:
     a = np.asarray(x)
-    if a.dtype.kind != "f":
+    if not is_float_dtype(a.dtype):  # bfloat16 and float8 stay as they are
         a = a.astype(np.float64)
     tau = check_temperature(temperature)
     if tau != 1.0:
@@ -70,7 +83,39 @@ def _plain(x: ArrayLike, axis: int, temperature: float) -> tuple[np.ndarray, int
     return a, axis
 
 
-def softmax_naive(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+def accumulator(accumulate: object, dtype: np.dtype) -> np.dtype:
+    """The dtype sums are added in: ``accumulate`` (a dtype or its name), else ``dtype``.
+
+    Examples
+    --------
+    >>> accumulator(None, np.dtype(np.float16)), accumulator("float32", np.dtype(np.float16))
+    (dtype('float16'), dtype('float32'))
+    """
+    if accumulate is None:
+        return np.dtype(dtype)
+    if isinstance(accumulate, str):
+        return parse_dtype(accumulate)
+    try:
+        acc = np.dtype(accumulate)
+    except TypeError:
+        acc = None
+    if acc is None or not is_float_dtype(acc):
+        from .errors import SoftmaxInputError
+
+        raise SoftmaxInputError(
+            f"{{param}} must be a float dtype, got {accumulate!r}", param="accumulate"
+        )
+    return acc
+
+
+def _sum(e: np.ndarray, axis: int, keepdims: bool, acc: np.dtype) -> np.ndarray:
+    """``Σ e`` along ``axis`` in ``acc`` (numpy's sum: a running sum for bfloat16/float8)."""
+    return e.astype(acc, copy=False).sum(axis=axis, keepdims=keepdims)
+
+
+def softmax_naive(
+    x: ArrayLike, axis: int = -1, *, temperature: float = 1.0, accumulate: object = None
+) -> np.ndarray:
     """Textbook ``exp(x) / Σ exp(x)`` in the input dtype: overflows past ``log(finfo.max)``.
 
     Examples
@@ -79,12 +124,15 @@ def softmax_naive(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> 
     array([nan, nan])
     """
     a, axis = _plain(x, axis, temperature)
+    acc = accumulator(accumulate, a.dtype)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         e = np.exp(a)
-        return e / e.sum(axis=axis, keepdims=True)
+        return (e.astype(acc) / _sum(e, axis, True, acc)).astype(a.dtype)
 
 
-def log_softmax_naive(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+def log_softmax_naive(
+    x: ArrayLike, axis: int = -1, *, temperature: float = 1.0, accumulate: object = None
+) -> np.ndarray:
     """Textbook ``log(softmax_naive(x))``: ``-inf`` or ``nan`` where that underflows or overflows.
 
     Examples
@@ -92,12 +140,20 @@ def log_softmax_naive(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0)
     >>> log_softmax_naive([0.0, -800.0])
     array([  0., -inf])
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(softmax_naive(x, axis, temperature=temperature))
+    a, axis = _plain(x, axis, temperature)
+    acc = accumulator(accumulate, a.dtype)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(a)
+        return np.log(e.astype(acc) / _sum(e, axis, True, acc)).astype(a.dtype)
 
 
 def logsumexp_naive(
-    x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
+    x: ArrayLike,
+    axis: int = -1,
+    *,
+    keepdims: bool = False,
+    temperature: float = 1.0,
+    accumulate: object = None,
 ) -> np.ndarray:
     """Textbook ``τ·log Σ exp(x/τ)`` in the input dtype.
 
@@ -107,12 +163,17 @@ def logsumexp_naive(
     inf
     """
     a, axis = _plain(x, axis, temperature)
+    acc = accumulator(accumulate, a.dtype)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        out = np.log(np.exp(a).sum(axis=axis, keepdims=keepdims))
-    return out * out.dtype.type(temperature) if temperature != 1.0 else out
+        out = np.log(_sum(np.exp(a), axis, keepdims, acc))
+        if temperature != 1.0:  # τ rounded to the input dtype, as in x/τ
+            out = out * a.dtype.type(temperature)
+    return out.astype(a.dtype)
 
 
-def softmax_shifted(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+def softmax_shifted(
+    x: ArrayLike, axis: int = -1, *, temperature: float = 1.0, accumulate: object = None
+) -> np.ndarray:
     """The usual stable form ``exp(x − max) / Σ exp(x − max)``, in the input dtype.
 
     What numpy users, scipy and PyTorch compute; no overflow, but the rounding
@@ -124,12 +185,15 @@ def softmax_shifted(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -
     [0.0, 1.0]
     """
     a, axis = _plain(x, axis, temperature)
+    acc = accumulator(accumulate, a.dtype)
     with np.errstate(invalid="ignore", over="ignore"):
         e = np.exp(a - a.max(axis=axis, keepdims=True))
-        return e / e.sum(axis=axis, keepdims=True)
+        return (e.astype(acc) / _sum(e, axis, True, acc)).astype(a.dtype)
 
 
-def log_softmax_shifted(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
+def log_softmax_shifted(
+    x: ArrayLike, axis: int = -1, *, temperature: float = 1.0, accumulate: object = None
+) -> np.ndarray:
     """The usual stable form ``(x − max) − log Σ exp(x − max)``, in the input dtype.
 
     Examples
@@ -138,13 +202,19 @@ def log_softmax_shifted(x: ArrayLike, axis: int = -1, *, temperature: float = 1.
     np.float64(0.0)
     """
     a, axis = _plain(x, axis, temperature)
+    acc = accumulator(accumulate, a.dtype)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         d = a - a.max(axis=axis, keepdims=True)
-        return d - np.log(np.exp(d).sum(axis=axis, keepdims=True))
+        return (d.astype(acc) - np.log(_sum(np.exp(d), axis, True, acc))).astype(a.dtype)
 
 
 def logsumexp_shifted(
-    x: ArrayLike, axis: int = -1, *, keepdims: bool = False, temperature: float = 1.0
+    x: ArrayLike,
+    axis: int = -1,
+    *,
+    keepdims: bool = False,
+    temperature: float = 1.0,
+    accumulate: object = None,
 ) -> np.ndarray:
     """The usual stable form ``max + log Σ exp(x − max)``, in the input dtype.
 
@@ -154,9 +224,11 @@ def logsumexp_shifted(
     1000.6931471805599
     """
     a, axis = _plain(x, axis, temperature)
+    acc = accumulator(accumulate, a.dtype)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         m = a.max(axis=axis, keepdims=True)
-        out = m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
-    if temperature != 1.0:
-        out = out * out.dtype.type(temperature)
+        out = m.astype(acc) + np.log(_sum(np.exp(a - m), axis, True, acc))
+        if temperature != 1.0:  # τ rounded to the input dtype, as in x/τ
+            out = out * a.dtype.type(temperature)
+    out = out.astype(a.dtype)
     return out if keepdims else np.squeeze(out, axis=axis)

@@ -51,6 +51,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import SoftmaxInputError
+from .floats import is_float_dtype
 from .torch_softmax import softmax as torch_softmax
 
 __all__ = [
@@ -172,7 +173,7 @@ def check_bias(value: Any) -> dict[int, float]:
 def _rows(x: ArrayLike) -> np.ndarray:
     """``x`` as a 2-D float array (a copy), checked: no nan, no +inf, not empty."""
     a = np.array(x, copy=True)
-    if a.dtype.kind not in "f":
+    if not is_float_dtype(a.dtype):  # bfloat16 and float8 logits stay as they come
         a = a.astype(np.float64)
     if a.ndim == 0 or a.shape[-1] == 0:
         raise SoftmaxInputError("cannot sample from an empty vector of logits")

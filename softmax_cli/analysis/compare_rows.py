@@ -15,12 +15,17 @@ import numpy as np
 
 from ..io.records import Text, numbers
 from .compare import dtype_name
+from .compare.bits import step_rows
 
 __all__ = ["Worst", "delimited_records", "json_record"]
 
 
-def json_record(label: str, cmp: Any) -> list[tuple[str, Any]]:
-    """One compared vector as a record: inputs, oracle, every implementation, verdict."""
+def json_record(label: str, cmp: Any, bits: bool = False) -> list[tuple[str, Any]]:
+    """One compared vector as a record: inputs, oracle, every implementation, verdict.
+
+    With ``bits``, every explained step also holds each value's ``bits`` (sign,
+    exponent and mantissa, space-separated), ``spacing`` (1 ULP there) and ``marks``.
+    """
     fields: list[tuple[str, Any]] = [
         ("row", label),
         ("method", cmp.method),
@@ -30,6 +35,8 @@ def json_record(label: str, cmp: Any) -> list[tuple[str, Any]]:
     ]
     if cmp.target is not None:
         fields.append(("target", int(cmp.target)))
+    if cmp.accumulate is not None:
+        fields.append(("accumulate", dtype_name(cmp.accumulate)))
     fields += [
         ("x", numbers(cmp.x)),
         ("oracle", [Text(t) for t in cmp.oracle_text]),
@@ -45,15 +52,15 @@ def json_record(label: str, cmp: Any) -> list[tuple[str, Any]]:
             "wrong": bool(r.failed),
         }
         if r.trace is not None and r.trace.steps and r.trace.steps[0].exact is not None:
-            impl["steps"] = [_step(s) for s in r.trace.steps]
+            impl["steps"] = [_step(s, bits) for s in r.trace.steps]
         impls[r.name] = impl
     fields.append(("implementations", impls))
     fields.append(("verdict", [Text(v) for v in cmp.verdict]))
     return fields
 
 
-def _step(s: Any) -> dict[str, Any]:
-    return {
+def _step(s: Any, bits: bool = False) -> dict[str, Any]:
+    out = {
         "step": s.key,
         "formula": Text(s.formula),
         "dtype": dtype_name(s.dtype),
@@ -62,6 +69,12 @@ def _step(s: Any) -> dict[str, Any]:
         "event": s.event,
         "note": None if s.note is None else Text(s.note),
     }
+    if bits:
+        rows = step_rows(s, max_entries=0)  # every value
+        out["bits"] = [f"{r.sign} {r.exponent} {r.mantissa}" for r in rows]
+        out["spacing"] = numbers(np.array([r.ulp for r in rows]))
+        out["marks"] = [list(r.marks) for r in rows]
+    return out
 
 
 def delimited_records(label: str, cmp: Any, id_name: str | None) -> list[list[tuple[str, Any]]]:

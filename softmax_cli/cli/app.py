@@ -146,6 +146,7 @@ COMMAND_MODULES = {
     "compare": "compare",
     "compute": "compute",
     "grad": "grad",
+    "lesson": "lesson",
     "methods": "methods",
     "sample": "sample",
     "temperature-sweep": "temperature_sweep",

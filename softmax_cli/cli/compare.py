@@ -17,7 +17,7 @@ from rich.console import Console
 
 from .. import registry
 from ..errors import SoftmaxInputError
-from ..floats import parse_dtype
+from ..floats import float_layout, parse_dtype
 from ..io.records import RecordWriter
 from .app import ExitStatus, app
 from .input_options import with_input_formats
@@ -75,6 +75,10 @@ Examples:
 
   softmax compare --dtype float16 10 11 12
 
+  softmax compare --dtype bfloat16 --accumulate float32 1 2 3
+
+  softmax compare --scan --dtype float16 1 2 3
+
   softmax compare --method logsumexp --explain 0 -40
 
   softmax compare --method cross-entropy --target 0 -800 0
@@ -104,6 +108,51 @@ ExplainOpt = Annotated[
     bool,
     typer.Option("--explain", help="Show every step of every implementation with its error."),
 ]
+ScanOpt = Annotated[
+    bool,
+    typer.Option(
+        "--scan",
+        help="Run every implementation on x·s for s in equal steps (up to twice where exp "
+        "overflows): the worst error against s, the dtype's limits marked; a chart on a "
+        "terminal, records in a pipe.",
+    ),
+]
+ScanToOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--scan-to", help="With --scan: the largest s.", show_default=False),
+]
+ScanStepsOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--scan-steps",
+        help="With --scan: the number of steps (default: fits the terminal).",
+        show_default=False,
+    ),
+]
+ScanPlotOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--plot",
+        help="With --scan: also write the chart (.png, .svg or .pdf); needs matplotlib.",
+        show_default=False,
+    ),
+]
+HistogramOpt = Annotated[
+    bool,
+    typer.Option(
+        "--histogram",
+        help="For many rows: the distribution of every entry's ULP error per implementation "
+        "(bins, median, 99th percentile, max) instead of one line per row.",
+    ),
+]
+BitsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--bits",
+        help="With --explain: each step's values as sign, exponent and mantissa bits, the "
+        "spacing of floats there (1 ULP), subnormals and absorbed terms marked.",
+    ),
+]
 DigitsOpt = Annotated[
     int,
     typer.Option(
@@ -117,6 +166,15 @@ MaxEntriesOpt = Annotated[
     typer.Option(
         "--max-entries",
         help="Entries of a vector shown per table; a longer one shows head and tail (0 = all).",
+    ),
+]
+AccumulateOpt = Annotated[
+    Optional[DtypeName],  # noqa: UP045
+    typer.Option(
+        "--accumulate",
+        help="Add the naive and x − max sums up in this float type (default: --dtype's), "
+        "as a fused kernel does: bfloat16's running sum stalls at 256, float32's does not.",
+        show_default=False,
     ),
 ]
 #: the old name of --max-entries, still accepted (one name per meaning: issue 13)
@@ -134,10 +192,17 @@ def _rows(reader) -> Iterator[tuple[str, np.ndarray]]:
             yield label, batch.values[r]
 
 
-def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], target):
+def _subject(
+    method: str, params: dict[str, Any], loss_params: dict[str, Any], target, accumulate=None
+):
     from ..analysis import compare as an
 
     loss = registry.find_loss(method) if method.lower() in an.loss_names() else None
+    if loss is not None and accumulate is not None:
+        raise SoftmaxInputError(
+            f"{{param}} applies to softmax, log-softmax and logsumexp, not to {loss.shown}",
+            param="accumulate",
+        )
     if loss is not None:
         return an.loss_subject(loss, resolve_loss(loss, {**params, **loss_params}), target)
     if loss_params:
@@ -147,17 +212,19 @@ def _subject(method: str, params: dict[str, Any], loss_params: dict[str, Any], t
             param=next(iter(loss_params)),
         )
     mapping, checked = resolve_method(method, params)
-    return an.subject(mapping.name, checked, target)
+    return an.subject(mapping.name, checked, target, accumulate=accumulate)
 
 
-def _subjects(names: list[str], params: dict[str, Any], loss_params: dict[str, Any], target):
+def _subjects(
+    names: list[str], params: dict[str, Any], loss_params: dict[str, Any], target, accumulate=None
+):
     """One subject per ``--method`` name; with several, each takes the options it has.
 
     An option that none of them takes is an error naming it; ``--target`` goes to
     the losses (and is an error, as for one method, when none is chosen).
     """
     if len(names) == 1:
-        return [_subject(names[0], params, loss_params, target)]
+        return [_subject(names[0], params, loss_params, target, accumulate)]
     from ..analysis import compare as an
 
     losses = {n: registry.find_loss(n) if n.lower() in an.loss_names() else None for n in names}
@@ -181,7 +248,8 @@ def _subjects(names: list[str], params: dict[str, Any], loss_params: dict[str, A
     for n, loss in losses.items():
         own_params = {k: v for k, v in params.items() if k in takes[n]}
         own_loss = {k: v for k, v in loss_params.items() if k in takes[n]}
-        out.append(_subject(n, own_params, own_loss, target if loss is not None else None))
+        own_target = target if loss is not None else None
+        out.append(_subject(n, own_params, own_loss, own_target, accumulate))
     return out
 
 
@@ -195,8 +263,15 @@ def compare(
     target: TargetOpt = None,
     temperature: TemperatureOpt = 1.0,
     dtype: DtypeOpt = DtypeName.float64,
+    accumulate: AccumulateOpt = None,
     dps: DpsOpt = DEFAULT_DPS,
     explain: ExplainOpt = False,
+    bits: BitsOpt = False,
+    scan: ScanOpt = False,
+    histogram: HistogramOpt = False,
+    scan_to: ScanToOpt = None,
+    scan_steps: ScanStepsOpt = None,
+    plot: ScanPlotOpt = None,
     check: CheckOpt = False,
     max_ulp: MaxUlpOpt = 4.0,
     input: InputOpt = None,
@@ -229,12 +304,25 @@ def compare(
         )
     if not max_ulp >= 0:
         raise SoftmaxInputError(f"{{param}} must be a number ≥ 0, got {max_ulp:g}", param="max_ulp")
+    acc = parse_dtype(accumulate.value) if accumulate is not None else None
     names = method_names(method)
-    subjects = _subjects(names, method_params, loss_params, target)
+    subjects = _subjects(names, method_params, loss_params, target, acc)
     targets = [target if n.lower() in an.loss_names() else None for n in names]
     multi = len(subjects) > 1
+    if multi and (scan or histogram):
+        raise SoftmaxInputError(
+            f"{{param}} takes one method with --{'scan' if scan else 'histogram'}: run them apart",
+            param="method",
+        )
+    subj = subjects[0]
     dt = parse_dtype(dtype.value)
+    if bits:
+        float_layout(dt)  # longdouble: a clear refusal, before any work
+        explain = True  # the bits are those of the explained steps
     fmt = resolve_format(format.value)
+    if not scan and (scan_to is not None or scan_steps is not None or plot is not None):
+        given = "scan_to" if scan_to is not None else ("scan_steps" if scan_steps else "plot")
+        raise SoftmaxInputError("{param} goes with --scan", param=given)
     with open_source(
         values,
         input,
@@ -246,6 +334,14 @@ def compare(
     ) as reader:
         layout = reader.layout
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
+        if scan:
+            from .compare_scan import run_scan
+
+            return run_scan(reader, fmt, subj, dt, dps, temperature, scan_to, scan_steps, plot)
+        if histogram:
+            from .compare_hist import run_histogram
+
+            return run_histogram(_rows(reader), fmt, subj, dt, dps, temperature, target)
         warning = an.check_size(layout.width, dps)
         if warning:
             sys.stderr.write(warning + "\n")
@@ -286,7 +382,7 @@ def compare(
                         elif writer.delimited:
                             writer.write_all(delimited_records(label, cmp, layout.id_name))
                         else:
-                            writer.write(json_record(label, cmp))
+                            writer.write(json_record(label, cmp, bits))
 
             def tables() -> None:
                 for k, subj in enumerate(subjects):
@@ -303,6 +399,7 @@ def compare(
                         subj.name,
                         dt,
                         dps,
+                        bits,
                     )
 
             deliver(
@@ -324,14 +421,18 @@ def compare(
     return 0
 
 
-def _print_tables(results, stop, many: bool, id_name, precision, max_rows, explain, name, dt, dps):
+def _print_tables(
+    results, stop, many: bool, id_name, precision, max_rows, explain, name, dt, dps, bits=False
+):
     from ..analysis.compare import summarize
     from ..render.compare import comparison, summary_view
 
     console = Console()
     if not many:
         for _, cmp in results:
-            console.print(comparison(cmp, precision, max_rows, explain, width=console.width))
+            console.print(
+                comparison(cmp, precision, max_rows, explain, width=console.width, bits=bits)
+            )
         return
     summaries = [summarize(cmp, label) for label, cmp in results]
     stop()

@@ -64,6 +64,9 @@ class DtypeName(str, Enum):
     float32 = "float32"
     float64 = "float64"
     longdouble = "longdouble"
+    bfloat16 = "bfloat16"  # bfloat16 and float8: ml_dtypes, imported only when chosen
+    float8_e4m3fn = "float8_e4m3fn"
+    float8_e5m2 = "float8_e5m2"
 
 
 def _complete_method(incomplete: str) -> list[str]:

@@ -3,7 +3,7 @@
 Every float is written as the *shortest* text that reads back (through
 :func:`~softmax_cli.io.readers.open_vectors` with the same dtype) to the very
 same value: ``repr`` for float64, the shortest ``%g`` that round-trips for
-float32/float16, numpy's shortest repr for longdouble. Non-finite values are
+float32/float16/bfloat16/float8, numpy's shortest repr for longdouble. Non-finite values are
 ``nan``, ``inf`` and ``-inf``. The sign and payload of a NaN are not kept.
 Negative zero is written ``-0.0`` (``-0`` for float32/16) and reads back negative.
 Every writer (:mod:`softmax_cli.io.records`, :mod:`softmax_cli.io.writers`) uses these.
@@ -22,13 +22,18 @@ from typing import Any
 import numpy as np
 
 from ..errors import SoftmaxInputError
+from ..floats import finfo, is_float_dtype
 
 __all__ = ["format_float", "format_floats"]
 
 # dtype -> (first %g precision to try, precision that always round-trips, unsigned view)
+# (p significand bits need 1 + ceil(p·log10 2) digits: 9, 5, 4 and 3 for float8)
 _SHORT = {
-    np.dtype(np.float32): (6, 9, np.uint32),
-    np.dtype(np.float16): (3, 5, np.uint16),
+    "float32": (6, 9, np.uint32),
+    "float16": (3, 5, np.uint16),
+    "bfloat16": (3, 4, np.uint16),
+    "float8_e4m3fn": (2, 3, np.uint8),
+    "float8_e5m2": (2, 3, np.uint8),
 }
 
 
@@ -40,7 +45,7 @@ def format_float(value: Any, dtype: Any) -> str:
     value : float
         The number; it is first rounded to ``dtype``.
     dtype : dtype
-        float16, float32, float64 or longdouble.
+        float16, float32, float64, longdouble, bfloat16 or float8.
 
     Returns
     -------
@@ -54,9 +59,14 @@ def format_float(value: Any, dtype: Any) -> str:
     ('0.1', '-inf')
     >>> format_float(float("nan"), np.float16)
     'nan'
+    >>> from softmax_cli.floats import parse_dtype
+    >>> format_float(0.1, parse_dtype("bfloat16"))  # 0.10009765625, the bfloat16 nearest 0.1
+    '0.1'
+    >>> format_float(300, parse_dtype("float8_e5m2"))  # e5m2 has 256 and 320 there
+    '3.2e+02'
     """
     dt = np.dtype(dtype)
-    if dt.kind != "f":
+    if not is_float_dtype(dt):
         raise SoftmaxInputError(f"format_float needs a float dtype, not {dt}")
     if dt.itemsize == 8:
         return repr(float(value))
@@ -86,7 +96,7 @@ def format_floats(values: np.ndarray) -> list[str]:
     ['0.1', '3.40282e+38', '1e-45']
     """
     a = np.asarray(values)
-    if a.dtype.kind != "f":
+    if not is_float_dtype(a.dtype):
         a = a.astype(np.float64)
     flat = a.ravel()
     if flat.dtype.itemsize == 8:
@@ -97,13 +107,13 @@ def format_floats(values: np.ndarray) -> list[str]:
 
 
 def _format_short(flat: np.ndarray) -> list[str]:
-    """Shortest round-tripping text for float32/float16 (read back as float64, rounded).
+    """Shortest round-tripping text for float32/16, bfloat16, float8 (read as float64, rounded).
 
     A bisection over the ``%g`` precision, one vectorised pass per step: most
     float32 values settle in two passes.
     """
     dt = flat.dtype
-    p0, pmax, uint = _SHORT[dt]
+    p0, pmax, uint = _SHORT[dt.name]
     with np.errstate(invalid="ignore"):
         wide = flat.astype(np.float64)
     want = flat.view(uint)
@@ -137,7 +147,7 @@ def _format_short(flat: np.ndarray) -> list[str]:
     out = out.tolist()
     # %g is shortest except where the rounding interval is lopsided (exact powers of
     # two) or wide (subnormals); numpy's Dragon4 repr handles those few exactly.
-    info = np.finfo(dt)
+    info = finfo(dt)
     bits = want.astype(np.int64)
     mantissa = bits & ((1 << info.nmant) - 1)
     exponent = (bits >> info.nmant) & ((1 << info.nexp) - 1)

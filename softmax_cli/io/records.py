@@ -45,6 +45,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from ..errors import SoftmaxInputError
+from ..floats import is_float_dtype
 from .floattext import format_float, format_floats
 
 __all__ = [
@@ -101,9 +102,20 @@ def numbers(values: Any) -> list[Num]:
 
 
 def _float_text(value: Any) -> str:
-    if isinstance(value, np.floating):
+    if isinstance(value, np.generic):  # numpy's floats, bfloat16, float8
         return format_float(value, value.dtype)
     return repr(float(value))
+
+
+def _is_float(value: Any) -> bool:
+    """A Python or numpy float, or a bfloat16/float8 scalar (not an ``np.floating``)."""
+    return isinstance(value, (float, np.floating)) or (
+        isinstance(value, np.generic) and is_float_dtype(value.dtype)
+    )
+
+
+def _float_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and is_float_dtype(value.dtype)
 
 
 def json_text(value: Any, indent: int | None = None, level: int = 0) -> str:
@@ -133,10 +145,10 @@ def json_text(value: Any, indent: int | None = None, level: int = 0) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
         return str(int(value))
-    if isinstance(value, (float, np.floating)):
+    if _is_float(value):
         text = _float_text(value)
         return _JSON_SPECIAL.get(text, text)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+    if isinstance(value, np.ndarray) and (value.dtype.kind in "iu" or _float_array(value)):
         items: list[Any] = numbers(value) if value.ndim <= 1 else list(value)
         return _json_list([json_text(v, indent, level + 1) for v in items], indent, level)
     if isinstance(value, Mapping):
@@ -203,9 +215,9 @@ def delimited_fields(value: Any, delim: str) -> list[str]:
         return ["true" if value else "false"]
     if isinstance(value, (int, np.integer)):
         return [str(int(value))]
-    if isinstance(value, (float, np.floating)):
+    if _is_float(value):
         return [_float_text(value)]
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+    if _float_array(value):
         return format_floats(value)
     if isinstance(value, (list, tuple, np.ndarray)):
         return [f for v in value for f in delimited_fields(v, delim)]

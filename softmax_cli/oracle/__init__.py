@@ -25,6 +25,7 @@ import mpmath
 import numpy as np
 
 from .._arrays import as_float_array, normalize_axis
+from ..floats import finfo, is_float_dtype
 
 DEFAULT_DPS = 50
 MAX_DPS = 10_000
@@ -121,8 +122,13 @@ def ulp(exact: Any, dtype: Any) -> mpmath.mpf:
     --------
     >>> ulp(mpmath.mpf(1), "float64") == mpmath.mpf(2) ** -52
     True
+    >>> from softmax_cli.floats import parse_dtype
+    >>> ulp(mpmath.mpf(1), parse_dtype("bfloat16")) == mpmath.mpf(2) ** -7
+    True
+    >>> ulp(mpmath.mpf(0), parse_dtype("float8_e4m3fn")) == mpmath.mpf(2) ** -9
+    True
     """
-    info = np.finfo(np.dtype(dtype))
+    info = finfo(dtype)
     p = info.nmant + 1
     v = mpmath.mpf(exact)
     if v == 0:
@@ -138,7 +144,8 @@ def ulp_error(computed: Any, exact: Any, dtype: Any = None) -> np.ndarray:
 
     ``dtype`` defaults to the dtype of ``computed``. Matching infinities,
     nan-against-nan, and an infinity where the exact value lies beyond the
-    dtype's range (correct rounding overflows) count 0; a finite result against
+    dtype's range (correct rounding overflows) count 0 (so does a nan in
+    float8_e4m3fn, which has no infinity); a finite result against
     an infinite truth (or the reverse) and a nan against a number count ``inf``.
 
     Examples
@@ -147,24 +154,32 @@ def ulp_error(computed: Any, exact: Any, dtype: Any = None) -> np.ndarray:
     1.0
     >>> float(ulp_error(np.float32(0.0), mpmath.mpf(0)))
     0.0
+    >>> from softmax_cli.floats import parse_dtype
+    >>> bf16 = parse_dtype("bfloat16")
+    >>> # bfloat16(1/3) = 171/512; |171/512 − 1/3| = 1/1536 = ulp(1/3)/3, ulp = 2**-9
+    >>> round(float(ulp_error(np.array(1 / 3, dtype=bf16), mpmath.mpf(1) / 3)), 6)
+    0.333333
     """
     c = np.asarray(computed)
     dt = (
         np.dtype(dtype)
         if dtype is not None
-        else (c.dtype if c.dtype.kind == "f" else np.dtype(np.float64))
+        else (c.dtype if is_float_dtype(c.dtype) else np.dtype(np.float64))
     )
     ex = np.asarray(exact, dtype=object)
     ex = np.broadcast_to(ex, c.shape) if ex.shape != c.shape else ex
     out = np.empty(c.shape, dtype=np.float64)
     with mpmath.workprec(max(mpmath.mp.prec, 200)):
-        big = to_mpf(np.finfo(dt).max)
+        big = to_mpf(finfo(dt).max)
         overflow = big + ulp(big, dt) / 2  # from here on, round-to-nearest gives inf
+        no_inf = dt.name == "float8_e4m3fn"  # its overflow is nan
         for idx in np.ndindex(c.shape):
             cv, ev = c[idx], mpmath.mpf(ex[idx])
             if mpmath.isnan(ev) or not np.isfinite(cv) or mpmath.isinf(ev):
-                same = (mpmath.isnan(ev) and np.isnan(cv)) or (
-                    np.isinf(cv) and (ev > 0) == (cv > 0) and abs(ev) >= overflow
+                same = (
+                    (mpmath.isnan(ev) and np.isnan(cv))
+                    or (np.isinf(cv) and (ev > 0) == (cv > 0) and abs(ev) >= overflow)
+                    or (no_inf and np.isnan(cv) and not mpmath.isnan(ev) and abs(ev) >= overflow)
                 )
                 out[idx] = 0.0 if same else np.inf
                 continue
@@ -182,7 +197,7 @@ def abs_error_in_ulps_of_one(computed: Any, exact: Any, dtype: Any = None) -> np
     """
     c = np.asarray(computed)
     dt = np.dtype(dtype) if dtype is not None else c.dtype
-    eps = mpmath.ldexp(mpmath.mpf(1), -np.finfo(dt).nmant)
+    eps = mpmath.ldexp(mpmath.mpf(1), -finfo(dt).nmant)
     ex = np.asarray(exact, dtype=object)
     ex = np.broadcast_to(ex, c.shape) if ex.shape != c.shape else ex
     out = np.empty(c.shape, dtype=np.float64)

@@ -39,6 +39,8 @@ from ..analysis.compare import (
     format_ulp,
     summary_verdict,
 )
+from ..floats import is_float_dtype
+from .bits import bits_tables
 from .fit import Column, Fitted, fit_table, natural_width, shown_rows
 from .text import plain
 
@@ -86,7 +88,7 @@ def numpy_column(values: np.ndarray, digits: int) -> list[str]:
         )
         return [t.strip() for t in text.strip("[]").split("|")]
 
-    if a.dtype.kind != "f":
+    if not is_float_dtype(a.dtype):
         return numpy_text(digits)
     probe = numpy_text(digits)
     if any("e" in t for t in probe):  # numpy shows this array in scientific notation
@@ -114,9 +116,10 @@ def _shown(n: int, max_rows: int) -> list[int | None]:
 def _title(cmp: Comparison) -> str:
     tau = f", τ = {cmp.temperature:g}" if cmp.temperature != 1.0 else ""
     tgt = f", target {cmp.target}" if cmp.target is not None else ""
+    acc = f", sums in {dtype_name(cmp.accumulate)}" if cmp.accumulate is not None else ""
     return (
         f"{cmp.method} of {cmp.x.size} logit{'s' if cmp.x.size != 1 else ''} in "
-        f"{dtype_name(cmp.dtype)}{tau}{tgt} · oracle at {cmp.dps} digits"
+        f"{dtype_name(cmp.dtype)}{tau}{tgt}{acc} · oracle at {cmp.dps} digits"
     )
 
 
@@ -279,6 +282,7 @@ def comparison(
     max_rows: int = 20,
     explain: bool = False,
     width: int = 80,
+    bits: bool = False,
 ) -> Group:
     """Everything about one vector: the tables, the steps if asked, and the verdict.
 
@@ -300,6 +304,8 @@ def comparison(
         ]
     if explain:
         parts += explain_tables(cmp, precision)
+    if bits:
+        parts += bits_tables(cmp, max_rows, precision)
     parts.append(verdict(cmp.verdict))
     return Group(*parts)
 

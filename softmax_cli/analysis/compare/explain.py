@@ -7,33 +7,49 @@ import numpy as np
 
 from ... import oracle
 from ..._arrays import working_dtype
-from .events import _detect
+from .events import _detect, absorbed_terms
 from .formatting import format_ulp, round_significant
 from .limits import LOST_ULP
 from .tracer import FAIL_EVENTS, Step, Trace, TraceFn, Tracer
 
 
-def _tracer(name: str, dtype: np.dtype, exact: bool = False) -> Tracer:
-    """The accurate functions work in float64 (longdouble) and round once; the twins don't."""
-    work = working_dtype(dtype) if name == "accurate" else dtype
-    return Tracer(work, final=np.dtype(dtype), exact=exact)
+def _tracer(name: str, dtype: np.dtype, exact: bool = False, accumulate=None) -> Tracer:
+    """The accurate functions work in float64 (longdouble) and round once; the twins don't
+    (but add their sums up in ``accumulate`` when given)."""
+    if name == "accurate":
+        return Tracer(working_dtype(dtype), final=np.dtype(dtype), exact=exact)
+    return Tracer(dtype, final=np.dtype(dtype), exact=exact, accumulate=_wider(accumulate, dtype))
 
 
-def _run_trace(fn: TraceFn, x: np.ndarray, tau: float, dtype: np.dtype, name: str):
-    T = _tracer(name, dtype)
+def _wider(accumulate, dtype) -> np.dtype | None:
+    """``accumulate`` when it differs from ``dtype`` (else the twins add in ``dtype``)."""
+    if accumulate is None or np.dtype(accumulate) == np.dtype(dtype):
+        return None
+    return np.dtype(accumulate)
+
+
+def _run_trace(fn: TraceFn, x: np.ndarray, tau: float, dtype: np.dtype, name: str, accumulate):
+    T = _tracer(name, dtype, accumulate=accumulate)
     with np.errstate(all="ignore"):
-        out = fn(T, x, tau)
+        out = T.finish(fn(T, x, tau))
     return T, out
 
 
 def _float_trace(
-    name: str, title: str, fn: TraceFn, x: np.ndarray, tau: float, dtype: np.dtype
+    name: str,
+    title: str,
+    fn: TraceFn,
+    x: np.ndarray,
+    tau: float,
+    dtype: np.dtype,
+    accumulate: np.dtype | None = None,
 ) -> tuple[Trace, np.ndarray]:
-    T, out = _run_trace(fn, x, tau, dtype, name)
+    T, out = _run_trace(fn, x, tau, dtype, name, accumulate)
     steps = []
     for kind, key, formula, value, operands, dt in T.steps:
         event, note = _detect(kind, value, operands, dt)
-        steps.append(Step(key, formula, value, dt, event, note))
+        gone = absorbed_terms(operands[0], value) if kind == "sum" and operands else ()
+        steps.append(Step(key, formula, value, dt, event, note, absorbed=gone))
     return Trace(name, title, tuple(steps)), out
 
 
@@ -45,12 +61,15 @@ def _explained(
     dps: int,
     computed: np.ndarray,
     exact_out: list,
+    accumulate: np.dtype | None = None,
 ) -> Trace:
     """``trace`` with each step's exact value and error; marks where digits are lost."""
     T = _tracer(trace.implementation, computed.dtype, exact=True)
     try:
         with mpmath.workdps(dps):
-            fn(T, x, tau)
+            out = fn(T, x, tau)
+            if _wider(accumulate, computed.dtype) and trace.implementation != "accurate":
+                T.steps.append(("cast", "round", "", out, (out,), computed.dtype))
         exact_steps = [s[3] for s in T.steps]
     except (ArithmeticError, ValueError, TypeError):
         exact_steps = [None] * len(trace.steps)
@@ -75,7 +94,9 @@ def _explained(
                 + (f"; {st.note}" if st.note else "")
             )
         seen = seen or event in FAIL_EVENTS
-        steps.append(Step(st.key, st.formula, st.values, st.dtype, event, note, tuple(ex), err))
+        steps.append(
+            Step(st.key, st.formula, st.values, st.dtype, event, note, tuple(ex), err, st.absorbed)
+        )
     final = steps[-1].values if steps else None
     if final is None or not _same(final, computed):
         with mpmath.workdps(dps):

@@ -12,6 +12,7 @@ import numpy as np
 from ... import oracle
 from ..._arrays import as_float_array
 from ...errors import SoftmaxInputError
+from ...floats import finfo, is_float_dtype
 from .explain import _explained, _float_trace
 from .formatting import _agreed_digits
 from .limits import GUARD_DPS, LOST_ULP, check_dps, check_size
@@ -26,7 +27,7 @@ _CAUSES = ("overflow", "underflow")
 def _flags(
     values: np.ndarray, exact: Sequence[Any], dtype: np.dtype, wrong: np.ndarray, cause: str | None
 ) -> tuple[tuple[str, ...], ...]:
-    info = np.finfo(dtype)
+    info = finfo(dtype)
     with mpmath.workprec(max(mpmath.mp.prec, 200)):
         big = oracle.to_mpf(info.max)
         beyond = big + oracle.ulp(big, dtype) / 2
@@ -70,7 +71,8 @@ def compare_vector(
     method : str
         A registry mapping, or a loss (``cross-entropy``, ...; then ``target`` is required).
     dtype : dtype, optional
-        float16, float32, float64 or longdouble (default: that of ``x``, float64 for ints).
+        float16, float32, float64, longdouble, bfloat16 or float8 (default: that of
+        ``x``, float64 for ints).
     dps : int
         Oracle precision in significant digits (``MIN_DPS`` .. ``MAX_DPS``).
     temperature : float
@@ -104,7 +106,7 @@ def compare_vector(
     sj = subj if subj is not None else subject(method, params, target)
     a = as_float_array(x)
     dt = np.dtype(dtype) if dtype is not None else a.dtype
-    if dt.kind != "f":
+    if not is_float_dtype(dt):
         raise SoftmaxInputError(f"compare needs a float dtype, got {dt}")
     with np.errstate(over="ignore"):
         xs = np.ascontiguousarray(a, dtype=dt)
@@ -138,17 +140,18 @@ def compare_vector(
         trace = None
         if name in sj.traces:
             title, fn = sj.traces[name]
-            trace, _ = _float_trace(name, title, fn, xs, tau, dt)
+            trace, _ = _float_trace(name, title, fn, xs, tau, dt, sj.accumulate)
         # the verdict and the flags come from the float run alone: --explain only adds detail
         stories[name] = trace.story() if trace is not None else []
         flags = _flags(values, exact, dt, wrong, _cause(stories[name]))
         if trace is not None and explain:
-            trace = _explained(trace, fn, xs, tau, dps + GUARD_DPS, values, exact)
+            trace = _explained(trace, fn, xs, tau, dps + GUARD_DPS, values, exact, sj.accumulate)
         results.append(Result(name, values, ulps, flags, wrong, trace))
 
     cmp = Comparison(
-        sj.name, sj.output, dt, dps, tau, xs, tuple(exact), text, tuple(results), kappa, (), target
-    )
+        sj.name, sj.output, dt, dps, tau, xs, tuple(exact), text, tuple(results), kappa, (), target,
+        sj.accumulate,
+    )  # fmt: skip
     return replace(cmp, verdict=tuple(_verdict(cmp, stories)))
 
 

@@ -61,6 +61,8 @@ class Comparison:
     condition: np.ndarray | None
     verdict: tuple[str, ...]
     target: int | None = None
+    #: the dtype the naive and x − max sums were added in (None: the input dtype)
+    accumulate: np.dtype | None = None
 
     def result(self, name: str) -> Result:
         """The result of implementation ``name`` (``naive``, ``shifted`` or ``accurate``)."""

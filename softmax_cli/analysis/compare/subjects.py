@@ -7,6 +7,7 @@ method is named here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,9 @@ class Subject:
     in that order) to ``f(x, temperature) -> 1-D array`` in the dtype of ``x``;
     ``exact(x, dps, temperature)`` is the oracle as a list of mpf;
     ``condition(xs, temperature, exact)`` gives one κ per output entry (or is None);
-    ``traces`` maps an implementation to ``(title, trace function)``.
+    ``traces`` maps an implementation to ``(title, trace function)``;
+    ``accumulate`` is the dtype the naive and ``x − max`` sums are added in (None:
+    the input dtype).
     """
 
     name: str
@@ -39,11 +42,25 @@ class Subject:
     exact: Callable[[np.ndarray, int, float], list]
     condition: Callable[[list, Any, list], list] | None
     traces: dict[str, tuple[str, TraceFn]]
+    accumulate: np.dtype | None = None
 
     @property
     def scalar(self) -> bool:
         """Whether the method reduces a vector to one number."""
         return self.output == registry.SCALAR
+
+
+def _twins_accumulating(
+    impls: dict[str, Callable[..., Any]], accumulate: Any, name: str
+) -> dict[str, Callable[..., Any]]:
+    """The naive and ``x − max`` twins adding their sums up in ``accumulate``."""
+    twins = [k for k in ("naive", "shifted") if k in impls]
+    if not twins:
+        raise SoftmaxInputError(
+            f"{{param}} applies to the naive and x − max forms; {name} has none", param="accumulate"
+        )
+    return {k: (functools.partial(f, accumulate=accumulate) if k in twins else f)
+            for k, f in impls.items()}  # fmt: skip
 
 
 def _impl(fn: Callable[..., Any], params: dict[str, Any]) -> Impl:
@@ -86,9 +103,15 @@ def _find(method: str) -> registry.Mapping | registry.Loss:
 
 
 def subject(
-    method: str = "softmax", params: dict[str, Any] | None = None, target: int | None = None
+    method: str = "softmax",
+    params: dict[str, Any] | None = None,
+    target: int | None = None,
+    accumulate: Any = None,
 ) -> Subject:
     """The :class:`Subject` for ``method``: a registry mapping, or a loss (with ``target``).
+
+    ``accumulate`` (a float dtype) makes the naive and ``x − max`` twins add their
+    sums up in it (see :mod:`softmax_cli.naive`); methods without twins refuse it.
 
     Raises :class:`SoftmaxInputError` for an unknown method, bad parameters, a
     ``target`` given to a mapping, a missing one for a loss, or a stochastic
@@ -106,6 +129,11 @@ def subject(
     params = dict(params or {})
     record = _find(method)
     if isinstance(record, registry.Loss):
+        if accumulate is not None:
+            raise SoftmaxInputError(
+                f"{{param}} applies to softmax, log-softmax and logsumexp, not to {record.shown}",
+                param="accumulate",
+            )
         return loss_subject(record, params, target)
     if target is not None:
         raise SoftmaxInputError(
@@ -120,7 +148,12 @@ def subject(
             "same noise",
             param="seed",
         )
-    impls = {name: _impl(fn, p) for name, fn in m.implementations().items()}
+    found = m.implementations()
+    acc = None
+    if accumulate is not None:
+        acc = np.dtype(accumulate)
+        found = _twins_accumulating(found, acc, m.name)
+    impls = {name: _impl(fn, p) for name, fn in found.items()}
     traces = {
         name: (title, resolve(ref)) for name, (title, ref) in m.traces.items() if name in impls
     }
@@ -129,7 +162,7 @@ def subject(
         return _as_list(oracle.evaluate(m.name, x, dps=dps, temperature=tau, **p))
 
     condition = resolve(m.condition) if m.condition else None
-    return Subject(m.name, m.output, impls, exact, condition, traces)
+    return Subject(m.name, m.output, impls, exact, condition, traces, acc)
 
 
 def _check_target(target: Any, n: int) -> int:

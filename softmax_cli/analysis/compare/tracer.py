@@ -35,6 +35,8 @@ class Step:
     note: str = ""
     exact: tuple | None = None
     ulp: np.ndarray | None = None
+    #: for a sum: the indices of the terms whose addition left it unchanged
+    absorbed: tuple[int, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -97,17 +99,31 @@ class Tracer:
     Every operation records a step; the float run also detects the events.
     """
 
-    def __init__(self, dtype: np.dtype, final: np.dtype | None = None, exact: bool = False):
+    def __init__(
+        self,
+        dtype: np.dtype,
+        final: np.dtype | None = None,
+        exact: bool = False,
+        accumulate: np.dtype | None = None,
+    ):
         self.exact = exact
         self.dt = np.dtype(dtype)
         self.final = final
+        #: the dtype sums are added in (the twins' ``accumulate=``); what follows a sum
+        #: stays in it, as the twins compute, and is rounded to ``dt`` once at the end
+        self.acc = np.dtype(accumulate) if accumulate is not None else None
         self.steps: list[tuple[str, str, str, np.ndarray, tuple, np.dtype | None]] = []
 
     def _step(self, kind: str, key: str, formula: str, value: Any, *operands: Any) -> np.ndarray:
         v = np.atleast_1d(value)
+        dt = self.dt
+        if self.acc is not None and any(
+            isinstance(o, np.ndarray) and o.dtype == self.acc for o in operands
+        ):
+            dt = self.acc
         if not self.exact:
-            v = v.astype(self.dt, copy=False)
-        self.steps.append((kind, key, formula, v, operands, self.dt))
+            v = v.astype(dt, copy=False)
+        self.steps.append((kind, key, formula, v, operands, dt))
         return v
 
     def work(self, x: np.ndarray) -> np.ndarray:
@@ -144,8 +160,21 @@ class Tracer:
         )
 
     def sum(self, key: str, formula: str, a: np.ndarray) -> np.ndarray:
-        v = [mpmath.fsum(a)] if self.exact else a.sum(keepdims=True)
-        return self._step("sum", key, formula, np.asarray(v, dtype=a.dtype), a)
+        if self.exact:
+            return self._step("sum", key, formula, np.asarray([mpmath.fsum(a)], dtype=object), a)
+        if self.acc is not None:
+            w = a.astype(self.acc)
+            self.steps.append(("sum", key, formula, w.sum(keepdims=True), (w,), self.acc))
+            return self.steps[-1][3]
+        return self._step("sum", key, formula, a.sum(keepdims=True), a)
+
+    def finish(self, out: np.ndarray) -> np.ndarray:
+        """With ``accumulate``: round a result still in the accumulator to ``dt``, a step."""
+        if self.exact or self.acc is None or out.dtype == self.dt:
+            return out
+        v = out.astype(self.dt)
+        self.steps.append(("cast", "round", f"round to {dtype_name(self.dt)}", v, (out,), self.dt))
+        return v
 
     def max(self, key: str, formula: str, a: np.ndarray) -> np.ndarray:
         v = [max(a)] if self.exact else a.max(keepdims=True)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ...floats import finfo
 from .formatting import _g, dtype_name, format_kappa, format_ulp
 from .limits import LOST_ULP
 from .results import Comparison
@@ -25,7 +26,7 @@ def _verdict(cmp: Comparison, stories: dict[str, list[Step]]) -> list[str]:
         ]
     lines = []
     name = dtype_name(cmp.dtype)
-    tiny = np.finfo(cmp.dtype).smallest_subnormal
+    tiny = finfo(cmp.dtype).smallest_subnormal
     kappa = cmp.condition
     for r in cmp.results:
         story = stories.get(r.name, [])
@@ -74,7 +75,7 @@ def _verdict(cmp: Comparison, stories: dict[str, list[Step]]) -> list[str]:
 def _condition_sentence(cmp: Comparison) -> str:
     k = float(np.max(cmp.condition))
     at = _where(cmp, int(np.argmax(cmp.condition)))
-    eps = float(np.finfo(cmp.dtype).eps)
+    eps = float(finfo(cmp.dtype).eps)
     if k == 0:
         return "condition: κ = 0: the result does not change with the inputs' last bits."
     if k <= 10:

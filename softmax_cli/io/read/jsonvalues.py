@@ -102,8 +102,8 @@ def _json_value(value: Any, dt: np.dtype) -> Any:
     """One JSON row element as a number; raises _TokenError."""
     if type(value) is float:  # decoded in C (finite, or NaN)
         if dt.itemsize < 8:
-            with np.errstate(over="ignore"):
-                if np.isinf(dt.type(value)) and not np.isinf(value):
+            with np.errstate(over="ignore", invalid="ignore"):  # float8_e4m3fn: nan, no inf
+                if not np.isfinite(dt.type(value)) and np.isfinite(value):
                     raise _overflow(json.dumps(value), dt)
         return value
     if type(value) is _Num:

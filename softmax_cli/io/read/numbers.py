@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ...floats import DTYPE_NAMES, finfo, is_float_dtype
 from .errors import InputError, _TokenError
 
 _ASCII_WS_RE = re.compile(r"[ \t\n\r\f\v]+")
@@ -44,11 +45,8 @@ def _float_dtype(dtype: Any) -> np.dtype:
         dt = np.dtype(dtype)
     except TypeError:
         dt = None
-    if dt is None or dt.kind != "f":
-        raise InputError(
-            f"dtype must be a floating type (float16, float32, float64 or longdouble), "
-            f"not {dtype!r}"
-        )
+    if dt is None or not is_float_dtype(dt):
+        raise InputError(f"dtype must be a floating type ({', '.join(DTYPE_NAMES)}), not {dtype!r}")
     return dt
 
 
@@ -59,7 +57,9 @@ def _dtype_name(dt: np.dtype) -> str:
 
 
 def _largest(dt: np.dtype) -> str:
-    text = np.format_float_scientific(np.finfo(dt).max, precision=1)
+    big = finfo(dt).max  # longdouble's would overflow a float; ml_dtypes' is no np.floating
+    big = big if isinstance(big, np.floating) else float(big)
+    text = np.format_float_scientific(big, precision=1)
     mantissa, exponent = text.split("e")
     return f"{mantissa}e{int(exponent)}"
 
@@ -97,6 +97,12 @@ def _not_a_number(token: str) -> _TokenError:
 
 
 def _overflow(token: str, dt: np.dtype) -> _TokenError:
+    if dt.name == "float8_e4m3fn":  # no infinity to write instead
+        return _TokenError(
+            f"{_show(token)} is beyond float8_e4m3fn (largest 448, and it has no infinity); "
+            f"scale the values, or use dtype float8_e5m2 or bfloat16",
+            token,
+        )
     return _TokenError(
         f"{_show(token)} overflows {_dtype_name(dt)} (largest ≈ {_largest(dt)}); "
         f"write inf if you mean it",
@@ -189,11 +195,11 @@ def _in_range(token: str, text: str, value: float, dt: np.dtype, *, spelled_inf:
             raise _overflow(token, dt)
         return long_value
     if value in (np.inf, -np.inf):
-        if not spelled_inf:
+        if not spelled_inf or dt.name == "float8_e4m3fn":
             raise _overflow(token, np.dtype(np.float64) if dt.itemsize == 8 else dt)
     elif dt.itemsize < 8:
-        with np.errstate(over="ignore"):
-            if np.isinf(dt.type(value)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not np.isfinite(dt.type(value)) and not np.isnan(value):
                 raise _overflow(token, dt)
     return value
 
@@ -238,7 +244,9 @@ def _cast_checked(values: np.ndarray, dt: np.dtype) -> tuple[np.ndarray, tuple[i
         return values, None
     with np.errstate(over="ignore", invalid="ignore"):
         out = values.astype(dt)
-    bad = np.isinf(out) & np.isfinite(values)
+    # an overflow is inf, or nan in float8_e4m3fn (which has no infinity, so inf is one too)
+    finite = np.isfinite(values) if dt.name != "float8_e4m3fn" else ~np.isnan(values)
+    bad = ~np.isfinite(out) & finite
     if bad.any():
         r, c = np.argwhere(bad)[0]
         return out, (int(r), int(c))
