@@ -50,6 +50,8 @@ def measure(
     (0.793595, 0.6666666666666666)
     """
     p = mapping.func(x, axis=-1, temperature=tau, **params)  # whole: the kernel's threads
+    if not np.issubdtype(p.dtype, np.floating):  # ml_dtypes: exact in float64, which einsum takes
+        p = p.astype(np.float64)
     rows = np.arange(p.shape[0])
     if top is None:
         top = p.argmax(axis=1)
