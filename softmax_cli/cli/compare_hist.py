@@ -63,7 +63,10 @@ def run_histogram(
     def table() -> None:
         from ..render.histogram import histogram_view
 
-        Console().print(histogram_view(summaries, subj.name, an.dtype_name(dt), n))
+        console = Console()
+        console.print(
+            histogram_view(summaries, subj.name, an.dtype_name(dt), n, width=console.width)
+        )
 
     def records(w: RecordWriter) -> None:
         w.write_all(histogram_records(summaries))
