@@ -61,7 +61,7 @@ from numpy.typing import ArrayLike
 from . import exp_family, sparse
 from ._arrays import check_temperature, to_last_axis
 from ._masks import masked_loss
-from .errors import SoftmaxInputError
+from .errors import SoftmaxInputError, real_number
 from .floats import two_prod, two_sum
 from .params import check_alpha
 from .records import Loss
@@ -286,14 +286,7 @@ def check_margin(m: float) -> float:
 
 
 def _check_smoothing(eps: float) -> float:
-    try:
-        e = float(eps)
-    except (TypeError, ValueError):
-        raise SoftmaxInputError(
-            f"{{param}} must be a number in [0, 1], got {eps!r}",
-            param="label_smoothing",
-            label="label smoothing",
-        ) from None
+    e = real_number(eps, "a number in [0, 1]", "label_smoothing", label="label smoothing")
     if not 0 <= e <= 1:
         raise SoftmaxInputError(
             f"{{param}} must be in [0, 1], got {eps!r}",
@@ -474,10 +467,7 @@ def _check_positive(name: str, v: float) -> float:
 
 
 def _check_finite(name: str, v: float) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise SoftmaxInputError(f"{{param}} must be a number, got {v!r}", param=name) from None
+    f = real_number(v, "a number", name)
     if not math.isfinite(f):
         raise SoftmaxInputError(f"{{param}} must be finite, got {v!r}", param=name)
     return f

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import SoftmaxInputError
+from .errors import SoftmaxInputError, real_number
 
 
 def check_alpha(alpha: float) -> float:
@@ -21,12 +21,7 @@ def check_alpha(alpha: float) -> float:
     >>> check_alpha(1.5)
     1.5
     """
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        raise SoftmaxInputError(
-            f"{{param}} must be a number >= 1, got {alpha!r}", param="alpha"
-        ) from None
+    a = real_number(alpha, "a number >= 1", "alpha")
     if not (math.isfinite(a) and a >= 1):
         raise SoftmaxInputError(
             f"{{param}} must be a finite number >= 1, got {alpha!r}", param="alpha"
@@ -59,12 +54,7 @@ def check_top_p(p: float | None) -> float | None:
     """``p`` of top-p (nucleus) sparse softmax: ``None`` or a number in (0, 1]."""
     if p is None:
         return None
-    try:
-        v = float(p)
-    except (TypeError, ValueError):
-        raise SoftmaxInputError(
-            f"{{param}} must be a number in (0, 1], got {p!r}", param="p", label="p (top-p)"
-        ) from None
+    v = real_number(p, "a number in (0, 1]", "p", label="p (top-p)")
     if not (0 < v <= 1):
         raise SoftmaxInputError(
             f"{{param}} must be in (0, 1], got {p!r}", param="p", label="p (top-p)"
