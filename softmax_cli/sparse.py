@@ -52,12 +52,14 @@ from ._masks import VECTOR, maskable
 from ._sparsekernel import (
     assemble,
     candidates,
+    edge_rows,
     entmax15_prefix,
     entmax_threshold,
     pack,
     polish,
     relu_shift,
     row_sums,
+    solve_edge,
     sorted_support,
     sparsemax_prefix,
     split_rows,
@@ -311,6 +313,14 @@ def entmax_bisect(
         np.maximum(t, 0, out=t)
         if alpha > 2:
             q = np.power(t, beta)
+            Zl = cand.packed(zl)
+            edge = edge_rows(cand.Z, Zl, lam_hi, lam_lo)
+            if edge.size:  # an entry's t is below what λ resolves: solve for the edge
+                Q = cand.packed(q)
+                Q[edge] = solve_edge(
+                    cand.Z[edge], Zl[edge], lam_hi[edge], lam_lo[edge], alpha, beta
+                )
+                q = cand.unpack(Q)
         else:
             # q = (t/s)^β = (1 + z/s)^β, s = −λ: log1p(z/s) near the top (accurate
             # as α → 1, when β is large), log(t/s) near the edge.
