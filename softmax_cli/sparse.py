@@ -68,6 +68,7 @@ from ._sparsekernel import (
 )
 from .errors import SoftmaxInputError
 from .exp_family import softmax
+from .floats import two_prod, two_sum
 from .params import check_alpha, check_top_k, check_top_p
 
 __all__ = ["entmax15", "entmax_bisect", "sparse_softmax", "sparsemax"]
@@ -217,11 +218,14 @@ def entmax15(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nd
         # z + z_low gives t accurate relative to itself.
         zl = z_low(rows, cand, tau, 0.5)
         lam_hi, lam_lo = polish(cand.Z, cand.packed(zl), lam, 2)
-        p = cand.z - cand.per_row(lam_hi)
-        p += zl - cand.per_row(lam_lo)
-        np.maximum(p, 0, out=p)
-        p *= p
-        p /= cand.per_row(row_sums(cand.packed(p)))
+        # t = th + tl and t² = sq + sq_lo to twice the precision: p is rounded once, at the end
+        th, tl = two_sum(cand.z - cand.per_row(lam_hi), zl - cand.per_row(lam_lo))
+        inside = th > 0
+        th, tl = np.where(inside, th, 0), np.where(inside, tl, 0)
+        sq, sq_lo = two_prod(th, th)
+        sq_lo += 2 * th * tl
+        total = row_sums(cand.packed(sq)) + row_sums(cand.packed(sq_lo))
+        p = (sq + sq_lo) / cand.per_row(total)
     return restore(assemble(rows, cand, p).reshape(a.shape))
 
 
