@@ -424,17 +424,18 @@ def polish(Zh: np.ndarray, Zl: np.ndarray, lam: np.ndarray, beta) -> tuple[np.nd
     return lh, ll
 
 
-def edge_rows(Zh: np.ndarray, Zl: np.ndarray, lh: np.ndarray, ll: np.ndarray) -> np.ndarray:
-    """Rows (packed candidates ``Zh + Zl``, ``λ = lh + ll``) with some ``|z − λ| < √eps·|λ|``.
+def edge_rows(cand: Cands, t: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Rows with a candidate ``|t| = |z − λ| < √eps·|λ|`` (``t`` lined up with ``cand.z``).
 
     There (α > 2) an entry near the edge has ``p = t^β`` hanging on digits of
     ``t`` that even a double-word ``λ`` does not hold (it may even sit on the
     wrong side of ``λ``): :func:`solve_edge` recomputes those rows.
     """
-    eps = np.finfo(Zh.dtype).eps
-    t = np.abs((Zh - lh[:, None]) + (Zl - ll[:, None]))
-    near = (t < np.sqrt(eps) * np.abs(lh)[:, None]) & (Zh > FILL)
-    return np.flatnonzero(near.any(axis=1))
+    eps = np.finfo(t.dtype).eps
+    near = (np.abs(t) < np.sqrt(eps) * np.abs(cand.per_row(lam))) & (cand.z > FILL)
+    if cand.idx is None:
+        return np.flatnonzero(near.any(axis=1))
+    return np.unique(cand.r[near])
 
 
 def solve_edge(

@@ -224,7 +224,7 @@ def entmax15(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nd
         th, tl = np.where(inside, th, 0), np.where(inside, tl, 0)
         sq, sq_lo = two_prod(th, th)
         sq_lo += 2 * th * tl
-        total = row_sums(cand.packed(sq)) + row_sums(cand.packed(sq_lo))
+        total = row_sums(cand.packed(sq)) + cand.packed(sq_lo).sum(axis=1)
         p = (sq + sq_lo) / cand.per_row(total)
     return restore(assemble(rows, cand, p).reshape(a.shape))
 
@@ -314,12 +314,12 @@ def entmax_bisect(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         t = cand.z - cand.per_row(lam_hi)
         t += zl - cand.per_row(lam_lo)
+        edge = edge_rows(cand, t, lam_hi) if alpha > 2 else None
         np.maximum(t, 0, out=t)
         if alpha > 2:
             q = np.power(t, beta)
-            Zl = cand.packed(zl)
-            edge = edge_rows(cand.Z, Zl, lam_hi, lam_lo)
             if edge.size:  # an entry's t is below what λ resolves: solve for the edge
+                Zl = cand.packed(zl)
                 Q = cand.packed(q)
                 Q[edge] = solve_edge(
                     cand.Z[edge], Zl[edge], lam_hi[edge], lam_lo[edge], alpha, beta
