@@ -217,15 +217,22 @@ def entmax15(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nd
         # ULP of 1.0 at 10⁴ ties, 87 at 10⁶). One double-word Newton step on
         # z + z_low gives t accurate relative to itself.
         zl = z_low(rows, cand, tau, 0.5)
-        lam_hi, lam_lo = polish(cand.Z, cand.packed(zl), lam, 2)
-        # t = th + tl and t² = sq + sq_lo to twice the precision: p is rounded once, at the end
-        th, tl = two_sum(cand.z - cand.per_row(lam_hi), zl - cand.per_row(lam_lo))
-        inside = th > 0
-        th, tl = np.where(inside, th, 0), np.where(inside, tl, 0)
-        sq, sq_lo = two_prod(th, th)
-        sq_lo += 2 * th * tl
-        total = row_sums(cand.packed(sq)) + cand.packed(sq_lo).sum(axis=1)
-        p = (sq + sq_lo) / cand.per_row(total)
+        lam_hi, lam_lo = lam, np.zeros_like(lam)
+        for last in (False, True):
+            # t = th + tl and t² = sq + sq_lo to twice the precision; a Newton step on
+            # Σ t² = 1 from that sum moves λ to a double word, then p is rounded once
+            th, tl = two_sum(cand.z - cand.per_row(lam_hi), zl - cand.per_row(lam_lo))
+            inside = th > 0
+            th, tl = np.where(inside, th, 0), np.where(inside, tl, 0)
+            sq, sq_lo = two_prod(th, th)
+            sq_lo += 2 * th * tl
+            s_hi = row_sums(cand.packed(sq))
+            s_lo = cand.packed(sq_lo).sum(axis=1)
+            if last:
+                break
+            step = ((s_hi - 1) + s_lo) / np.maximum(2 * cand.packed(th).sum(axis=1), 1e-300)
+            lam_hi, lam_lo = two_sum(lam, step)
+        p = (sq + sq_lo) / cand.per_row(s_hi + s_lo)
     return restore(assemble(rows, cand, p).reshape(a.shape))
 
 
