@@ -11,7 +11,12 @@ Prints markdown tables; README.md's accuracy tables are copies of its output.
   dtype over every entry of vectors from seven families (random N(0, 30²),
   huge, tiny, mixed-scale, offset 1e6 + noise, tie-heavy, unit), against
   scipy.special and PyTorch when installed;
-* every other deterministic mapping: the worst absolute error in ULPs of 1.0.
+* every other deterministic mapping: the worst absolute error in ULPs of 1.0;
+* issue 19 items 7–11 (``tests/adversarial.py`` ``issue19_families``): entmax15
+  with many ties, α-entmax near the edge of the support for α up to 20, Taylor
+  softmax at orders 80–1000, Jacobians, cross-entropy with label smoothing at
+  τ = 0.1, soft-max under cancellation — ours against torch where it has the
+  function (scipy has none of them), each in the measure its bound is stated in.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from softmax_cli import oracle, registry
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
 from tests.adversarial import families as adversarial_families
+from tests.adversarial import issue19_families
 
 
 def families(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -186,10 +192,195 @@ def other_maps_table(samples: int, n: int) -> list[str]:
     return lines
 
 
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def _issue19_rows(size: int) -> list[tuple[str, str, str, float, float | None]]:
+    """``(function, family, measure, ours, torch)`` worst errors on the issue-19 families."""
+    from softmax_cli import derivatives, losses
+    from softmax_cli.oracle import derivatives as od
+    from softmax_cli.oracle import losses as ol
+    from softmax_cli.oracle.derivatives import scaled_ulp_error
+
+    torch = _torch()
+    fam = issue19_families(size=size)
+    rows = []
+    one = "ULP of 1.0"
+
+    def worst(cases, measure):
+        ours = peer = 0.0
+        for x, params in cases:
+            o, t = measure(x, params)
+            ours = max(ours, o)
+            peer = max(peer, t) if t is not None else peer
+        return ours, (peer if torch is not None and peer else None)
+
+    def ent15(x, _):
+        # closed form (the oracle's bisection over 10⁵ mpf entries takes minutes): z = (x − v)/2
+        # is 0 once and −a = −v/2 n times; λ² + n(a + λ)² = 1 at the root below −a
+        import mpmath
+
+        n, v = x.size - 1, mpmath.mpf(x[-1])
+        with mpmath.workdps(40):
+            a, disc = v / 2, n + 1 - n * (v / 2) ** 2
+            lam = (-n * a - mpmath.sqrt(disc)) / (1 + n) if disc > 0 else mpmath.mpf(0)
+            ex = [lam**2, (a + lam) ** 2] if -a > lam else [1, 0]
+        p = sm.entmax15(x)
+        return float(oracle.abs_error_in_ulps_of_one([p[-1], p[0]], ex).max()), None
+
+    rows.append(("entmax15", "entmax15 ties", one, *worst(fam["entmax15 ties"], ent15)))
+
+    def ent(x, params):
+        ex = oracle.evaluate("entmax", x, dps=16, **params)
+        got = sm.entmax_bisect(x, params["alpha"])
+        return float(oracle.abs_error_in_ulps_of_one(got, ex).max()), None
+
+    for f in ("entmax edge α", "entmax N(0,1) α"):
+        rows.append(("entmax (α)", f, one, *worst(fam[f], ent)))
+
+    def tay(x, params):
+        ex = oracle.evaluate("taylor", x, dps=20, **params)
+        got = sm.taylor_softmax(x, **params)
+        return float(oracle.abs_error_in_ulps_of_one(got, ex).max()), None
+
+    rows.append(("taylor", "taylor high order", one, *worst(fam["taylor high order"], tay)))
+
+    def jac(name, tfn, tau):
+        def measure(x, _):
+            exact = od.jacobian(name, x, temperature=tau)
+            ours = float(
+                (
+                    tau * scaled_ulp_error(derivatives.jacobian(name, x, temperature=tau), exact)
+                ).max()
+            )
+            if torch is None or tfn is None:
+                return ours, None
+            J = torch.autograd.functional.jacobian(
+                lambda v: tfn(v / tau), torch.from_numpy(x)
+            ).numpy()
+            return ours, float((tau * scaled_ulp_error(J, exact)).max())
+
+        return measure
+
+    tsm = (lambda v: torch.log_softmax(v, -1)) if torch else None
+    rows.append(
+        (
+            "log-softmax Jacobian",
+            "jacobian",
+            "ULP of 1/τ",
+            *worst(fam["jacobian"], jac("log-softmax", tsm, 1.0)),
+        )
+    )
+    tsm = (lambda v: torch.softmax(v, -1)) if torch else None
+    rows.append(
+        (
+            "softmax Jacobian τ=0.1",
+            "jacobian",
+            "ULP of 1/τ",
+            *worst(fam["jacobian"], jac("softmax", tsm, 0.1)),
+        )
+    )
+    rows.append(
+        (
+            "entmax15 Jacobian τ=0.1",
+            "jacobian",
+            "ULP of 1/τ",
+            *worst(fam["jacobian"], jac("entmax15", None, 0.1)),
+        )
+    )
+
+    def ce_loss(x, _):
+        loss, _g = losses.cross_entropy(x, 0)
+        exact, _e = ol.evaluate("ce", x.reshape(1, -1), [0])
+        ours = float(oracle.ulp_error(loss, exact[0]))
+        if torch is None:
+            return ours, None
+        tl = torch.nn.functional.cross_entropy(torch.from_numpy(x)[None], torch.tensor([0]))
+        return ours, float(oracle.ulp_error(tl.detach().numpy(), exact[0]))
+
+    rows.append(
+        (
+            "cross-entropy loss",
+            "cross-entropy",
+            "ULP of the value",
+            *worst(fam["cross-entropy"], ce_loss),
+        )
+    )
+
+    def ce_grad(x, _):
+        tau, eps = 0.1, 1.0
+        ours = peer = 0.0
+        for t in range(x.size):
+            _l, g = losses.cross_entropy(x, t, label_smoothing=eps, temperature=tau)
+            _e, exact = ol.evaluate(
+                "ce", x.reshape(1, -1), [t], label_smoothing=eps, temperature=tau
+            )
+            ours = max(ours, float((tau * scaled_ulp_error(g, exact[0])).max()))
+            if torch is not None:
+                xt = torch.tensor(x / tau, requires_grad=True)
+                torch.nn.functional.cross_entropy(
+                    xt[None], torch.tensor([t]), label_smoothing=eps
+                ).backward()
+                peer = max(
+                    peer, float((tau * scaled_ulp_error(xt.grad.numpy() / tau, exact[0])).max())
+                )
+        return ours, (peer if torch is not None else None)
+
+    rows.append(
+        (
+            "cross-entropy gradient, ε=1, τ=0.1",
+            "cross-entropy",
+            "ULP of 1/τ",
+            *worst(fam["cross-entropy"], ce_grad),
+        )
+    )
+
+    def smx(x, _):
+        exact = oracle.evaluate("soft-max", x, dps=40)
+        exact = exact[0] if isinstance(exact, list) else exact
+        p = oracle.evaluate("softmax", x, dps=40)
+        scale = sum(pi * abs(oracle.to_mpf(v)) for pi, v in zip(p, x, strict=True)) * 2.0**-52
+        ours = float(abs(oracle.to_mpf(sm.soft_max(x)) - exact) / scale)
+        if torch is None:
+            return ours, None
+        xt = torch.from_numpy(x)
+        peer = float(abs(oracle.to_mpf((torch.softmax(xt, -1) * xt).sum().item()) - exact) / scale)
+        return ours, peer
+
+    rows.append(
+        (
+            "soft-max",
+            "soft-max cancellation",
+            "ULP of Σp|x|",
+            *worst(fam["soft-max cancellation"], smx),
+        )
+    )
+    return rows
+
+
+def issue19_table(size: int) -> list[str]:
+    lines = ["| function | family | measure | ours | torch |", "|---|---|---|---|---|"]
+    for fn, fam, measure, ours, peer in _issue19_rows(size):
+        cell = "—" if peer is None else f"{peer:.3g}"
+        lines.append(f"| {fn} | {fam} | {measure} | {ours:.3g} | {cell} |")
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="short vectors, few samples")
+    ap.add_argument("--issue19", action="store_true", help="only the issue-19 families table")
     args = ap.parse_args()
+    if args.issue19:
+        size = 8 if args.quick else 40
+        print(f"issue 19 families (tests/adversarial.py issue19_families), float64, {size} each:\n")
+        print("\n".join(issue19_table(size)))
+        return
     n = 2_000 if args.quick else 100_000
     size = 60 if args.quick else 400
     print(f"adversarial corpus (tests/adversarial.py), float64, {size} vectors per family:")
@@ -203,6 +394,8 @@ def main() -> None:
     print("\n".join(ml_dtype_table(1000, rows)))
     print("\nother mappings: worst absolute error in ULPs of 1.0 (N(0, 3²) vectors, n = 20)\n")
     print("\n".join(other_maps_table(5 if args.quick else 40, 20)))
+    print(f"\nissue 19 families (tests/adversarial.py), float64, {size // 10} each:\n")
+    print("\n".join(issue19_table(size // 10)))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SoftmaxInputError
+from .errors import SoftmaxInputError, real_number
 from .floats import is_float_dtype
 
 
@@ -90,12 +90,7 @@ def to_last_axis(
 
 def check_temperature(temperature: float) -> float:
     """Return ``temperature`` as a float if it is finite and positive, else raise."""
-    try:
-        tau = float(temperature)
-    except (TypeError, ValueError):
-        raise SoftmaxInputError(
-            f"{{param}} must be a number, got {temperature!r}", param="temperature"
-        ) from None
+    tau = real_number(temperature, "a number", "temperature")
     if not (np.isfinite(tau) and tau > 0):
         raise SoftmaxInputError(
             f"{{param}} must be finite and > 0, got {temperature!r}", param="temperature"

@@ -99,6 +99,10 @@ class Cands:
         out[self.r, self.pos] = w
         return out
 
+    def unpack(self, M: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`packed`: a packed ``(R, K)`` array lined up with ``z``."""
+        return M if self.idx is None else M[self.r, self.pos]
+
     def take(self, a: np.ndarray) -> np.ndarray:
         """Entries of an ``(R, n)`` array lined up with ``z``."""
         return a if self.idx is None else a.ravel()[self.idx]
@@ -418,3 +422,81 @@ def polish(Zh: np.ndarray, Zl: np.ndarray, lam: np.ndarray, beta) -> tuple[np.nd
         lh = np.where(frozen, lh, np.where(ok, nh, mh))
         ll = np.where(frozen, ll, np.where(ok, nl, ml))
     return lh, ll
+
+
+def edge_rows(cand: Cands, t: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Rows with a candidate ``|t| = |z − λ| < √eps·|λ|`` (``t`` lined up with ``cand.z``).
+
+    There (α > 2) an entry near the edge has ``p = t^β`` hanging on digits of
+    ``t`` that even a double-word ``λ`` does not hold (it may even sit on the
+    wrong side of ``λ``): :func:`solve_edge` recomputes those rows.
+    """
+    eps = np.finfo(t.dtype).eps
+    near = (np.abs(t) < np.sqrt(eps) * np.abs(cand.per_row(lam))) & (cand.z > FILL)
+    if cand.idx is None:
+        return np.flatnonzero(near.any(axis=1))
+    return np.unique(cand.r[near])
+
+
+def solve_edge(
+    Zh: np.ndarray, Zl: np.ndarray, lh: np.ndarray, ll: np.ndarray, alpha: float, beta
+) -> np.ndarray:
+    """``p`` for rows whose support edge is below what ``z − λ`` can resolve (α > 2).
+
+    ``Zh + Zl`` are the packed candidates of these rows and ``lh + ll`` their
+    double-word ``λ``. The unknown is moved from ``λ`` to the edge: with ``r`` the
+    smallest candidate that may be in the support (``t > −δ``), its ``c`` ties and
+    the gaps ``d_i = z_i − z_r`` (double-word, exact to about ``eps²``), the
+    edge's own probability ``u = (z_r − λ)^β`` solves
+
+        h(u) = c·u + Σ_{d_i > 0} (d_i + u^{α−1})^β − 1 = 0,
+
+    increasing in ``u``, so bisection on ``[0, 1/c]`` then Newton steps find it
+    to the working precision **relative to u** (issue 19: ``entmax_bisect([0,
+    −0.049], 20)`` has ``z_r − λ ≈ 1e−46``, far below ``eps²``; the old answer
+    was off by 0.018). If ``h(0) ≥ 0`` the edge candidate is outside the support
+    (or exactly on its edge, ``p_r = 0``) and ``p_i = d_i^β``: ``λ`` is within ``δ``
+    of ``z_r``, and every other gap is far larger than ``δ``.
+    """
+    dt = Zh.dtype
+    eps = np.finfo(dt).eps
+    R = Zh.shape[0]
+    rows = np.arange(R)
+    t = (Zh - lh[:, None]) + (Zl - ll[:, None])
+    maybe = (t > -8 * eps * eps * np.abs(lh)[:, None]) & (Zh > FILL)
+    r = np.argmin(np.where(maybe, Zh + Zl, np.inf), axis=1)
+    zr_h, zr_l = Zh[rows, r][:, None], Zl[rows, r][:, None]
+    dh, de = two_sum(Zh, -zr_h)
+    d = dh + (de + (Zl - zr_l))
+    tie = (Zh == zr_h) & (Zl == zr_l)
+    c = np.count_nonzero(tie, axis=1).astype(dt)
+    above = d > 0
+    dpos = np.where(above, d, 0)
+    am1 = dt.type(alpha) - 1
+
+    def h(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        w = np.power(u, am1)[:, None]
+        q = np.where(above, np.power(dpos + w, beta), 0)
+        return c * u + row_sums(q) - 1, q
+
+    h0, _ = h(np.zeros(R, dtype=dt))
+    inside = h0 < 0
+    lo, hi = np.zeros(R, dtype=dt), 1 / c
+    for _ in range(np.finfo(dt).nmant + 12):  # bisection: u to about eps absolute
+        mid = (lo + hi) / 2
+        f, _ = h(mid)
+        lo, hi = np.where(f < 0, mid, lo), np.where(f < 0, hi, mid)
+    u = (lo + hi) / 2
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        for _ in range(3):  # Newton: u to the working precision relative to itself
+            f, _ = h(u)
+            w = np.power(u, am1)[:, None]
+            dq = np.where(above, np.power(dpos + w, beta - 1), 0)
+            slope = c + beta * am1 * np.power(u, am1 - 1) * dq.sum(axis=1)
+            step = np.where(np.isfinite(f / slope), f / slope, 0)
+            u = np.clip(u - step, lo, hi)
+    _, q = h(u)
+    p = np.where(tie, u[:, None], q)
+    # h(0) ≥ 0: the edge is outside (λ ≥ z_r, by less than δ ≪ every d_i > 0), p_i = d_i^β
+    outside = np.where(above, np.power(dpos, beta), 0)
+    return np.where(inside[:, None], p, outside)

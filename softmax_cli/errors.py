@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 
 class SoftmaxInputError(ValueError):
     """Input the library cannot map: empty vector, 0-d array, bad axis or parameter.
@@ -91,3 +93,43 @@ class LossOfPrecisionWarning(RuntimeWarning):
     Issued by :func:`~softmax_cli.logsumexp` for a signed sum that cancels in a
     vector too long to be summed again exactly (see :mod:`softmax_cli._signedlse`).
     """
+
+
+def real_number(value: object, rule: str, param: str, label: str | None = None) -> float:
+    """``value`` as a Python float, or :class:`SoftmaxInputError` saying ``{param} must be {rule}``.
+
+    Every numeric parameter of the library goes through here, so all refuse
+    the same things: a ``bool`` (``True`` is not the number 1 here: ``k=True``
+    and ``temperature=True`` are both refused), anything ``float()`` cannot
+    read, and a ``longdouble`` that float64 cannot hold exactly (the kernels
+    take their parameters as float64; rounding one silently would change the
+    number: a τ of 1/3 in longdouble is 2222 ULP of longdouble away from its
+    float64 rounding).
+
+    Examples
+    --------
+    >>> real_number(0.5, "a number", "temperature")
+    0.5
+    >>> real_number(True, "a number > 0", "temperature")
+    Traceback (most recent call last):
+    ...
+    softmax_cli.errors.SoftmaxInputError: temperature must be a number > 0, got True
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise SoftmaxInputError(
+            f"{{param}} must be {rule}, got {value!r}", param=param, label=label
+        )
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise SoftmaxInputError(
+            f"{{param}} must be {rule}, got {value!r}", param=param, label=label
+        ) from None
+    if isinstance(value, np.longdouble) and np.isfinite(value) and np.longdouble(v) != value:
+        raise SoftmaxInputError(
+            f"{{param}} must be {rule} that float64 holds exactly, got the longdouble {value!r} "
+            "(the kernels take it as float64: round it yourself, e.g. float(value))",
+            param=param,
+            label=label,
+        )
+    return v

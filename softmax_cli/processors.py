@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import SoftmaxInputError
+from .errors import SoftmaxInputError, real_number
 from .floats import is_float_dtype
 from .torch_softmax import softmax as torch_softmax
 
@@ -74,10 +74,7 @@ __all__ = [
 
 
 def _number(value: Any, param: str, rule: str, ok) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise SoftmaxInputError(f"{{param}} must be {rule}, got {value!r}", param=param) from None
+    v = real_number(value, rule, param)
     if not ok(v):
         raise SoftmaxInputError(f"{{param}} must be {rule}, got {value!r}", param=param)
     return v

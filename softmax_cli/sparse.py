@@ -52,12 +52,14 @@ from ._masks import VECTOR, maskable
 from ._sparsekernel import (
     assemble,
     candidates,
+    edge_rows,
     entmax15_prefix,
     entmax_threshold,
     pack,
     polish,
     relu_shift,
     row_sums,
+    solve_edge,
     sorted_support,
     sparsemax_prefix,
     split_rows,
@@ -66,6 +68,7 @@ from ._sparsekernel import (
 )
 from .errors import SoftmaxInputError
 from .exp_family import softmax
+from .floats import two_prod, two_sum
 from .params import check_alpha, check_top_k, check_top_p
 
 __all__ = ["entmax15", "entmax_bisect", "sparse_softmax", "sparsemax"]
@@ -208,13 +211,28 @@ def entmax15(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nd
         Z = Z[:, : support_width(kstar, Z.shape[1])]
         t = relu_shift(Z, lam)
         lam += (row_sums(t * t) - 1) / np.maximum(2 * t.sum(axis=1), 1e-300)
-        t = relu_shift(Z, lam)
-        total = row_sums(t * t)
-        p = cand.z
-        p -= cand.per_row(lam)
-        np.maximum(p, 0, out=p)
-        p *= p
-        p /= cand.per_row(total)
+        # λ to twice the working precision (issue 19): with many ties below
+        # the maximum, t = z − λ is a small difference of two numbers near
+        # −1/2, so λ's last bit alone moved every tied p by ~1/|t| ULP (4.7
+        # ULP of 1.0 at 10⁴ ties, 87 at 10⁶). One double-word Newton step on
+        # z + z_low gives t accurate relative to itself.
+        zl = z_low(rows, cand, tau, 0.5)
+        lam_hi, lam_lo = lam, np.zeros_like(lam)
+        for last in (False, True):
+            # t = th + tl and t² = sq + sq_lo to twice the precision; a Newton step on
+            # Σ t² = 1 from that sum moves λ to a double word, then p is rounded once
+            th, tl = two_sum(cand.z - cand.per_row(lam_hi), zl - cand.per_row(lam_lo))
+            inside = th > 0
+            th, tl = np.where(inside, th, 0), np.where(inside, tl, 0)
+            sq, sq_lo = two_prod(th, th)
+            sq_lo += 2 * th * tl
+            s_hi = row_sums(cand.packed(sq))
+            s_lo = cand.packed(sq_lo).sum(axis=1)
+            if last:
+                break
+            step = ((s_hi - 1) + s_lo) / np.maximum(2 * cand.packed(th).sum(axis=1), 1e-300)
+            lam_hi, lam_lo = two_sum(lam, step)
+        p = (sq + sq_lo) / cand.per_row(s_hi + s_lo)
     return restore(assemble(rows, cand, p).reshape(a.shape))
 
 
@@ -265,7 +283,10 @@ def entmax_bisect(
     Special values as for :func:`sparsemax`. Entries more than ``τ/(α−1)``
     below the maximum are exactly 0. For ``α > 2`` the map has an infinite
     slope at the edge of the support (``p_i ∝ (z_i − λ)^{1/(α−1)}``), which is
-    why ``z − λ`` is formed in twice the working precision there.
+    why ``z − λ`` is formed in twice the working precision there; a row with an
+    entry within ``√eps·|λ|`` of ``λ`` has its edge probability solved for
+    directly from the gaps to the edge entry (``entmax_bisect([0, −0.049], 20)``
+    needs ``z − λ ≈ 1e−46``): within 0.5 ULP of 1.0 for α up to 20.
 
     Examples
     --------
@@ -303,9 +324,17 @@ def entmax_bisect(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         t = cand.z - cand.per_row(lam_hi)
         t += zl - cand.per_row(lam_lo)
+        edge = edge_rows(cand, t, lam_hi) if alpha > 2 else None
         np.maximum(t, 0, out=t)
         if alpha > 2:
             q = np.power(t, beta)
+            if edge.size:  # an entry's t is below what λ resolves: solve for the edge
+                Zl = cand.packed(zl)
+                Q = cand.packed(q)
+                Q[edge] = solve_edge(
+                    cand.Z[edge], Zl[edge], lam_hi[edge], lam_lo[edge], alpha, beta
+                )
+                q = cand.unpack(Q)
         else:
             # q = (t/s)^β = (1 + z/s)^β, s = −λ: log1p(z/s) near the top (accurate
             # as α → 1, when β is large), log(t/s) near the edge.

@@ -44,6 +44,7 @@ from ._axes import is_axes, merge_axes
 from ._masks import VECTOR, maskable
 from ._perturbquad import ndtr as _ndtr  # noqa: F401  (Φ, reached here by the tests)
 from ._perturbquad import perturbmax_normal
+from ._taylorkernel import negative_poly
 from .errors import SoftmaxInputError
 from .exp_family import softmax
 from .floats import two_prod, two_sum
@@ -163,6 +164,11 @@ def _inverse_factorials(order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return hi, lo, g, log2f
 
 
+# Double-double Horner is exact enough for f_k(z < 0) up to this order; beyond, the
+# negative side goes through :func:`~softmax_cli._taylorkernel.negative_poly`.
+_HORNER_MAX_ORDER = 60
+
+
 @maskable(VECTOR, fill=None)
 def taylor_softmax(
     x: ArrayLike, axis: int = -1, *, order: int = 2, temperature: float = 1.0
@@ -179,12 +185,16 @@ def taylor_softmax(
 
     Computed without overflow for any finite input (``z`` is split exactly into
     a mantissa and a power of two, and every ``f_k(z_i)`` is scaled by a power
-    of two before the ratio), by Horner's rule in double-double arithmetic:
-    the absolute error stays within a few ULP of 1.0 in float64. The
-    alternating sum at ``z < 0`` has condition number ``f_k(|z|)/f_k(z)``,
-    which the double-double evaluation absorbs for orders up to 60 (measured
-    ≤ 1.4 ULP of 1.0); from order 80 on, inputs near the polynomial's negative
-    minimum (about ``−0.28·k``) lose accuracy (70 ULP at ``k = 80``).
+    of two before the ratio), by Horner's rule in double-double arithmetic.
+    The alternating sum at ``z < 0`` has condition number ``f_k(|z|)/f_k(z)``
+    (``e^{2|z|}`` for ``|z|`` up to about ``k/e``), which double-double absorbs
+    for orders up to 60; past order 60, float64 entries with ``−8192 < z ≤ −1``
+    are computed instead as ``e^{−y} + (y^{k+1}/k!)·E[1/(k+1+J)]``,
+    ``J ~ Poisson(y = −z)`` (:mod:`softmax_cli._taylorkernel`): two positive
+    terms, no cancellation. Measured against the oracle (which raises its
+    precision until it is sure of the alternating sum), the absolute error is
+    within 1 ULP of 1.0 for every order from 2 to 1000 (issue 19: order 200
+    gave negative probabilities before).
 
     Parameters
     ----------
@@ -260,6 +270,13 @@ def taylor_softmax(
             ch, cl = coef(m)
             sh, se = two_sum(ph, ch)
             rh, rl = two_sum(sh, se + (pl + cl))
+        if k > _HORNER_MAX_ORDER and dt == np.float64:
+            # past order 60 the alternating sum at z < 0 cancels beyond what double-double
+            # Horner holds (issue 19: negative probabilities at order 200): two positive terms
+            neg = (t < 0) & (e >= 1) & (e <= 13) & ~has_inf
+            if neg.any():
+                nh, nl, nE = negative_poly(t[neg], tl[neg], e[neg], k, (hi[k], lo[k], int(g[k])))
+                rh[neg], rl[neg], E[neg] = nh, nl, nE
         # f_i / max: scale each value by 2^(E_i - max E) (exact but for underflow)
         shift = np.clip(E - E.max(axis=-1, keepdims=True), -4000, 0)
         vh, vl = np.ldexp(rh, shift), np.ldexp(rl, shift)

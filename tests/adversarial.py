@@ -52,3 +52,54 @@ FAMILIES = (
     "subnormal τ",
     "N(0,30²)",
 )
+
+
+def issue19_families(
+    seed: int = 20261204, size: int = 6
+) -> dict[str, list[tuple[np.ndarray, dict]]]:
+    """Issue 19 items 7–11: ``{family: [(x, params), ...]}``, float64, ``size`` cases each.
+
+    * ``entmax15 ties``: one logit 0.1–2.5 above 10²–10⁵ tied ones (item 7);
+    * ``entmax edge α``: an entry just inside the edge of the support, ``x = [0,
+      −(1 − 10^−u)/(α−1)]``, α from 2.5 to 20 (item 7: ``z − λ`` far below eps²);
+    * ``entmax N(0,1) α``: short N(0, 0.3²) vectors, α from 1.0001 to 20;
+    * ``taylor high order``: entries near the polynomial's negative minimum
+      (``≈ −0.28k``) beside ordinary ones, orders 80–1000 (item 8);
+    * ``jacobian``: short N(0, 1) vectors (item 9);
+    * ``cross-entropy``: short N(0, 1) vectors (item 10);
+    * ``soft-max cancellation``: vectors shifted so ``pᵀx ≈ 0`` (item 11).
+    """
+    rng = np.random.default_rng(seed)
+    out: dict[str, list[tuple[np.ndarray, dict]]] = {name: [] for name in ISSUE19_FAMILIES}
+    alphas = [2.5, 3.0, 5.0, 10.0, 20.0]
+    for i in range(size):
+        ties = np.zeros(int(10 ** rng.uniform(2, 5)))
+        out["entmax15 ties"].append((np.r_[ties, rng.uniform(0.1, 2.5)], {}))
+        a = alphas[i % len(alphas)]
+        gap = (1 - 10.0 ** -rng.uniform(1, 13)) / (a - 1)
+        out["entmax edge α"].append(
+            (np.r_[0.0, -gap, -rng.uniform(0, 1.2 / (a - 1))], {"alpha": a})
+        )
+        a2 = [1.0001, 1.3, 1.7, 2.5, 5.0, 20.0][i % 6]
+        out["entmax N(0,1) α"].append((rng.normal(0, 0.3, int(rng.integers(2, 6))), {"alpha": a2}))
+        k = int(rng.choice([80, 120, 200, 400, 1000]))
+        c = -0.28 * k * rng.uniform(0.3, 1.5)
+        x = np.r_[c + rng.normal(0, 1, int(rng.integers(1, 4))), rng.normal(0, 2)]
+        out["taylor high order"].append((x, {"order": k}))
+        out["jacobian"].append((rng.normal(0, 1, int(rng.integers(2, 8))), {}))
+        out["cross-entropy"].append((rng.normal(0, 1, int(rng.integers(2, 8))), {}))
+        v = rng.normal(0, 0.05, int(rng.integers(2, 6)))
+        w = np.exp(v - v.max())
+        out["soft-max cancellation"].append((v - float(np.dot(w / w.sum(), v)), {}))
+    return out
+
+
+ISSUE19_FAMILIES = (
+    "entmax15 ties",
+    "entmax edge α",
+    "entmax N(0,1) α",
+    "taylor high order",
+    "jacobian",
+    "cross-entropy",
+    "soft-max cancellation",
+)

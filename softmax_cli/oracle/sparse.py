@@ -81,12 +81,29 @@ def _bisect_threshold(z: Sequence[mpf], power: mpf) -> mpf:
     return (lo + hi) / 2
 
 
+def _guard_bits(power: mpf, n: int) -> int:
+    """Extra bits that make ``relu(z − λ)^power`` sure to the working precision.
+
+    ``λ`` is known to one unit in the last place of the raised precision ``P``,
+    so ``z − λ`` may be off by ``2^−P`` (an entry within that of ``λ`` may even
+    be on the wrong side). With ``power = 1/(α−1) < 1`` (α > 2) that moves a
+    probability by up to ``(n·2^−P)^power``: sure to ``prec + 8`` bits only for
+    ``P ≥ (α−1)(prec + 8) + log2 n`` (issue 19: at α = 20 and 30 digits that is
+    about 2 000 bits; 64 guard bits gave absolute errors of 1e−3).
+    """
+    if power >= 1:
+        return _GUARD
+    prec = mpmath.mp.prec
+    need = int(mpmath.ceil((prec + 8) / power)) + n.bit_length() - prec
+    return max(_GUARD, need)
+
+
 def _entmax_by_bisection(xs: Sequence[mpf], temperature: mpf, scale: mpf, power: mpf) -> list[mpf]:
     """``relu(z − λ)^power`` with ``z = scale·(x − max x)/τ`` and ``λ`` from bisection."""
     share = limit_share(xs)
     if share is not None:
         return share
-    with mpmath.workprec(mpmath.mp.prec + _GUARD):
+    with mpmath.workprec(mpmath.mp.prec + _guard_bits(power, len(xs))):
         z = _shifted(xs, scale, temperature)
         lam = _bisect_threshold(z, power)
         out = [(v - lam) ** power if v > lam else mpf(0) for v in z]

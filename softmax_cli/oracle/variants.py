@@ -28,16 +28,60 @@ from .exp_family import softmax as _softmax
 # Extra bits carried in the noise transform; results are rounded to the caller's precision.
 _GUARD = 64
 
-__all__ = ["gumbel_noise", "gumbel_softmax", "perturbmax", "sigsoftmax", "taylor_softmax"]
+__all__ = [
+    "OracleUnsure",
+    "gumbel_noise",
+    "gumbel_softmax",
+    "perturbmax",
+    "sigsoftmax",
+    "taylor_softmax",
+]
 
 
-def _taylor_poly(z: mpf, order: int) -> mpf:
-    """``Σ_{m≤order} z^m/m!`` exactly (to the working precision)."""
-    term, total = mpf(1), mpf(1)
-    for m in range(1, order + 1):
-        term = term * z / m
-        total += term
-    return total
+class OracleUnsure(ArithmeticError):
+    """The twin cannot vouch for its answer at any precision it is willing to use."""
+
+
+#: Most bits a twin raises its precision to before it says it is unsure.
+MAX_BITS = 200_000
+
+
+def _taylor_poly(x: mpf, temperature: mpf, order: int) -> mpf:
+    """``Σ_{m≤order} z^m/m!``, ``z = x/τ``, to the working precision, **sure** of its digits.
+
+    For ``z < 0`` the sum alternates and cancels: ``f_k(z)`` can be far below its
+    largest term (``f_200(−56) ≈ 4.9e−25`` from terms up to ``1e23``), so a fixed
+    precision returns garbage (issue 19: ``[−0.944, 1.944, 4e−69]`` at 50 digits).
+    Here the precision follows the problem: with ``P`` bits the rounding error of
+    the sum is below ``2(k+2)·2^−P·f_k(|z|)`` (every partial term is accurate to
+    ``(m+1)·2^−P``), so the sum is computed again with more bits until that bound
+    is below ``2^−(prec+16)·|f_k(z)|``; past :data:`MAX_BITS` it raises
+    :class:`OracleUnsure` instead of answering.
+
+    Examples
+    --------
+    >>> mpmath.nstr(_taylor_poly(mpf(-56), mpf(1), 200), 10)
+    '4.900936544e-25'
+    """
+    want = mpmath.mp.prec + 16
+    bits = want + 64
+    while bits <= MAX_BITS:
+        with mpmath.workprec(bits):
+            z = x / temperature
+            term = total = absolute = mpf(1)
+            for m in range(1, order + 1):
+                term = term * z / m
+                total += term
+                absolute += abs(term)
+            bound = 2 * (order + 2) * absolute * mpmath.ldexp(mpf(1), -bits)
+            if total > 0 and bound <= mpmath.ldexp(total, -want):
+                return +total
+            lost = mpmath.log(absolute / max(abs(total), bound), 2)
+        bits = max(2 * bits, bits + int(lost) + 64)
+    raise OracleUnsure(
+        f"Taylor polynomial of order {order} at {mpmath.nstr(x / temperature, 8)}: "
+        f"cancellation beyond {MAX_BITS} bits"
+    )
 
 
 def taylor_softmax(xs: Sequence[mpf], *, temperature: mpf = mpf(1), order: int = 2) -> list[mpf]:
@@ -50,7 +94,7 @@ def taylor_softmax(xs: Sequence[mpf], *, temperature: mpf = mpf(1), order: int =
     if any(mpmath.isinf(v) for v in xs):
         hits = [mpmath.isinf(v) for v in xs]
         return [mpf(1) / sum(hits) if h else mpf(0) for h in hits]
-    f = [_taylor_poly(v / temperature, order) for v in xs]
+    f = [_taylor_poly(v, temperature, order) for v in xs]
     s = mpmath.fsum(f)
     return [v / s for v in f]
 
