@@ -22,6 +22,10 @@ Nothing here checks arguments: :func:`softmax_cli.variants.taylor_softmax` does.
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+from functools import lru_cache
+
 import numpy as np
 
 from .floats import two_prod, two_sum
@@ -121,3 +125,24 @@ def negative_poly(
         rh, rl = two_sum(np.ldexp(ah, sa), np.ldexp(b, sb))
         rl = rl + np.ldexp(al, sa)
     return rh, rl, E
+
+
+@lru_cache(maxsize=16)
+def inverse_factorials(order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``1/m! = (hi + lo)·2^g`` for ``m = 0 … order`` (``0.5 ≤ hi < 1``), and ``log2(m!)``."""
+    hi = np.empty(order + 1)
+    lo = np.empty(order + 1)
+    g = np.empty(order + 1, dtype=np.int64)
+    log2f = np.empty(order + 1)
+    fact = 1
+    for m in range(order + 1):
+        if m:
+            fact *= m
+        bits = fact.bit_length()
+        r = Fraction(1 << bits, fact)  # in (1, 2]; 1/m! = r·2^-bits
+        h = float(r) / 2
+        hi[m] = h
+        lo[m] = float(r / 2 - Fraction(h))
+        g[m] = 1 - bits
+        log2f[m] = math.lgamma(m + 1) / math.log(2)
+    return hi, lo, g, log2f

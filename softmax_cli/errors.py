@@ -133,3 +133,11 @@ def real_number(value: object, rule: str, param: str, label: str | None = None) 
             label=label,
         )
     return v
+
+
+class OracleUnsure(ArithmeticError):
+    """The mpmath oracle cannot vouch for its answer at any precision it is willing to use.
+
+    Raised by an oracle twin (e.g. Taylor softmax at a high order under heavy
+    cancellation) instead of answering; the CLI reports it as one line, exit status 1.
+    """

@@ -32,10 +32,6 @@ and ``empty=`` (a vector with nothing kept: ``"zero"``, ``"nan"`` or ``"raise"``
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
-from functools import lru_cache
-
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -44,6 +40,7 @@ from ._axes import is_axes, merge_axes
 from ._masks import VECTOR, maskable
 from ._perturbquad import ndtr as _ndtr  # noqa: F401  (Φ, reached here by the tests)
 from ._perturbquad import perturbmax_normal
+from ._taylorkernel import inverse_factorials as _inverse_factorials
 from ._taylorkernel import negative_poly
 from .errors import SoftmaxInputError
 from .exp_family import softmax
@@ -141,27 +138,6 @@ def _scaled_quotient(a: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray,
     t, eq = np.frexp(q)
     tl = np.ldexp(ql, -eq)
     return t, tl, eq.astype(np.int64) + ea.astype(np.int64) - int(et)
-
-
-@lru_cache(maxsize=16)
-def _inverse_factorials(order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``1/m! = (hi + lo)·2^g`` for ``m = 0 … order`` (``0.5 ≤ hi < 1``), and ``log2(m!)``."""
-    hi = np.empty(order + 1)
-    lo = np.empty(order + 1)
-    g = np.empty(order + 1, dtype=np.int64)
-    log2f = np.empty(order + 1)
-    fact = 1
-    for m in range(order + 1):
-        if m:
-            fact *= m
-        bits = fact.bit_length()
-        r = Fraction(1 << bits, fact)  # in (1, 2]; 1/m! = r·2^-bits
-        h = float(r) / 2
-        hi[m] = h
-        lo[m] = float(r / 2 - Fraction(h))
-        g[m] = 1 - bits
-        log2f[m] = math.lgamma(m + 1) / math.log(2)
-    return hi, lo, g, log2f
 
 
 # Double-double Horner is exact enough for f_k(z < 0) up to this order; beyond, the

@@ -184,3 +184,19 @@ def test_negative_numbers_stay_numbers_beside_the_unknown_option_check(cli, args
     assert run.code == 0, run.err
     got = [r if isinstance(r, list) else list(r.values()) for r in json.loads(run.out)]
     assert got == [softmax(np.array(expected)).tolist()]
+
+
+def test_an_unsure_oracle_is_one_line_not_a_traceback(cli, monkeypatch):
+    """The oracle raises OracleUnsure rather than answer past its precision cap (issue 19,
+    Taylor at high order); the CLI says so in one line, exit status 1."""
+    from softmax_cli.errors import OracleUnsure
+    from softmax_cli.oracle import variants
+
+    def unsure(*args, **kwargs):
+        raise OracleUnsure("Taylor polynomial of order 1000 at -56: cancellation beyond the cap")
+
+    monkeypatch.setattr(variants, "taylor_softmax", unsure)
+    run = cli("compare", "--method", "taylor", "--order", "1000", "-56", "-55.5", "0")
+    assert run.code == 1, run.err
+    assert run.err.count("\n") == 1 and "Traceback" not in run.err
+    assert run.err.startswith("error: the oracle cannot check this input: Taylor polynomial")

@@ -30,7 +30,7 @@ try:  # typer >= 0.20 vendors its own copy of click
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc
 
-from ..errors import SoftmaxInputError
+from ..errors import OracleUnsure, SoftmaxInputError
 from ..render.text import visible as escape_controls  # the one escape of user text
 
 app = typer.Typer(
@@ -344,6 +344,9 @@ def _status(err: BaseException, args: list[str]) -> ExitStatus:
         flags = option_flags(args) if (err.param or err.also) else {}
         _error(err.naming(flags.get))
         return ExitStatus.USAGE if err.param in flags else ExitStatus.INPUT
+    if isinstance(err, OracleUnsure):
+        _error(f"the oracle cannot check this input: {err}; check a smaller slice or order")
+        return ExitStatus.INPUT
     if isinstance(err, UnicodeEncodeError):  # stdout's encoding (PYTHONIOENCODING=ascii) lacks it
         bad = err.object[err.start : err.end] if isinstance(err.object, str) else "?"
         _error(
@@ -369,6 +372,7 @@ def _status(err: BaseException, args: list[str]) -> ExitStatus:
 _REPORTED = (
     click_exc.UsageError,
     SoftmaxInputError,
+    OracleUnsure,
     UnicodeEncodeError,
     MemoryError,
     OSError,

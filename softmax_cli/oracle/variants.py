@@ -21,7 +21,7 @@ import mpmath
 import numpy as np
 from mpmath import mpf
 
-from ..errors import SoftmaxInputError
+from ..errors import OracleUnsure, SoftmaxInputError
 from .exp_family import NAN, limit_share
 from .exp_family import softmax as _softmax
 
@@ -36,10 +36,6 @@ __all__ = [
     "sigsoftmax",
     "taylor_softmax",
 ]
-
-
-class OracleUnsure(ArithmeticError):
-    """The twin cannot vouch for its answer at any precision it is willing to use."""
 
 
 #: Most bits a twin raises its precision to before it says it is unsure.
