@@ -184,8 +184,8 @@ class RowLimit:
         """``note: --max-rows 5: stopped after 5 rows; the input has more`` when cut."""
         if not self.cut:
             return None
-        rows = "row" if self.max_rows == 1 else "rows"
-        return f"note: {command} stopped after {self.max_rows:,} {rows} (--max-rows); the input has more"
+        rows = f"{self.max_rows:,} row{'' if self.max_rows == 1 else 's'}"
+        return f"note: {command} stopped after {rows} (--max-rows); the input has more"
 
 
 #: a slow analysis predicted to run longer than this says so before going on (seconds)
@@ -301,4 +301,3 @@ class RowProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
