@@ -98,7 +98,9 @@ def run_route(cli, tmp_path, route: str, command: list[str], text: str, forced: 
         path = tmp_path / "in.txt"
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
         return cli(*command, "--input", str(path), *extra, "--format", "csv")
-    return cli(*command, "-", *extra, "--format", "csv", stdin=text.encode("utf-8", "surrogatepass"))
+    return cli(
+        *command, "-", *extra, "--format", "csv", stdin=text.encode("utf-8", "surrogatepass")
+    )
 
 
 def out_rows(out: str, dtype) -> np.ndarray:
