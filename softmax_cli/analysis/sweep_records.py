@@ -11,6 +11,7 @@ Floats are exact in the sweep's dtype.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from .._arrays import working_dtype
@@ -39,11 +40,15 @@ def sweep_header(
 
 def sweep_records(
     s: Sweep, label: str | int | None, *, label_name: str | None, unit: str, sparse: bool
-) -> list[list[tuple[str, Any]]]:
-    """The records of one sweep, one per τ."""
+) -> Iterator[list[tuple[str, Any]]]:
+    """The records of one sweep, one per τ, made as they are taken.
+
+    The text of each τ's probabilities is made when its record is: a sweep at its
+    cap (10 million probabilities) never holds 10 million strings at once.
+    """
     work = working_dtype(s.p.dtype)
     taus = numbers(s.taus)
-    p = numbers(s.p)
+    rows = s.p.reshape(s.steps, s.n)
     stats = list(
         zip(
             _stat_names(unit),
@@ -59,11 +64,9 @@ def sweep_records(
     )
     if sparse and s.support is not None:
         stats.append(("support", [int(v) for v in s.support]))
-    out = []
     for j in range(s.steps):
         record: list[tuple[str, Any]] = [(label_name, label)] if label_name else []
         record.append(("tau", taus[j]))
-        record.append(("p", p[j * s.n : (j + 1) * s.n]))
+        record.append(("p", numbers(rows[j])))
         record += [(name, col[j]) for name, col in stats]
-        out.append(record)
-    return out
+        yield record
