@@ -147,7 +147,7 @@ class RowLimit:
     --------
     >>> from softmax_cli.io.readers import open_vectors
     >>> import io
-    >>> limit = RowLimit(open_vectors(io.StringIO("1 2\n3 4\n5 6\n")), 2)
+    >>> limit = RowLimit(open_vectors(io.StringIO("1 2\\n3 4\\n5 6\\n")), 2)
     >>> [b.values.tolist() for b in limit], limit.cut, limit.read
     ([[[1.0, 2.0], [3.0, 4.0]]], True, 2)
     """
