@@ -42,6 +42,17 @@ def test_one_row_wider_than_a_batch_is_one_batch():
     assert np.array_equal(batch.values[0], row)
 
 
+#: Runs the command in a grandchild and prints its peak RSS: a process forked from a big
+#: one (pytest after importing much) starts with the parent's resident pages in its
+#: high-water mark, so the command is forked from this small helper instead.
+_HELPER = """
+import resource, subprocess, sys
+with open(sys.argv[1], "rb") as stdin:
+    code = subprocess.run(sys.argv[2:], stdin=stdin, stdout=subprocess.DEVNULL).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, code)
+"""
+
+
 def _peak_mb(args: list[str], stdin_path) -> tuple[int, int]:
     """Peak RSS (MB) and exit status of ``python -m softmax_cli ARGS < stdin_path``."""
     import os
@@ -50,15 +61,16 @@ def _peak_mb(args: list[str], stdin_path) -> tuple[int, int]:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    with open(stdin_path, "rb") as stdin, open(os.devnull, "wb") as out:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "softmax_cli", *args],
-            stdin=stdin,
-            stdout=out,
-            env={**os.environ, "PYTHONPATH": str(root)},
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-    return usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+    run = subprocess.run(
+        [sys.executable, "-c", _HELPER, str(stdin_path), sys.executable, "-m", "softmax_cli",
+         *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+    )  # fmt: skip
+    peak, code = map(int, run.stdout.split())
+    return peak, code
 
 
 @pytest.mark.parametrize("delim", [",", " "])
