@@ -291,6 +291,7 @@ class RowProgress:
                 f"about {duration_text(left)}; --max-rows N stops after N rows",
                 markup=False,
                 highlight=False,
+                soft_wrap=True,  # one line: the terminal wraps it, rich does not cut it
             )
 
     def stop(self) -> None:
