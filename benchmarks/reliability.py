@@ -9,10 +9,16 @@ Two tables, printed as markdown:
   process for wide rows as JSON lines, a JSON document and CSV (the same numbers);
   the peak resident set is the child's ``ru_maxrss`` from ``os.wait4``.
 
+* **Wide rows and big outputs** (``--wide``): peak RSS of one row of ``--row-values``
+  values (CSV, whitespace, one-line JSON), ``--wide-rows`` rows x 256,000 columns of
+  CSV, the temperature sweep at its cap (1,000 logits x 10,000 temperatures) and
+  ``--dtype float32`` output at 10^5 and 10^6 rows (flat if it does not grow).
+
 Run from the repository root::
 
     python benchmarks/reliability.py                 # 1 MB cases, 70,000 x 100 memory rows
     python benchmarks/reliability.py --rows 10000    # quicker
+    python benchmarks/reliability.py --wide          # only the wide-row table (minutes)
 
 Nothing here is run by CI; ``tests/test_linear_time.py`` holds the ratios to a
 generous bound at 1 MB.
@@ -89,19 +95,30 @@ def _wide_files(folder: Path, rows: int, cols: int) -> dict[str, Path]:
     return paths
 
 
-def _peak(path: Path) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS in MB and exit status of ``softmax compute - < path``."""
-    with open(path, "rb") as stdin, open(os.devnull, "wb") as stdout:
-        start = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, "-m", "softmax_cli", "compute", "-"],
-            stdin=stdin,
-            stdout=stdout,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+#: The command runs in a grandchild that this small helper forks: a process forked from a
+#: big one (this script, after generating its inputs) starts with the parent's resident
+#: pages in its high-water mark, which would inflate the figure.
+_HELPER = """
+import resource, subprocess, sys
+with open(sys.argv[1], "rb") as stdin:
+    code = subprocess.run(sys.argv[2:], stdin=stdin, stdout=subprocess.DEVNULL).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, code)
+"""
+
+
+def _peak(path: Path, args: tuple[str, ...] = ("compute", "-")) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in MB and exit status of ``softmax ARGS < path``."""
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-c", _HELPER, str(path), sys.executable, "-m", "softmax_cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    wall = time.perf_counter() - start
+    rss, code = map(int, run.stdout.split())
+    return wall, rss, code
 
 
 def peak_memory(rows: int, cols: int) -> list[str]:
@@ -117,13 +134,66 @@ def peak_memory(rows: int, cols: int) -> list[str]:
     return out
 
 
+def _write_lines(path: Path, rows: int, make) -> None:
+    with open(path, "w") as fh:
+        for r in range(rows):
+            fh.write(make(r) + "\n")
+
+
+def wide_memory(row_values: int, wide_rows: int) -> list[str]:
+    """Peak RSS of wide rows, the sweep at its cap and float32 output at two sizes."""
+    rng = np.random.default_rng(18)
+    out = ["| input | file MB | seconds | peak RSS MB | exit |", "|---|---:|---:|---:|---:|"]
+    with tempfile.TemporaryDirectory(prefix="softmax-wide-") as tmp:
+        folder = Path(tmp)
+        row = list(map(repr, rng.normal(size=row_values).tolist()))
+        cases: list[tuple[str, Path, tuple[str, ...]]] = []
+        for kind, text in (
+            ("csv", ",".join(row)),
+            ("whitespace", " ".join(row)),
+            ("json", "[" + ", ".join(row) + "]"),
+        ):
+            path = folder / f"row.{kind}"
+            path.write_text(text + "\n")
+            cases.append((f"one row of {row_values:,} values, {kind}", path, ("compute", "-")))
+        del row
+        ints = rng.integers(-50, 50, size=256_000).astype(str)
+        path = folder / "wide.csv"
+        _write_lines(path, wide_rows, lambda r: ",".join(np.roll(ints, r)))
+        cases.append((f"{wide_rows:,} rows x 256,000 (CSV)", path, ("compute", "-")))
+        path = folder / "sweep.txt"
+        path.write_text(" ".join(map(repr, rng.normal(size=1000).tolist())) + "\n")
+        cases.append(("temperature-sweep at its cap (1,000 x 10,000 steps)", path,
+                      ("temperature-sweep", "--steps", "10000", "-")))  # fmt: skip
+        for rows in (100_000, 1_000_000):
+            path = folder / f"f32-{rows}.csv"
+            block = "\n".join(",".join(map(repr, r)) for r in rng.normal(size=(1000, 10)).tolist())
+            with open(path, "w") as fh:
+                for _ in range(rows // 1000):
+                    fh.write(block + "\n")
+            cases.append((f"{rows:,} x 10, --dtype float32", path,
+                          ("compute", "--dtype", "float32", "-")))  # fmt: skip
+        for name, path, args in cases:
+            wall, rss, code = _peak(path, args)
+            size = path.stat().st_size / 1e6
+            out.append(f"| {name} | {size:.0f} | {wall:.1f} | {rss} | {code} |")
+            path.unlink()
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="bytes per odd input")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rows", type=int, default=70_000, help="rows of the memory runs")
     parser.add_argument("--cols", type=int, default=100)
+    parser.add_argument("--wide", action="store_true", help="only the wide-row memory table")
+    parser.add_argument("--row-values", type=int, default=5_000_000)
+    parser.add_argument("--wide-rows", type=int, default=1000)
     args = parser.parse_args(argv)
+    if args.wide:
+        print("\n".join(wide_memory(args.row_values, args.wide_rows)))
+        return
     print("\n".join(linear_time(args.size, args.repeat)))
     print()
     print("\n".join(peak_memory(args.rows, args.cols)))

@@ -40,3 +40,48 @@ def test_one_row_wider_than_a_batch_is_one_batch():
     row = np.arange(3 * LIMIT, dtype=np.float64)
     (batch,) = list(open_vectors(io.StringIO(json.dumps(row.tolist()) + "\n")))
     assert np.array_equal(batch.values[0], row)
+
+
+#: Runs the command in a grandchild and prints its peak RSS: a process forked from a big
+#: one (pytest after importing much) starts with the parent's resident pages in its
+#: high-water mark, so the command is forked from this small helper instead.
+_HELPER = """
+import resource, subprocess, sys
+with open(sys.argv[1], "rb") as stdin:
+    code = subprocess.run(sys.argv[2:], stdin=stdin, stdout=subprocess.DEVNULL).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, code)
+"""
+
+
+def _peak_mb(args: list[str], stdin_path) -> tuple[int, int]:
+    """Peak RSS (MB) and exit status of ``python -m softmax_cli ARGS < stdin_path``."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "-c", _HELPER, str(stdin_path), sys.executable, "-m", "softmax_cli",
+         *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+    )  # fmt: skip
+    peak, code = map(int, run.stdout.split())
+    return peak, code
+
+
+@pytest.mark.parametrize("delim", [",", " "])
+def test_one_very_wide_row_is_not_held_as_strings(tmp_path, delim):
+    # one row of 10^6 values (19 MB of text): its text, its array and pieces of its output,
+    # not 10^6 field strings, a 4-byte copy for numpy or the whole output text. Measured:
+    # 441 MB before, 150 MB now (of which ~60 MB is the interpreter, numpy, rich and
+    # polars); 5e6 values 1.66 GB -> 0.29 GB (benchmarks/reliability.py --wide)
+    row = np.random.default_rng(5).normal(size=1_000_000)
+    path = tmp_path / "row.txt"
+    path.write_text(delim.join(map(repr, row.tolist())) + "\n")
+    peak, code = _peak_mb(["compute", "-"], path)
+    assert code == 0
+    assert peak < 250, f"peak RSS {peak} MB"

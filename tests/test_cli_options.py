@@ -1,6 +1,7 @@
 """One meaning per option name across commands, and the output format a pipe gets (issue 13,
 item 8): ``--precision`` is significant digits everywhere; ``--max-entries`` (the old
-``--top``/``--max-rows`` kept as hidden aliases); ``compare --method`` completes losses;
+``--top`` kept as a hidden alias; compare's old ``--max-rows`` is now a row cap);
+``compare --method`` completes losses;
 ``--picture``/``--no-tables`` act in a pipe or are refused; auto follows the input's format.
 """
 
@@ -62,7 +63,7 @@ def test_compare_precision_counts_significant_not_decimal_digits(cli):
 @pytest.mark.parametrize(
     ("command", "old", "args"),
     [
-        ("compare", "--max-rows", ["compare", *map(str, range(30)), "--format", "table"]),
+        # compare's old --max-rows is now the row cap of issue 18 (tests/test_row_caps.py)
         ("temperature-sweep", "--top", ["temperature-sweep", *map(str, range(9)), "-f", "table"]),
     ],
 )

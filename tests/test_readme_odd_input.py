@@ -322,6 +322,32 @@ RECIPES: dict[str, list[Case]] = {
     "standard input that is a directory (`softmax compute - < /`)": [
         Case(shell="softmax compute - < /", python=True),
     ],
+    # issue 18 and 21, third pass: the slow analyses' caps, wide rows, the sweep at its cap
+    # (tests/test_row_caps.py and tests/test_bounded_memory.py hold the bounds)
+    "a vector too slow to compare at its precision (`compare --dps 9990` with 1,000 entries)": [
+        Case(shell="softmax compare --dps 9990 $(seq 1 1000)"),
+    ],
+    "`grad --check` on a row whose oracle check would take over a minute (Taylor of order 1000"
+    " at 256 logits: ~15 min)": [
+        Case(shell="softmax grad --method taylor --order 1000 --check $(seq 0 0.01 2.55)"),
+    ],
+    "many rows into `compare` or `grad --check` (a 10⁶-row file would take hours)": [
+        Case(
+            shell="printf '1,2\\n3,4\\n5,6\\n' | softmax compare - --max-rows 2 2>&1 >/dev/null",
+            code=0,
+            stdout="note: compare stopped after 2 rows (--max-rows); the input has more\n",
+        ),
+    ],
+    "one row of 5 million values (a vocabulary-wide CSV or whitespace row)": [
+        Case(b",".join([b"1.5", b"-2"] * 50_000) + b"\n", code=0),
+        Case(b" ".join([b"1.5", b"-2"] * 50_000) + b"\n", code=0),
+    ],
+    "1,000 rows × 256,000 values; `--dtype float32` output of 10⁵ to 10⁶ rows": [
+        Case(b"".join(b",".join([str(r).encode()] * 70_000) + b"\n" for r in range(3)), code=0),
+    ],
+    "a temperature sweep at its cap (1,000 logits × 10,000 temperatures)": [
+        Case(shell="softmax temperature-sweep --steps 3 1 2 > /dev/null", code=0, stdout=""),
+    ],
     "stdout that cannot encode a character (`PYTHONIOENCODING=ascii`)": [
         Case(
             shell="printf 'id,a,b\\nr\\xc3\\xbc,1,2\\n' > y.csv; "

@@ -16,12 +16,15 @@ import numpy as np
 
 from .. import derivatives, losses, registry
 from ..errors import SoftmaxInputError
+from . import duration_text
 
 __all__ = [
     "CHECK_DPS",
     "MAX_CHECK_N",
+    "MAX_CHECK_SECONDS",
     "MAX_JACOBIAN_N",
     "Block",
+    "CheckTooSlow",
     "Plan",
     "check_block",
     "compute_block",
@@ -41,6 +44,14 @@ BLOCK_NUMBERS = 1 << 20
 MAX_JACOBIAN_N = 2048
 #: Longest vector --check takes: the oracle differentiates numerically, n² evaluations.
 MAX_CHECK_N = 256
+#: Longest predicted oracle time for one row's check: the numerical Jacobian is timed on
+#: its first column and refused past this (softmax at 256 logits takes ~3 s; Taylor of
+#: order 1000 there ~450 s, perturb-max at 8 logits minutes).
+MAX_CHECK_SECONDS = 60.0
+
+
+class CheckTooSlow(SoftmaxInputError):
+    """One row's check against the oracle is predicted to take over :data:`MAX_CHECK_SECONDS`."""
 
 
 @dataclass
@@ -124,8 +135,30 @@ def compute_block(plan: Plan, x: np.ndarray, targets: np.ndarray | None, v) -> B
     return block
 
 
-def check_block(plan: Plan, block: Block) -> dict[str, float]:
-    """Worst errors of a block against the oracle, by what was measured."""
+def check_block(plan: Plan, block: Block, budget: float | None = -1.0) -> dict[str, float]:
+    """Worst errors of a block against the oracle, by what was measured.
+
+    Raises :class:`CheckTooSlow` when one row's numerical Jacobian is predicted
+    (from its first column) to take over ``budget`` seconds (None: no cap; by
+    default :data:`MAX_CHECK_SECONDS` as the module holds it now).
+    """
+    if budget is not None and budget < 0:
+        budget = MAX_CHECK_SECONDS
+    from ..oracle import derivatives as oracle_derivatives
+
+    try:
+        with oracle_derivatives.time_budget(budget):
+            return _check(plan, block)
+    except oracle_derivatives.OracleTooSlow as err:
+        raise CheckTooSlow(
+            f"checking a row of {block.x.shape[1]:,} logits against the oracle would take about "
+            f"{duration_text(err.seconds)} (it differentiates numerically, n² evaluations in "
+            f"arbitrary precision; the cap is {err.budget:g} s a row): check a slice of the "
+            "vector, or a cheaper setting"
+        ) from None
+
+
+def _check(plan: Plan, block: Block) -> dict[str, float]:
     from .. import oracle
     from ..oracle import derivatives as oracle_derivatives
     from ..oracle import losses as oracle_losses
@@ -153,6 +186,21 @@ def check_block(plan: Plan, block: Block) -> dict[str, float]:
     exact = oracle_derivatives.jacobian(plan.mapping.name, x, **kw)
     err = oracle_derivatives.scaled_ulp_error(block.result, exact, dt)
     return {"Jacobian {} ULP of 1.0": float(err.max())}
+
+
+def _row(block: Block, r: int) -> Block:
+    """Row ``r`` of a block as a block of one row (what :func:`check_block` reads)."""
+    part = slice(r, r + 1)
+    result = block.result
+    if isinstance(result, tuple):
+        result = tuple(v[part] for v in result)
+    elif result is not None:
+        result = result[part]
+    targets = None if block.targets is None else block.targets[part]
+    return Block(
+        x=block.x[part], ids=None, lines=block.lines[part], rows=block.rows[part],
+        targets=targets, result=result, v=block.v,
+    )  # fmt: skip
 
 
 def merge(worst: dict[str, float], new: dict[str, float]) -> None:
@@ -211,7 +259,10 @@ def grad_blocks(
             block.ids = None if b.ids is None else b.ids[part]
             block.passed = None if b.passed is None else b.passed[part]
             block.lines = b.lines[part]
-            if worst is not None:
-                merge(worst, check_block(plan, block))
-            advance(block.x.shape[0])
+            if worst is None:
+                advance(block.x.shape[0])
+            else:  # row by row: the oracle is slow, and progress is counted in rows
+                for r in range(block.x.shape[0]):
+                    merge(worst, check_block(plan, _row(block, r)))
+                    advance(1)
             yield block

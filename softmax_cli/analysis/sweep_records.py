@@ -13,6 +13,7 @@ Floats are exact in the sweep's dtype.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -54,11 +55,16 @@ def sweep_records(
     unit: str,
     sparse: bool,
     method_column: bool = False,
-) -> list[list[tuple[str, Any]]]:
-    """The records of one sweep, one per τ (``method_column``: the method's name in each)."""
+) -> Iterator[list[tuple[str, Any]]]:
+    """The records of one sweep, one per τ, made as they are taken (``method_column``: the
+    method's name in each).
+
+    The text of each τ's probabilities is made when its record is: a sweep at its
+    cap (10 million probabilities) never holds 10 million strings at once.
+    """
     work = working_dtype(s.p.dtype)
     taus = numbers(s.taus)
-    p = numbers(s.p)
+    rows = s.p.reshape(s.steps, s.n)
     stats = list(
         zip(
             _stat_names(unit),
@@ -75,13 +81,11 @@ def sweep_records(
     if sparse:
         support = s.support if s.support is not None else np.count_nonzero(s.p > 0, axis=1)
         stats.append(("support", [int(v) for v in support]))
-    out = []
     for j in range(s.steps):
         record: list[tuple[str, Any]] = [(label_name, label)] if label_name else []
         if method_column:
             record.append(("method", Text(s.method)))
         record.append(("tau", taus[j]))
-        record.append(("p", p[j * s.n : (j + 1) * s.n]))
+        record.append(("p", numbers(rows[j])))
         record += [(name, col[j]) for name, col in stats]
-        out.append(record)
-    return out
+        yield record

@@ -32,11 +32,13 @@ from .options import (
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
+    MaxRowsOpt,
     MaxUlpOpt,
     MethodOrLossOpt,
     OutputFormat,
     TemperatureOpt,
     ValuesArg,
+    check_max_rows,
     method_names,
     resolve_loss,
     resolve_method,
@@ -44,7 +46,7 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, follow_input, resolve_format
-from .source import RowProgress, open_source, wants_progress
+from .source import RowLimit, RowProgress, open_source, wants_progress
 
 # mirrors softmax_cli.oracle.DEFAULT_DPS and analysis.compare.MIN_DPS/MAX_DPS (tested equal);
 # spelled out so that the help text does not import mpmath
@@ -89,7 +91,9 @@ Examples:
 
 The oracle works at --dps digits ({MIN_DPS} to {MAX_DPS}, default {DEFAULT_DPS}) and
 checks itself 10 digits higher; long vectors are slow (a warning past 10 000
-entries, a refusal past 100 000).
+entries or about 10 s, a refusal past 100 000 entries or about 2 minutes a
+vector). Many rows: a progress bar with the time left on a terminal, a note
+when the run looks longer than a minute, and --max-rows N stops after N rows.
 """
 
 TargetOpt = Annotated[
@@ -176,11 +180,6 @@ AccumulateOpt = Annotated[
         "as a fused kernel does: bfloat16's running sum stalls at 256, float32's does not.",
         show_default=False,
     ),
-]
-#: the old name of --max-entries, still accepted (one name per meaning: issue 13)
-MaxRowsAlias = Annotated[
-    Optional[int],  # noqa: UP045
-    typer.Option("--max-rows", hidden=True, show_default=False),
 ]
 
 
@@ -282,7 +281,7 @@ def compare(
     format: FormatOpt = OutputFormat.auto,
     precision: DigitsOpt = 8,
     max_entries: MaxEntriesOpt = 20,
-    max_rows: MaxRowsAlias = None,
+    max_rows: MaxRowsOpt = None,
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
@@ -295,13 +294,11 @@ def compare(
         raise SoftmaxInputError(
             f"{{param}} must be between 1 and 17, got {precision}", param="precision"
         )
-    if max_rows is not None:  # the old name
-        max_entries = max_rows
     if max_entries < 0:
         raise SoftmaxInputError(
-            f"{{param}} must be 0 (all) or more, got {max_entries}",
-            param="max_entries" if max_rows is None else "max_rows",
+            f"{{param}} must be 0 (all) or more, got {max_entries}", param="max_entries"
         )
+    check_max_rows(max_rows)
     if not max_ulp >= 0:
         raise SoftmaxInputError(f"{{param}} must be a number ≥ 0, got {max_ulp:g}", param="max_ulp")
     acc = parse_dtype(accumulate.value) if accumulate is not None else None
@@ -331,7 +328,8 @@ def compare(
         dtype=dt,
         columns=columns,
         delimiter=delimiter,
-    ) as reader:
+    ) as source:
+        reader = RowLimit(source, max_rows)
         layout = reader.layout
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         if scan:
@@ -356,7 +354,10 @@ def compare(
         if multi:
             rows = list(rows)  # every method goes over them: read once, kept
         worsts = [Worst(max_ulp) for _ in subjects]
-        with RowProgress("compare", reader, enabled=many and wants_progress(values, fmt)) as bar:
+        bar = RowProgress(
+            "compare", reader, enabled=many and wants_progress(values, fmt), by_rows=True
+        )
+        with bar:
 
             def results(k: int) -> Iterator[tuple[str, Any]]:
                 for label, x in rows:
@@ -408,6 +409,10 @@ def compare(
                 records=records,
                 writer=lambda stream, fmt: RecordWriter(stream, fmt, json_layout="flush"),
             )
+    note = reader.note("compare")
+    if note:
+        sys.stdout.flush()
+        sys.stderr.write(note + "\n")
     failed = [(subj, w) for subj, w in zip(subjects, worsts, strict=True) if w.failed]
     if check and failed:
         sys.stdout.flush()

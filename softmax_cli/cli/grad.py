@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any, Optional
 
 import numpy as np
@@ -40,6 +41,7 @@ from .options import (
     IdColumnOpt,
     InputOpt,
     LossChoice,
+    MaxRowsOpt,
     MaxUlpOpt,
     OutputOpt,
     PrecisionOpt,
@@ -47,6 +49,7 @@ from .options import (
     RowOutputFormat,
     TemperatureOpt,
     ValuesArg,
+    check_max_rows,
     method_names,
     resolve_method,
     resolve_methods,
@@ -54,7 +57,7 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, follow_input, resolve_format, row_writer
-from .source import RowProgress, open_source, wants_progress
+from .source import RowLimit, RowProgress, open_source, wants_progress
 
 #: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
 _BLOCK_NUMBERS = BLOCK_NUMBERS
@@ -74,6 +77,9 @@ name or a 1-based position), and the output has one row per input row:
 --check compares the result against the mpmath oracle's numerical derivative
 (and exact loss) and reports the worst error in ULPs (of 1.0 for derivatives,
 of the loss itself for cross-entropy-like losses); exit code 3 past --max-ulp.
+It takes at most 256 logits, and refuses a row whose check would take over a
+minute (timed on its first column); on a terminal a progress bar shows the time
+left. --max-rows N stops after N rows.
 
 Examples:
 
@@ -318,10 +324,12 @@ def grad(
     format: RowFormatOpt = RowOutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
+    max_rows: MaxRowsOpt = None,
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
 ) -> int:
+    check_max_rows(max_rows)
     dt = parse_dtype(dtype.value)
     given = method_names(method) if method else [None]
     if len(given) > 1 and loss is not None:
@@ -362,8 +370,13 @@ def grad(
             dtype=dt,
             delimiter=delimiter,
             columns=columns,
-        ) as reader,
-        RowProgress("grad", reader, enabled=wants_progress(values, fmt, output)) as bar,
+        ) as source,
+        RowProgress(
+            "grad",
+            reader := RowLimit(source, max_rows),
+            enabled=wants_progress(values, fmt, output),
+            by_rows=check,  # checking is slow: progress (and the time left) counts rows
+        ) as bar,
     ):
         layout = reader.layout
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
@@ -395,8 +408,8 @@ def grad(
         if check and n > MAX_CHECK_N:
             raise SoftmaxInputError(
                 f"--check takes at most {MAX_CHECK_N} logits, got {n:,}: the oracle "
-                "differentiates numerically, n² evaluations in arbitrary precision (about 30 s "
-                "at the cap); check a slice of the vector"
+                "differentiates numerically, n² evaluations in arbitrary precision (softmax "
+                "takes about 3 s a row at the cap); check a slice of the vector"
             )
         batches = list(reader) if multi else reader  # several methods: each goes over them
 
@@ -446,6 +459,10 @@ def grad(
             ),
             output=output,
         )
+    note = reader.note("grad")
+    if note:
+        sys.stdout.flush()
+        sys.stderr.write(note + "\n")
     if check:
         for p, worst in zip(plans, worsts, strict=True):
             head = Text(f"{p.mapping.name}: " if multi else "")

@@ -213,6 +213,21 @@ CheckOpt = Annotated[
 MaxUlpOpt = Annotated[
     float, typer.Option("--max-ulp", min=0.0, help="Largest error --check accepts, in ULPs.")
 ]
+MaxRowsOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--max-rows",
+        help="Stop after this many input rows (a note on stderr says when rows were left).",
+        show_default=False,
+    ),
+]
+
+
+def check_max_rows(max_rows: int | None) -> int | None:
+    """``--max-rows`` is a positive count (or not given)."""
+    if max_rows is not None and max_rows < 1:
+        raise SoftmaxInputError(f"{{param}} must be 1 or more, got {max_rows}", param="max_rows")
+    return max_rows
 
 
 def _param_annotation(p: registry.Param, users: list[str], panel: str) -> Any:

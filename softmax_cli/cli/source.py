@@ -9,10 +9,12 @@ into a concrete format.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 
 import numpy as np
 
+from ..analysis import duration_text
 from ..errors import SoftmaxInputError
 from ..io.readers import Batch, Layout, open_vectors, parse_arguments
 from .input_options import input_options
@@ -178,6 +180,62 @@ def wants_progress(values: list[str] | None, fmt: str, output: str | None = None
     return stderr_is_terminal() and not from_args and not streams_here
 
 
+class RowLimit:
+    """A reader's batches, cut after ``max_rows`` rows (None: all); counts the rows read.
+
+    A drop-in for the reader (``layout``, ``bytes_read``, iteration). After
+    iterating, :attr:`cut` says whether rows were left unread (one row past the
+    limit is peeked at to know); :meth:`note` is the line that says so.
+
+    Examples
+    --------
+    >>> from softmax_cli.io.readers import open_vectors
+    >>> import io
+    >>> limit = RowLimit(open_vectors(io.StringIO("1 2\\n3 4\\n5 6\\n")), 2)
+    >>> [b.values.tolist() for b in limit], limit.cut, limit.read
+    ([[[1.0, 2.0], [3.0, 4.0]]], True, 2)
+    """
+
+    def __init__(self, reader, max_rows: int | None) -> None:
+        self.reader = reader
+        self.layout = reader.layout
+        self.max_rows = max_rows
+        self.read = 0  # rows handed out so far
+        self.cut = False
+
+    def bytes_read(self) -> tuple[int, int] | None:
+        return self.reader.bytes_read() if hasattr(self.reader, "bytes_read") else None
+
+    def __iter__(self) -> Iterator[Batch]:
+        for batch in self.reader:
+            n = batch.values.shape[0]
+            if self.max_rows is not None and self.read + n > self.max_rows:
+                keep = self.max_rows - self.read
+                if keep < n:
+                    self.cut = True
+                if keep > 0:
+                    self.read += keep
+                    yield Batch(
+                        values=batch.values[:keep],
+                        ids=None if batch.ids is None else batch.ids[:keep],
+                        lines=batch.lines[:keep],
+                    )
+                return
+            self.read += n
+            yield batch
+
+    def note(self, command: str) -> str | None:
+        """``note: --max-rows 5: stopped after 5 rows; the input has more`` when cut."""
+        if not self.cut:
+            return None
+        rows = f"{self.max_rows:,} row{'' if self.max_rows == 1 else 's'}"
+        return f"note: {command} stopped after {rows} (--max-rows); the input has more"
+
+
+#: a slow analysis predicted to run longer than this says so before going on (seconds)
+ESTIMATE_NOTE_SECONDS = 60.0
+
+
 class RowProgress:
     """One progress bar on stderr, transient: gone (line erased) when :meth:`stop` is called.
 
@@ -188,13 +246,16 @@ class RowProgress:
     and then rich's progress machinery is not even imported.
     """
 
-    def __init__(self, label: str, reader=None, *, enabled: bool) -> None:
+    def __init__(self, label: str, reader=None, *, enabled: bool, by_rows: bool = False) -> None:
         self.label = label
         self.reader = reader
         self.enabled = enabled
+        self.by_rows = by_rows
         self.rows = 0
         self._progress = None
         self._task = None
+        self._started = 0.0
+        self._noted = False
 
     def __enter__(self) -> RowProgress:
         if not self.enabled:
@@ -211,6 +272,8 @@ class RowProgress:
 
         size = self.reader.bytes_read() if hasattr(self.reader, "bytes_read") else None
         total = size[1] if size and size[1] > 0 else None
+        if self.by_rows and total is not None:
+            total = self._rows_total() or 1  # an estimate, refined as batches are read
         columns = [TextColumn(self.label), BarColumn()]
         if total is not None:
             columns += [TaskProgressColumn(), TimeRemainingColumn()]
@@ -226,18 +289,54 @@ class RowProgress:
         )
         self._progress.start()
         self._task = self._progress.add_task(self.label, total=total, rows=0)
+        self._started = time.perf_counter()
         return self
+
+    def _rows_total(self) -> int | None:
+        """Rows the input holds, estimated from the rows and bytes read so far (by_rows)."""
+        size = self.reader.bytes_read() if hasattr(self.reader, "bytes_read") else None
+        read = getattr(self.reader, "read", 0)
+        cap = getattr(self.reader, "max_rows", None)
+        if size is None or size[1] <= 0 or read <= 0 or size[0] <= 0:
+            return cap
+        total = read if size[0] >= size[1] else round(read * size[1] / size[0])
+        return min(total, cap) if cap is not None else total
 
     def advance(self, n: int = 1) -> None:
         """``n`` more rows done."""
         if self._progress is None:
             return
         self.rows += n
+        if self.by_rows:
+            total = self._rows_total()
+            if total is not None:
+                total = max(total, self.rows)
+                self._progress.update(self._task, completed=self.rows, total=total, rows=self.rows)
+                self._estimate(total)
+            else:
+                self._progress.update(self._task, rows=self.rows)
+            return
         size = self.reader.bytes_read() if hasattr(self.reader, "bytes_read") else None
         if size is not None:
             self._progress.update(self._task, completed=size[0], rows=self.rows)
         else:
             self._progress.update(self._task, rows=self.rows)
+
+    def _estimate(self, total: int) -> None:
+        """Once, after the first rows: a note above the bar when the whole run looks long."""
+        if self._noted or self._progress is None:
+            return
+        self._noted = True
+        per_row = (time.perf_counter() - self._started) / self.rows
+        left = per_row * (total - self.rows)
+        if left > ESTIMATE_NOTE_SECONDS:
+            self._progress.console.print(
+                f"note: {self.label} of about {total:,} rows at {per_row:.2g} s a row will take "
+                f"about {duration_text(left)}; --max-rows N stops after N rows",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,  # one line: the terminal wraps it, rich does not cut it
+            )
 
     def stop(self) -> None:
         """Erase the bar (idempotent)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
+from itertools import islice
 from typing import Annotated, Any, Optional
 
 import numpy as np
@@ -351,16 +352,17 @@ def temperature_sweep(
 
         def write(writer: RecordWriter) -> None:
             for label, s in results:
-                writer.write_all(
-                    sweep_records(
-                        s,
-                        label,
-                        label_name=label_name,
-                        unit=unit,
-                        sparse=sparse,
-                        method_column=multi,
-                    )
+                records = sweep_records(
+                    s,
+                    label,
+                    label_name=label_name,
+                    unit=unit,
+                    sparse=sparse,
+                    method_column=multi,
                 )
+                per_write = max(1, (1 << 16) // max(s.n, 1))  # about 65,536 values a write
+                while group := list(islice(records, per_write)):
+                    writer.write_all(group)
 
         deliver(
             fmt,

@@ -52,6 +52,9 @@ __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
 # (issue 20; 21,309 copies of -1.2345678901234567e-100 crash orjson 3.13).
 
 _FAST_MIN = 4096  # values per batch below which repr is as quick as starting polars
+#: Rows wider than this are written a piece of this many values at a time: the text of a
+#: row of 5 million values (~100 MB, and its list of strings ~400 MB) never exists at once.
+_WIDE_VALUES = 1 << 16
 _PROBE = (  # awkward cases: the exponent edges, the largest positional values, exact ties
     "0.0 -0.0 1.0 -1.0 0.1 0.5 2.5 100.0 0.0001 -0.0001 0.00010000000000000002 0.0001234 "
     "0.001 0.3333333333333333 1234567.0 123456.789 1000000000000000.0 9999999999999998.0 "
@@ -236,6 +239,9 @@ class RowWriter(RecordWriter):
             ids = [tuple(map(str, i)) for i in ids] if self._several else [str(i) for i in ids]
         if n == 0:
             return
+        if width > _WIDE_VALUES and (self.delimited or self._keys(width) is None):
+            self._write_wide(a, ids)
+            return
         if self.delimited:
             d = self._delim
             fast = _fast_rows(a, d)
@@ -287,6 +293,43 @@ class RowWriter(RecordWriter):
         if any(c in "".join(ids) for c in marks):
             return [_quote(i, d) for i in ids]
         return ids
+
+    def _write_wide(self, a: np.ndarray, ids: list[str] | None) -> None:
+        """Rows of many values, each written in pieces of :data:`_WIDE_VALUES` values.
+
+        The same text as the one-piece path; the newline ends each row's last write,
+        so an interrupt still leaves only whole rows (see ``cli.app._PipeGuard``).
+        """
+        width = a.shape[1]
+        if self.delimited:
+            d, sep, end = self._delim, self._delim, "\n"
+            if not self._started and self._header is not None:
+                self._stream.write(self._header_line())
+        else:
+            d, sep, end = ", ", ", ", "]\n" if self._fmt == "jsonl" else "]"
+        for r in range(a.shape[0]):
+            if self.delimited:
+                lead = self._quoted_ids([ids[r]], d)[0] + d if ids is not None else ""
+            elif self._fmt == "jsonl":
+                lead = "["
+            else:
+                lead = (
+                    ("," if self._started else "[")
+                    + ("\n" if self._layout == "flush" else "\n  ")
+                    + "["
+                )
+            self._started = True
+            for s in range(0, width, _WIDE_VALUES):
+                piece = a[r : r + 1, s : s + _WIDE_VALUES]
+                text = _fast_rows(piece, d) if self.delimited else None
+                if text is None:
+                    strs = format_floats(piece)
+                    if not self.delimited and not np.isfinite(piece).all():
+                        strs = [_JSON_SPECIAL.get(t, t) for t in strs]
+                    text = d.join(strs)
+                last = s + _WIDE_VALUES >= width
+                self._stream.write(lead + text + (end if last else sep))
+                lead = ""
 
     def __enter__(self) -> RowWriter:
         return self

@@ -23,7 +23,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import mpmath
@@ -34,10 +37,53 @@ from .._arrays import as_float_array, normalize_axis
 from ..registry import differentiable
 from . import DEFAULT_DPS, MAX_DPS, abs_error_in_ulps_of_one, to_mpf
 
-__all__ = ["jacobian", "jvp", "numerical_jacobian", "scaled_ulp_error", "vjp"]
+__all__ = [
+    "OracleTooSlow",
+    "jacobian",
+    "jvp",
+    "numerical_jacobian",
+    "scaled_ulp_error",
+    "time_budget",
+    "vjp",
+]
 
 # Extra bits of step size beyond the working precision (as mpmath.diff's ``addprec``).
 _ADDPREC = 10
+
+_BUDGET: ContextVar[float | None] = ContextVar("softmax_oracle_budget", default=None)
+
+
+class OracleTooSlow(Exception):
+    """A numerical Jacobian predicted to take longer than the :func:`time_budget` allows.
+
+    ``seconds`` is the prediction: the time of its first column times the number of columns.
+    """
+
+    def __init__(self, seconds: float, budget: float) -> None:
+        super().__init__(f"predicted {seconds:.0f} s, budget {budget:g} s")
+        self.seconds = seconds
+        self.budget = budget
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Within the block, a :func:`numerical_jacobian` predicted to take over ``seconds``
+    raises :class:`OracleTooSlow` once its first column is done (about 1/n of its cost).
+
+    Examples
+    --------
+    >>> with time_budget(1e-9):
+    ...     try:
+    ...         numerical_jacobian(lambda v: [v[0] * v[1]] * 50, [mpf(2), mpf(3)])
+    ...     except OracleTooSlow as err:
+    ...         print(err.budget)
+    1e-09
+    """
+    token = _BUDGET.set(seconds)
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
 
 
 def numerical_jacobian(fun: Callable[[list[mpf]], Any], xs: Sequence[mpf]) -> list[list[mpf]]:
@@ -65,9 +111,15 @@ def numerical_jacobian(fun: Callable[[list[mpf]], Any], xs: Sequence[mpf]) -> li
         return [[mpf("nan")] * n for _ in range(width)]
     prec = mpmath.mp.prec
     h = mpmath.ldexp(mpf(1), -prec - _ADDPREC)
+    budget = _BUDGET.get()
+    start = time.perf_counter()
     width = len(as_list(fun(xs)))
     columns: list[list[mpf]] = []
     for j in range(n):
+        if budget is not None and j == 1:  # one column done: the whole costs about n of them
+            predicted = (time.perf_counter() - start) * n
+            if predicted > budget:
+                raise OracleTooSlow(predicted, budget)
         if mpmath.isinf(xs[j]):
             columns.append([])
             continue

@@ -9,6 +9,7 @@ which names the line, column and token of the problem.
 from __future__ import annotations
 
 import csv
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from itertools import chain, repeat
@@ -47,6 +48,11 @@ _CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of
 _FIRST_CHUNK_ROWS = 256
 #: the first characters of a token that may be a number (or a malformed one, or NA)
 _NUMBER_START = frozenset("0123456789+-.\u2212 \tiInN")
+#: A first line longer than this is sniffed without splitting it into a list of fields
+#: (5 million fields as str objects take ~400 MB; the line itself ~100 MB).
+_WIDE_CHARS = 1 << 16
+_PLAIN_BYTES = b"0123456789.eE+-\n"  # with the delimiter: what a wide row may hold
+_WS_TOKEN_RE = re.compile(r"[^ \t\n\r\x0b\x0c]+")
 
 #: csv refuses fields over 131 072 characters by default: a vocabulary-wide row or a
 #: long quoted id is read whole instead (memory is bounded by the line anyway).
@@ -79,8 +85,13 @@ class _DelimitedParser:
         self.dt = dt
         self.chunk_rows = chunk_rows
         raw = [first_line]
-        fields = self._split_fields(first_line, self._more_from_source(raw), first_no)
-        ncol = len(fields)
+        wide = self._wide_fields(first_line)
+        if wide is None:
+            fields = self._split_fields(first_line, self._more_from_source(raw), first_no)
+            ncol, tokens = len(fields), iter(fields)
+        else:
+            fields = None
+            ncol, tokens = wide
         self.ref_line = first_no
         by_name = columns is not None and columns.by_name
         forced_name = _id_is_name(id_column) or by_name
@@ -104,8 +115,16 @@ class _DelimitedParser:
             skip.update(i for i in range(ncol) if i not in chosen)
         self.header_guessed = header is None and not forced_name
         if header is None:
-            header = forced_name or self._guess_header(fields, skip, first_no)
+            if fields is not None:
+                header = forced_name or self._guess_header(fields, skip, first_no)
+            else:  # a wide first line: its tokens, never a list of millions of str
+                header = forced_name or _looks_like_header(
+                    tok for i, tok in enumerate(tokens) if i not in skip
+                )
+        if header and fields is None:
+            fields = self._split_fields(first_line, lambda: None, first_no)
         names = [f.strip() for f in fields] if header else None
+        del fields, tokens
         first_row = nxt = None
         if names is not None:
             nxt = _first_data_line(src)
@@ -126,9 +145,14 @@ class _DelimitedParser:
         else:
             self.id_index = _resolve_id(id_column, names, ncol, self.name, first_no)
         self.ncol = ncol
-        self.all_cols = tuple(range(ncol))
+        self.all_cols = range(ncol)  # a range: no tuple of 5 million ints
+        self.value_cols: range | tuple[int, ...]
         if columns is None:
-            self.value_cols = tuple(i for i in range(ncol) if i != self.id_index)
+            self.value_cols = (
+                range(ncol)
+                if self.id_index is None
+                else tuple(i for i in range(ncol) if i != self.id_index)
+            )
             self.pass_cols = () if self.id_index is None else (self.id_index,)
         else:
             self.value_cols, self.pass_cols = _split_columns(
@@ -173,6 +197,34 @@ class _DelimitedParser:
         return _looks_like_header(rest)
 
     # -- splitting -----------------------------------------------------------------
+
+    def _wide_fields(self, line: str) -> tuple[int, Iterator[str]] | None:
+        """(field count, lazy fields) of a long unquoted first line; None for the usual split.
+
+        The header check stops at the first number, so a wide data row is sniffed
+        without building millions of field strings.
+        """
+        if len(line) <= _WIDE_CHARS or '"' in line:
+            return None
+        if self.ws:
+            if not line.isascii():
+                return None
+            count = sum(1 for _ in _WS_TOKEN_RE.finditer(line))
+            return count, (m.group() for m in _WS_TOKEN_RE.finditer(line))
+        end = len(line) - 1 if line.endswith("\n") else len(line)
+        delim = self.delim
+
+        def fields() -> Iterator[str]:
+            start = 0
+            while True:
+                stop = line.find(delim, start, end)
+                if stop < 0:
+                    yield line[start:end]
+                    return
+                yield line[start:stop]
+                start = stop + 1
+
+        return line.count(delim, 0, end) + 1, fields()
 
     def _more_from_source(self, sink: list[str]) -> Callable[[], str | None]:
         def more() -> str | None:
@@ -224,7 +276,8 @@ class _DelimitedParser:
         # A chunk holds at most chunk_rows lines and about _CHUNK_CHARS characters, so
         # memory stays flat however long the rows are (a few hundred bytes per value
         # while a chunk is parsed, computed and written); the first chunk measures them.
-        n = min(self.chunk_rows, _FIRST_CHUNK_ROWS)
+        first = len(self.src.pushback[0]) if self.src.pushback else 0
+        n = max(1, min(self.chunk_rows, _FIRST_CHUNK_ROWS, _CHUNK_CHARS // max(first, 1)))
         while True:
             lines, start = self.src.take(n)
             if not lines:
@@ -238,7 +291,7 @@ class _DelimitedParser:
     def _chunk(self, lines: list[str], start: int) -> Batch | None:
         if not lines[-1].endswith("\n"):
             lines[-1] += "\n"
-        text = "".join(lines)
+        text = lines[0] if len(lines) == 1 else "".join(lines)  # one wide row: no copy
         _check_text(text, start, self.name)
         if self.quoting and '"' in text:
             return self._quoted(lines, start) or self._slow(lines, start)
@@ -252,6 +305,11 @@ class _DelimitedParser:
                 return None
             data = [lines[i] for i in keep]
             numbers = np.asarray(keep, dtype=np.int64) + start
+        if len(data) == 1 and len(text) > _WIDE_CHARS and self.id_index is None:
+            values = self._wide_row(text)
+            if values is not None:
+                values, _ = self._finish(values, data, np.array([start], dtype=np.int64), None)
+                return Batch(values=values, ids=None, lines=np.array([start], dtype=np.int64))
         minus = "\u2212" in text
         filtered = numbers is not None
         if numbers is None:
@@ -275,6 +333,52 @@ class _DelimitedParser:
         if ids is not None and self.several:
             return Batch(values, [" ".join(t) for t in ids], numbers, passed=ids)
         return Batch(values=values, ids=ids, lines=numbers)
+
+    def _wide_row(self, line: str) -> np.ndarray | None:
+        """One very long row of plain numbers, parsed in place (None: the usual path).
+
+        numpy's loadtxt holds a long line as 4-byte characters (400 MB for a row of
+        5 million values); ``np.fromstring`` parses it with the same correctly rounded
+        strtod straight into the array. Taken only when the row holds nothing but
+        ``0-9 . e E + -``, the delimiter and the final newline, the count of delimiters
+        is the layout's, every token is read to its end and every value is finite:
+        in that alphabet Python's float grammar and strtod's agree (as for the
+        compiled engine), so anything else -- an error, ``inf``, an overflowing
+        literal -- goes the usual way, which explains it.
+        """
+        if self.dt.itemsize > 8 or not line.isascii():
+            return None
+        end = len(line) - 1 if line.endswith("\n") else len(line)
+        delim = self.delim
+        if not self.ws and line.count(delim, 0, end) != self.width - 1:
+            return None
+        allowed = _PLAIN_BYTES + (b" \t" if self.ws else delim.encode("ascii"))
+        out = np.empty(self.width, dtype=np.float64)
+        k = pos = 0
+        while pos < end:  # pieces of about 1 MB, cut at a delimiter: no copy of the line
+            cut = line.find(delim, pos + _CHUNK_CHARS, end) if pos + _CHUNK_CHARS < end else -1
+            if cut < 0 and self.ws and pos + _CHUNK_CHARS < end:
+                cut = line.find("\t", pos + _CHUNK_CHARS, end)
+            stop = end if cut < 0 else cut
+            raw = line[pos:stop].encode("ascii")
+            if raw.translate(None, allowed):
+                return None
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")  # "could not be read to its end": an error
+                    piece = np.fromstring(raw, dtype=np.float64, sep=delim)
+            except (ValueError, DeprecationWarning):
+                return None
+            if k + piece.shape[0] > self.width or (
+                not self.ws and piece.shape[0] != raw.count(delim.encode("ascii")) + 1
+            ):
+                return None
+            out[k : k + piece.shape[0]] = piece
+            k += piece.shape[0]
+            pos = stop + 1
+        if k != self.width or not np.isfinite(out).all():
+            return None
+        return out.reshape(1, self.width)
 
     def _fast(
         self, data: list[str], minus: bool, numbers: np.ndarray

@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ...errors import SoftmaxInputError
 from .decode import _Lines
@@ -70,7 +71,7 @@ def _sniff_delimiter(line: str, src: _Lines) -> str:
         extra.append(more)
         text += more
     src.unread(extra)
-    bare = _QUOTED_RE.sub("", text)
+    bare = _QUOTED_RE.sub("", text) if '"' in text else text  # no copy of a wide row
     return "\t" if "\t" in bare else "," if "," in bare else " "
 
 
@@ -83,21 +84,27 @@ _MALFORMED_NUMBER = re.compile(
 )
 
 
-def _looks_like_header(tokens: list[str]) -> bool:
+def _looks_like_header(tokens: Iterable[str]) -> bool:
     """A header names columns: every non-empty token is text, not a number.
 
     A first row that mixes numbers and text is taken for data (its bad token is
     then reported) rather than silently dropped as a header; so is ``1;2;3``
-    (numbers joined by ``;``), so that its error names the separator.
+    (numbers joined by ``;``), so that its error names the separator. Stops at
+    the first number (``tokens`` may be a lazy iterator over a very wide row).
     """
-    filled = [t for t in tokens if t.strip()]
 
     def numeric(t: str) -> bool:
         parts = t.split(";")
         joined = len(parts) > 1 and all(p.strip() and _number_like(p) for p in parts)
         return joined or _number_like(t) or _MALFORMED_NUMBER.fullmatch(t.strip()) is not None
 
-    return bool(filled) and not any(map(numeric, filled))
+    filled = False
+    for t in tokens:
+        if t.strip():
+            if numeric(t):
+                return False
+            filled = True
+    return filled
 
 
 def _resolve_id(
