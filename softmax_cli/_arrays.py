@@ -96,3 +96,29 @@ def check_temperature(temperature: float) -> float:
             f"{{param}} must be finite and > 0, got {temperature!r}", param="temperature"
         )
     return tau
+
+
+def halve_if_spread(a: np.ndarray, tau: float) -> tuple[np.ndarray, float]:
+    """``(a, τ)``, both halved when ``max − min`` of the finite entries overflows.
+
+    Every map of ``z = x/τ`` gives the same for ``(x/2, τ/2)`` (halving is exact for
+    normal numbers), and ``x − max`` then stays finite: without this, ``x − max`` is
+    ``-inf`` before the division by a huge ``τ`` could bring it back (issue 19, item 5:
+    ``sigsoftmax([1.7e308, -1.7e308], temperature=1e308)`` gave ``[1, 0]``).
+
+    Examples
+    --------
+    >>> a, tau = halve_if_spread(np.array([1.7e308, -1.7e308]), 1e308)
+    >>> a.tolist(), tau
+    ([8.5e+307, -8.5e+307], 5e+307)
+    >>> halve_if_spread(np.array([1.0, -2.0]), 3.0)[1]
+    3.0
+    """
+    finite = np.isfinite(a)
+    if not finite.any():
+        return a, tau
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = a[finite].max() - a[finite].min()
+    if np.isfinite(spread):
+        return a, tau
+    return a / 2, tau / 2

@@ -23,6 +23,7 @@ import numpy as np
 from .analysis.sweep import Sweep, top_entries
 from .errors import SoftmaxInputError
 from .plot import MAX_PLOT_ROWS, MAX_SIDE, MIN_SIDE, check_plot_path, require_matplotlib
+from .plot import _is_log_grid as _is_log
 
 __all__ = ["auto_size_methods", "plot_method_sweeps"]
 
@@ -41,10 +42,6 @@ def auto_size_methods(rows: int, methods: int) -> tuple[int, int]:
     w = min(MAX_SIDE, _PANEL_W * (methods + 1))
     h = min(MAX_SIDE, 100 + _ROW_H * max(rows, 1))
     return w, h
-
-
-def _is_log(taus: np.ndarray) -> bool:
-    return taus.size > 1 and taus[-1] / taus[0] > 10
 
 
 def plot_method_sweeps(

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arrays import check_temperature, to_last_axis
+from ._arrays import check_temperature, halve_if_spread, to_last_axis
 from ._axes import is_axes, merge_axes
 from ._masks import VECTOR, maskable
 from ._perturbquad import ndtr as _ndtr  # noqa: F401  (Φ, reached here by the tests)
@@ -310,6 +310,7 @@ def sigsoftmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.
     a, _, restore = to_last_axis(x, axis)
     tau = check_temperature(temperature)
     nan_rows, inf_rows, clean = _specials(a)
+    clean, tau = halve_if_spread(clean, tau)  # x − m finite however large τ is
     m = clean.max(axis=-1, keepdims=True)
     # y = z + log σ(z) = z + min(z, 0) − log1p(exp(−|z|)), shifted by the row constant
     # (m + min(m, 0))/τ so that no term overflows: y' = d + u − L with
@@ -400,6 +401,7 @@ def perturbmax(
     a, _, restore = to_last_axis(x, axis)
     tau = check_temperature(temperature)
     nan_rows, inf_rows, clean = _specials(a)
+    clean, tau = halve_if_spread(clean, tau)  # x − m finite however large τ is
     m = clean.max(axis=-1, keepdims=True)
     with np.errstate(over="ignore", invalid="ignore"):  # longdouble below -1.8e308: -inf, p = 0
         zp = (clean - m) / tau

@@ -223,3 +223,18 @@ def test_a_longdouble_temperature_float64_cannot_hold_is_refused():
         sm.softmax([1.0, 2.0], temperature=third)
     exact = sm.softmax(np.array([1.0, 2.0], dtype=np.longdouble), temperature=np.longdouble(0.5))
     assert exact.dtype == np.longdouble  # one float64 holds is taken as it is
+
+
+@pytest.mark.parametrize("name", ["sigsoftmax", "perturbmax"])
+def test_huge_temperature_divides_before_the_shift_overflows(name):
+    """Item 5 for the maps of z = x/τ that kept x − max: with x = ±1.7e308 and τ = 1e308,
+    x − max overflows before the division; the result must be the map of z = x/τ
+    (the oracle at mpmath precision, x/τ formed exactly), within 4 ULP of 1.0."""
+    x = [1.7e308, 1.6e308, -1.7e308]
+    tau = 1e308
+    twin = getattr(oracle_variants, name)
+    with mpmath.workdps(60):
+        want = twin([mpmath.mpf(v) for v in x], temperature=mpmath.mpf(tau))
+    got = getattr(sm, name)(x, temperature=tau)
+    assert got[2] > 1e-3  # was exactly 0: the third entry's mass was lost
+    assert oracle.abs_error_in_ulps_of_one(got, want).max() <= 4.0, (got, want)

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..errors import SoftmaxInputError
 from .read.formats import OUTPUT_BINARY_FORMATS
+from .writers import as_rows
 
 __all__ = ["ArrayWriter"]
 
@@ -178,15 +179,7 @@ class ArrayWriter:
         """Write rows: ``values`` of shape ``(rows, width)`` (a 1-D array is one row)."""
         if self._closed:
             raise ValueError("write to a closed ArrayWriter")
-        a = np.asarray(values)
-        if a.ndim == 1:
-            a = a[None, :]
-        if a.ndim != 2:
-            raise ValueError(f"values must be 2-D (rows, width), not of shape {a.shape}")
-        if a.dtype != self._dt:
-            with np.errstate(over="ignore"):
-                a = a.astype(self._dt)
-        a = np.ascontiguousarray(a)
+        a = np.ascontiguousarray(as_rows(values, self._dt))
         if self._has_ids and (ids is None or len(ids) != a.shape[0]):
             raise ValueError(f"has_ids=True needs one id per row ({a.shape[0]} rows)")
         if self._width is None:

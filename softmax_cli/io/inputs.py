@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import SoftmaxInputError
 from . import engine
-from .read.binary import _closing, _Reader, read_npy, read_npz
+from .read.binary import _closing, read_npy, read_npz
 from .read.decode import _PrefixedRaw
 from .read.errors import InputError
 from .read.formats import (
@@ -51,6 +51,7 @@ from .read.formats import (
     sniff_bytes,
 )
 from .read.numbers import _float_dtype
+from .read.reader import VectorReader
 from .read.reader import open_vectors as exact_open
 
 __all__ = ["open_vectors"]
@@ -128,7 +129,9 @@ def open_vectors(
             reader = engine.open_vectors(src, fmt=text_fmt, dtype=want, **opts, **text_opts)
         if closer is _nothing:
             return reader
-        return _Reader(reader.layout, _closing(iter(reader), closer), closer, reader.bytes_read)
+        return VectorReader(
+            reader.layout, _closing(iter(reader), closer), closer, reader.bytes_read
+        )
 
     if not isinstance(source, (str, os.PathLike)):
         if isinstance(source, io.TextIOBase) or isinstance(source.read(0), str):

@@ -141,6 +141,25 @@ def _fast_rows(a: np.ndarray, delim: str) -> str | None:
     return _polars_texts(pl, a, delim)
 
 
+def as_rows(values: Any, dt: np.dtype) -> np.ndarray:
+    """``values`` as a 2-D (rows, width) array of the writer's dtype (1-D: one row).
+
+    Examples
+    --------
+    >>> as_rows([1.0, 2.0], np.dtype(np.float32)).shape
+    (1, 2)
+    """
+    a = np.asarray(values)
+    if a.ndim == 1:
+        a = a[None, :]
+    if a.ndim != 2:
+        raise ValueError(f"values must be 2-D (rows, width), not of shape {a.shape}")
+    if a.dtype != dt:
+        with np.errstate(over="ignore"):
+            a = a.astype(dt)
+    return a
+
+
 class RowWriter(RecordWriter):
     """Write batches of rows to a text stream in one of :data:`FORMATS`.
 
@@ -220,14 +239,7 @@ class RowWriter(RecordWriter):
         ``has_ids=True`` and ignored otherwise.
         """
         self._check_open()
-        a = np.asarray(values)
-        if a.ndim == 1:
-            a = a[None, :]
-        if a.ndim != 2:
-            raise ValueError(f"values must be 2-D (rows, width), not of shape {a.shape}")
-        if a.dtype != self._dt:
-            with np.errstate(over="ignore"):
-                a = a.astype(self._dt)
+        a = as_rows(values, self._dt)
         n, width = a.shape
         if self._width is None:
             self._width = width

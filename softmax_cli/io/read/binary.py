@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .reader import VectorReader
 from .records import Batch, Layout
 
 __all__ = ["convert_block", "read_npy", "read_npz", "target_dtype"]
@@ -181,45 +182,6 @@ def _header(stream: Any, name: str, what: str) -> tuple[tuple[int, ...], bool, n
         ) from None
 
 
-class _Reader:
-    """What :func:`read_npy` and friends return: a :class:`VectorReader`-like object."""
-
-    def __init__(
-        self,
-        layout: Layout,
-        batches: Iterator[Batch],
-        closer: Callable[[], None],
-        size: Callable[[], tuple[int, int]] | None = None,
-    ) -> None:
-        self.layout = layout
-        self._batches = batches
-        self._closer = closer
-        self._size = size
-
-    def bytes_read(self) -> tuple[int, int] | None:
-        """(bytes read so far, the input's size) when known; None for a pipe."""
-        if self._size is None:
-            return None
-        try:
-            return self._size()
-        except (OSError, ValueError):
-            return None
-
-    def __iter__(self) -> Iterator[Batch]:
-        return self._batches
-
-    def close(self) -> None:
-        """Release the input (a file opened here; never stdin)."""
-        closer, self._closer = self._closer, lambda: None
-        closer()
-
-    def __enter__(self) -> _Reader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def _closing(batches: Iterator[Batch], closer: Callable[[], None]) -> Iterator[Batch]:
     try:
         yield from batches
@@ -247,7 +209,7 @@ def read_npy(
     chunk_rows: int = 65536,
     closer: Callable[[], None] = lambda: None,
     what: str = "an array",
-) -> _Reader:
+) -> VectorReader:
     """Read a ``.npy`` from a path or a binary stream, a batch of rows at a time.
 
     A file is read with plain reads into each batch (its resident memory stays one batch,
@@ -326,7 +288,7 @@ def read_npy(
             yield Batch(values=values, ids=None, lines=np.arange(r0 + 1, r1 + 1, dtype=np.int64))
 
     layout = _layout(name, width, dt, "npy")
-    return _Reader(layout, _closing(counting(), closer), closer, sized if size else None)
+    return VectorReader(layout, _closing(counting(), closer), closer, sized if size else None)
 
 
 def _read_whole(stream: Any, nbytes: int, name: str, dt: np.dtype) -> np.ndarray:
@@ -376,7 +338,7 @@ def read_npz(
     dtype: np.dtype | None,
     chunk_rows: int = 65536,
     closer: Callable[[], None] = lambda: None,
-) -> _Reader:
+) -> VectorReader:
     """Read one array of a ``.npz`` (a path, or a seekable binary stream).
 
     ``array`` names it (with or without ``.npy``); a file of one array needs no name.

@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from .binary import BATCH_BYTES, _closing, _Reader, convert_block, target_dtype
+from .binary import BATCH_BYTES, _closing, convert_block, target_dtype
 from .errors import InputError
+from .reader import VectorReader
 from .records import Batch, Layout
 
 __all__ = ["read_table"]
@@ -221,7 +222,7 @@ def read_table(
     dtype: np.dtype | None,
     chunk_rows: int = 65536,
     closer: Callable[[], None] = lambda: None,
-) -> _Reader:
+) -> VectorReader:
     """Read a Parquet (``kind="parquet"``) or Arrow IPC (``"arrow"``) input.
 
     ``source`` is a path or a binary stream (read whole when the format must seek). The
@@ -263,7 +264,7 @@ def read_table(
         width=int(first.values.shape[1]),
         dtype=plan.dt,
     )
-    return _Reader(layout, _closing(chain([first], it), closer), closer)
+    return VectorReader(layout, _closing(chain([first], it), closer), closer)
 
 
 def _open(pa: Any, kind: str, source: Any, chunk_rows: int) -> tuple[Any, Iterator[Any]]:
