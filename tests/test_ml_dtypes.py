@@ -57,7 +57,9 @@ def test_every_mapping_takes_and_returns_the_dtype_computed_wide_and_rounded_onc
 
 
 @pytest.mark.parametrize("dt", ML, ids=str)
-@pytest.mark.parametrize("m", [m for m in registry.MAPPINGS if not m.stochastic], ids=str)
+@pytest.mark.parametrize(
+    "m", [m for m in registry.MAPPINGS if not m.stochastic], ids=lambda m: m.name
+)
 def test_masked_mappings_round_the_wide_masked_result_once(m, dt):
     """float8_e4m3fn cannot hold the -inf a mask fills in: the fill happens in float64."""
     x = X64.astype(dt)
