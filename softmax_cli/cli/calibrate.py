@@ -34,6 +34,7 @@ from .options import (
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
+    LabelColumnOpt,
     MethodOpt,
     OutputFormat,
     OutputOpt,
@@ -69,14 +70,6 @@ Examples:
   softmax compute --input examples/logits.csv --id-column id --temperature "$tau"
 """
 
-LabelColumnOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--label-column",
-        "-y",
-        help="The column of labels (class index from 0): a header name or a 1-based index.",
-    ),
-]
 BinsOpt = Annotated[
     int, typer.Option("--bins", help="Confidence bins of ECE, MCE and the reliability table.")
 ]

@@ -7,7 +7,7 @@ through this module's name for it); the output goes through :func:`.output.deliv
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -32,6 +32,7 @@ from .options import (
     HeaderOpt,
     IdColumnOpt,
     InputOpt,
+    LabelColumnOpt,
     MaskOpt,
     MethodsOpt,
     OutputOpt,
@@ -99,15 +100,6 @@ StatsOpt = Annotated[
 ]
 BitsOpt = Annotated[
     bool, typer.Option("--bits", help="--stats: entropy and NLL in bits instead of nats.")
-]
-LabelColumnOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--label-column",
-        "-y",
-        help="--stats: the column of labels (class index from 0), a header name or a "
-        "1-based index; adds NLL, correct and rank.",
-    ),
 ]
 AxisOpt = Annotated[
     int,

@@ -165,6 +165,15 @@ IdColumnOpt = Annotated[
         "(default: a leading text column under a header).",
     ),
 ]
+LabelColumnOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--label-column",
+        "-y",
+        help="The column of labels (class index from 0): a header name or a 1-based index "
+        "(compute --stats adds NLL, correct and rank from it).",
+    ),
+]
 ColumnsOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
