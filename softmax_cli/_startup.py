@@ -1,8 +1,9 @@
 """Ctrl-C while the ``softmax`` command is still importing: exit 130, no traceback.
 
 Imported first by the package, before numpy, typer and rich. When this process is
-the command (the console script, or ``python -m softmax_cli`` while the package is
-being located, when ``sys.argv[0]`` is ``"-m"``), SIGINT ends the process with
+the command (the ``softmax-py`` console script that the ``softmax`` launcher runs, or
+``python -m softmax_cli`` while the package is being located, when ``sys.argv[0]`` is
+``"-m"``), SIGINT ends the process with
 status 130 at once until the command installs its own handler. Raising instead
 would not do: an exception raised inside an extension module's import comes out
 as numpy's ImportError essay. A program that merely imports the library keeps
@@ -10,7 +11,7 @@ Python's ``KeyboardInterrupt``.
 
 Examples
 --------
->>> _is_command(["-m"]), _is_command(["/usr/bin/softmax", "compute"]), _is_command(["x.py"])
+>>> _is_command(["-m"]), _is_command(["/usr/bin/softmax-py", "compute"]), _is_command(["x.py"])
 (True, True, False)
 """
 
@@ -28,7 +29,10 @@ def _is_command(argv: list[str]) -> bool:
     if not argv:
         return False
     name = os.path.basename(argv[0]).lower()
-    return argv[0] == "-m" or name in ("softmax", "softmax.exe", "softmax-script.py")
+    return argv[0] == "-m" or name.removesuffix(".exe").removesuffix("-script.py") in (
+        "softmax",
+        "softmax-py",
+    )
 
 
 def _quiet_exit(signum: int, frame: object) -> None:

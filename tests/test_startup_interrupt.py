@@ -34,7 +34,7 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("argv0", ["-m", "/usr/local/bin/softmax"])
+@pytest.mark.parametrize("argv0", ["-m", "/usr/local/bin/softmax-py", "C:/Scripts/softmax-py.exe"])
 def test_interrupt_while_the_command_starts_is_quiet(argv0):
     run = _run([argv0, "compute", "1", "2", "3"])
     assert run.returncode == 130, run.stderr
