@@ -148,3 +148,36 @@ def test_every_command_follows_a_tsv_input(cli, inputs, command):
 
 def test_arguments_give_csv(cli):
     assert cli("compute", "1", "2").out.count(",") == 1
+
+
+READING = ["compute", "compare", "grad", "temperature-sweep", "sample", "calibrate"]
+
+
+@pytest.mark.parametrize("command", READING)
+def test_reading_options_follow_input_and_the_input_panel_comes_last(command):
+    """The shared decorator places them where each command used to list them itself."""
+    names = [p.name for p in _command(command).params]
+    after = names[names.index("input") + 1 : names.index("input") + 5]
+    wanted = ["header", "id_column", "columns", "delimiter"]
+    if command == "sample":  # sample takes no --columns
+        wanted.remove("columns")
+    assert after[: len(wanted)] == wanted
+    assert names[-3:] == ["input_format", "array", "field"]
+
+
+def test_open_source_takes_a_reading_option_by_name_and_refuses_others(tmp_path):
+    from softmax_cli.cli.source import open_source
+
+    path = tmp_path / "x.csv"
+    path.write_text("a,1,2\nb,3,4\n")
+    with open_source(None, str(path), dtype=np.dtype("float64"), id_column="1") as reader:
+        rows = [(b.ids, b.values.tolist()) for b in reader]
+    assert rows == [(["a", "b"], [[1.0, 2.0], [3.0, 4.0]])]
+    with pytest.raises(TypeError, match="delimter"):
+        open_source(None, str(path), dtype=np.dtype("float64"), delimter=";")
+
+
+def test_a_reading_option_with_arguments_is_named(cli):
+    res = cli("compute", "1", "2", "--delimiter", ";")
+    assert res.code == 2
+    assert "--delimiter applies to file or stdin input" in res.err

@@ -62,3 +62,21 @@ def test_histogram_on_a_terminal_shows_bars_and_the_statistics(cli, logits):
     for word in ("<0.5", "nan/inf", "median", "99th pct", "max", "█"):
         assert word in r.out
     assert all(len(line) <= 80 for line in r.out.splitlines())
+
+
+@pytest.mark.parametrize("columns", [30, 45, 60])
+def test_histogram_on_a_narrow_terminal_shows_whole_counts(cli, logits, monkeypatch, columns):
+    """Fitted by render.fit: bars shrink, then go, then columns hide; a count is never cut."""
+    recs = json.loads(cli("compare", "--histogram", "--input", str(logits), "--dtype",
+                          "float32", "--format", "json").out)  # fmt: skip
+    monkeypatch.setenv("COLUMNS", str(columns))
+    r = cli("compare", "--histogram", "--input", str(logits), "--dtype", "float32",
+            "--format", "table")  # fmt: skip
+    assert r.code == 0, r.err
+    assert all(len(line) <= columns for line in r.out.splitlines())
+    rows = {line.split()[0]: line.split()[1:] for line in r.out.splitlines() if line.strip()}
+    for label in bin_labels():
+        counts = [t for t in rows[label] if t != "…" and "█" not in t]
+        shown = [str(rec[label]) for rec in recs][: len(counts)]
+        assert counts == shown, (label, rows[label])
+    assert ("…" in rows["<0.5"]) == (columns < 40)  # too narrow for the three: one hides

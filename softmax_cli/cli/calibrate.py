@@ -22,17 +22,13 @@ from ..io.records import RecordWriter, Text
 from ..render.calibrate import measures_table, reliability_table
 from ..render.text import plain
 from .app import app
-from .input_options import with_input_formats
+from .input_options import with_input_options
 from .labels import read_labelled
 from .options import (
     NUMERIC_ARGS,
-    ColumnsOpt,
-    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
-    HeaderOpt,
-    IdColumnOpt,
     InputOpt,
     LabelColumnOpt,
     MethodOpt,
@@ -104,7 +100,7 @@ QuietOpt = Annotated[
 
 
 @app.command(help=CALIBRATE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
-@with_input_formats
+@with_input_options
 @with_method_params
 def calibrate(
     values: ValuesArg = None,
@@ -118,10 +114,6 @@ def calibrate(
     plot_size: PlotSizeOpt = None,
     dtype: DtypeOpt = DtypeName.float64,
     input: InputOpt = None,
-    header: HeaderOpt = None,
-    id_column: IdColumnOpt = None,
-    columns: ColumnsOpt = None,
-    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -165,16 +157,7 @@ def calibrate(
         plotting.require_matplotlib()
 
     def load(path: str | None, vals: list[str] | None):
-        return read_labelled(
-            vals,
-            path,
-            header=header,
-            id_column=id_column,
-            label_column=label_column,
-            delimiter=delimiter,
-            columns=columns,
-            dtype=dt,
-        )
+        return read_labelled(vals, path, label_column=label_column, dtype=dt)
 
     train = load(fit if fit is not None else input, None if fit is not None else values)
     result = calib.fit_temperature(train.values, train.labels, method=mapping.name, **params)

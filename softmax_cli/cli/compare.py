@@ -20,17 +20,13 @@ from ..errors import SoftmaxInputError
 from ..floats import float_layout, parse_dtype
 from ..io.records import RecordWriter
 from .app import ExitStatus, app
-from .input_options import with_input_formats
+from .input_options import with_input_options
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
-    ColumnsOpt,
-    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
-    HeaderOpt,
-    IdColumnOpt,
     InputOpt,
     MaxRowsOpt,
     MaxUlpOpt,
@@ -253,7 +249,7 @@ def _subjects(
 
 
 @app.command(help=COMPARE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
-@with_input_formats
+@with_input_options
 @with_method_params
 @with_loss_params
 def compare(
@@ -274,10 +270,6 @@ def compare(
     check: CheckOpt = False,
     max_ulp: MaxUlpOpt = 4.0,
     input: InputOpt = None,
-    header: HeaderOpt = None,
-    id_column: IdColumnOpt = None,
-    columns: ColumnsOpt = None,
-    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: DigitsOpt = 8,
     max_entries: MaxEntriesOpt = 20,
@@ -320,15 +312,7 @@ def compare(
     if not scan and (scan_to is not None or scan_steps is not None or plot is not None):
         given = "scan_to" if scan_to is not None else ("scan_steps" if scan_steps else "plot")
         raise SoftmaxInputError("{param} goes with --scan", param=given)
-    with open_source(
-        values,
-        input,
-        header=header,
-        id_column=id_column,
-        dtype=dt,
-        columns=columns,
-        delimiter=delimiter,
-    ) as source:
+    with open_source(values, input, dtype=dt) as source:
         reader = RowLimit(source, max_rows)
         layout = reader.layout
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format

@@ -21,16 +21,12 @@ from ..io.writers import RowWriter
 from ..render import MAX_ROWS, HeadTail, rows_table, scalar_table, top_table, vector_table
 from .app import app
 from .compute_stats import check_stats_options, run_stats
-from .input_options import with_input_formats
+from .input_options import with_input_options
 from .mask import MaskRows
 from .options import (
     NUMERIC_ARGS,
-    ColumnsOpt,
-    DelimiterOpt,
     DtypeName,
     DtypeOpt,
-    HeaderOpt,
-    IdColumnOpt,
     InputOpt,
     LabelColumnOpt,
     MaskOpt,
@@ -151,7 +147,7 @@ def _per_batch(reader, methods: Methods, dt, temperature, advance, masks) -> Ite
 
 
 @app.command(help=COMPUTE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
-@with_input_formats
+@with_input_options
 @with_method_params
 def compute(
     values: ValuesArg = None,
@@ -160,10 +156,6 @@ def compute(
     dtype: DtypeOpt = DtypeName.float64,
     axis: AxisOpt = -1,
     input: InputOpt = None,
-    header: HeaderOpt = None,
-    id_column: IdColumnOpt = None,
-    columns: ColumnsOpt = None,
-    delimiter: DelimiterOpt = None,
     format: RowFormatOpt = RowOutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -202,8 +194,6 @@ def compute(
             methods,
             values=values,
             input=input,
-            header=header,
-            id_column=id_column,
             label_column=label_column,
             dtype=dt,
             temperature=temperature,
@@ -212,20 +202,9 @@ def compute(
             format_name=format.value,
             precision=precision,
             output=output,
-            columns=columns,
-            delimiter=delimiter,
         )
     with (
-        open_source(
-            values,
-            input,
-            header=header,
-            id_column=id_column,
-            dtype=dt,
-            keep_dtype=True,
-            columns=columns,
-            delimiter=delimiter,
-        ) as reader,
+        open_source(values, input, dtype=dt, keep_dtype=True) as reader,
         RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         layout = reader.layout

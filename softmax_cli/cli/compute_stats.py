@@ -78,8 +78,6 @@ def run_stats(
     *,
     values: list[str] | None,
     input: str | None,
-    header: bool | None,
-    id_column: str | None,
     label_column: str | None,
     dtype: np.dtype,
     temperature: float,
@@ -88,14 +86,11 @@ def run_stats(
     format_name: str,
     precision: int,
     output: str | None,
-    columns: str | None = None,
-    delimiter: str | None = None,
 ) -> None:
     """Read, compute and write the statistics (the body of ``compute --stats``)."""
     labelled = label_column is not None
     names = stat_columns(labelled)
     multi = len(methods) > 1
-    selection = columns
     columns = [f"{m.name}:{n}" if multi else n for m, _ in methods for n in names]
     summaries = [Summary(labelled, bits) for _ in methods]
 
@@ -114,16 +109,7 @@ def run_stats(
             yield from _emit(parts, b.ids, summaries)
 
     if labelled:
-        data = read_labelled(
-            values,
-            input,
-            header=header,
-            id_column=id_column,
-            label_column=label_column,
-            dtype=dtype,
-            delimiter=delimiter,
-            columns=selection,
-        )
+        data = read_labelled(values, input, label_column=label_column, dtype=dtype)
         layout = data.layout
         fmt = follow_input(format_name, fmt, layout)
         _write(
@@ -140,15 +126,7 @@ def run_stats(
         )
         return
     with (
-        open_source(
-            values,
-            input,
-            header=header,
-            id_column=id_column,
-            dtype=dtype,
-            delimiter=delimiter,
-            columns=selection,
-        ) as reader,
+        open_source(values, input, dtype=dtype) as reader,
         RowProgress("compute", reader, enabled=wants_progress(values, fmt, output)) as bar,
     ):
         fmt = follow_input(format_name, fmt, reader.layout)

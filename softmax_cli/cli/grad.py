@@ -29,16 +29,12 @@ from ..io.writers import RowWriter
 from ..render import rows_table
 from ..render.grad import check_line, emit, jacobian_view, jvp_view, loss_view
 from .app import ExitStatus, app
-from .input_options import with_input_formats
+from .input_options import with_input_options
 from .options import (
     NUMERIC_ARGS,
     CheckOpt,
-    ColumnsOpt,
-    DelimiterOpt,
     DtypeName,
     DtypeOpt,
-    HeaderOpt,
-    IdColumnOpt,
     InputOpt,
     LossChoice,
     MaxRowsOpt,
@@ -302,7 +298,7 @@ def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
 
 
 @app.command(help=GRAD_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
-@with_input_formats
+@with_input_options
 @with_method_params
 @with_loss_params
 def grad(
@@ -317,10 +313,6 @@ def grad(
     check: CheckOpt = False,
     max_ulp: MaxUlpOpt = 4.0,
     input: InputOpt = None,
-    header: HeaderOpt = None,
-    id_column: IdColumnOpt = None,
-    columns: ColumnsOpt = None,
-    delimiter: DelimiterOpt = None,
     format: RowFormatOpt = RowOutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -362,15 +354,7 @@ def grad(
     console = Console() if fmt == "table" else Console(stderr=True)  # tables, or the check line
     worsts: list[dict[str, float]] = [{} for _ in plans]
     with (
-        open_source(
-            values,
-            input,
-            header=header,
-            id_column=id_column,
-            dtype=dt,
-            delimiter=delimiter,
-            columns=columns,
-        ) as source,
+        open_source(values, input, dtype=dt) as source,
         RowProgress(
             "grad",
             reader := RowLimit(source, max_rows),

@@ -9,6 +9,7 @@ header name, or a position counting from 1 over all input columns (like
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -62,24 +63,17 @@ def read_labelled(
     values: list[str] | None,
     input_path: str | None,
     *,
-    header: bool | None,
-    id_column: str | None,
     label_column: str,
     dtype: np.dtype,
     advance=None,
-    delimiter: str | None = None,
-    columns: str | None = None,
+    **given: Any,
 ) -> Labelled:
-    """Read all rows of the source and split the label column off (checked: 0 … n−1)."""
-    with open_source(
-        values,
-        input_path,
-        header=header,
-        id_column=id_column,
-        dtype=dtype,
-        delimiter=delimiter,
-        columns=columns,
-    ) as rd:
+    """Read all rows of the source and split the label column off (checked: 0 … n−1).
+
+    The reading options are the command's, or ``given`` (as for
+    :func:`~softmax_cli.cli.source.open_source`).
+    """
+    with open_source(values, input_path, dtype=dtype, **given) as rd:
         layout = rd.layout
         col = label_index(layout, label_column)
         if layout.width < 3:

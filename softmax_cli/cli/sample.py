@@ -22,14 +22,11 @@ from ..io.records import RecordWriter, Text, numbers
 from ..render import plain
 from ..render.sample import distribution_table, draws_table, steps_table
 from .app import app
-from .input_options import with_input_formats
+from .input_options import input_options, with_input_options
 from .options import (
     NUMERIC_ARGS,
-    DelimiterOpt,
     DtypeName,
     FormatOpt,
-    HeaderOpt,
-    IdColumnOpt,
     InputOpt,
     OutputFormat,
     OutputOpt,
@@ -197,7 +194,7 @@ def _with_processor_params(func):
 
 
 @app.command(help=SAMPLE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
-@with_input_formats
+@with_input_options(without=("columns",))
 @_with_processor_params
 def sample(
     values: ValuesArg = None,
@@ -213,9 +210,6 @@ def sample(
     dtype: SampleDtypeOpt = DtypeName.float32,
     torch_cpu: TorchCpuOpt = "avx512",
     input: InputOpt = None,
-    header: HeaderOpt = None,
-    id_column: IdColumnOpt = None,
-    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
@@ -228,11 +222,10 @@ def sample(
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
     rng = np.random.default_rng(seed) if draws else None  # one stream of draws for the run
+    id_column = input_options()["id_column"]
     has_ids = id_column is not None
     through = _through_column(id_column, history_column, hist)
-    with open_source(
-        values, input, header=header, id_column=through, dtype=dt, delimiter=delimiter
-    ) as reader:
+    with open_source(values, input, dtype=dt, id_column=through) as reader:
         fmt = follow_input(format.value, fmt, reader.layout)  # auto in a pipe: the input's format
 
         def batches() -> Iterator[list[dict[str, Any]]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -60,12 +61,9 @@ def open_source(
     values: list[str] | None,
     input_path: str | None,
     *,
-    header: bool | None,
-    id_column: str | None,
     dtype: np.dtype,
     keep_dtype: bool = False,
-    delimiter: str | None = None,
-    columns: str | None = None,
+    **given: Any,
 ):
     """A reader over the vectors the user gave, by whichever route they gave them.
 
@@ -73,12 +71,18 @@ def open_source(
     * ``-`` (as the only value) or ``--input -``: stdin; ``--input PATH``: that file;
     * nothing at all: stdin when it is a pipe, else a usage error.
 
-    The format options (``--input-format``, ``--array``, ``--field``) come from
-    :func:`~softmax_cli.cli.input_options.input_options`. ``keep_dtype``: a binary float
-    array keeps its own dtype unless ``--dtype`` was given (the reader's
+    The reading options (``--header``, ``--id-column``, ``--columns``, ``--delimiter``,
+    ``--input-format``, ``--array``, ``--field``) come from
+    :func:`~softmax_cli.cli.input_options.input_options`; one ``given`` here by its
+    name there (``id_column=...``) replaces what the command was given. ``keep_dtype``:
+    a binary float array keeps its own dtype unless ``--dtype`` was given (the reader's
     ``layout.dtype`` says which; see :func:`values_dtype`).
     """
-    formats = input_options()
+    options = input_options()
+    unknown = set(given) - set(options)
+    if unknown:
+        raise TypeError(f"open_source() got unknown reading options {sorted(unknown)}")
+    options.update(given)
     vals = list(values or [])
     if input_path is not None and vals:
         raise SoftmaxInputError(
@@ -88,13 +92,12 @@ def open_source(
         input_path = "-"
         vals = []
     if vals:
-        flags = {"fmt": "input_format", "array": "array", "field": "field"}
-        given = [flags[n] for n, v in formats.items() if v not in (None, "auto")]
-        given += [n for n, v in (("header", header), ("id_column", id_column)) if v is not None]
-        given += [n for n, v in (("delimiter", delimiter), ("columns", columns)) if v is not None]
-        if given:
+        order = ("fmt", "array", "field", "header", "id_column", "delimiter", "columns")
+        taken = [n for n in order if options[n] is not None and (n, options[n]) != ("fmt", "auto")]
+        if taken:
             raise SoftmaxInputError(
-                "{param} applies to file or stdin input, not to arguments", param=given[0]
+                "{param} applies to file or stdin input, not to arguments",
+                param="input_format" if taken[0] == "fmt" else taken[0],
             )
         return ArgumentsReader(vals, dtype)
     if input_path is None:
@@ -106,19 +109,11 @@ def open_source(
                 param="input",  # a usage error (exit status 2), as a bad option value is
             )
         input_path = "-"
-    id_col: str | int | None = id_column
+    id_column = options["id_column"]
     if id_column is not None and id_column.isdigit():
-        id_col = int(id_column)
+        options["id_column"] = int(id_column)
     want = None if keep_dtype and not _option_given("dtype") else dtype
-    return open_vectors(
-        input_path,
-        header=header,
-        id_column=id_col,
-        dtype=want,
-        delimiter=delimiter,
-        columns=columns,
-        **formats,
-    )
+    return open_vectors(input_path, dtype=want, **options)
 
 
 def values_dtype(reader, dtype: np.dtype) -> np.dtype:

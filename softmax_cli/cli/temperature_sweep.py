@@ -36,16 +36,12 @@ from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
 from ..io.records import RecordWriter
 from .app import app
-from .input_options import with_input_formats
+from .input_options import with_input_options
 from .options import (
     NUMERIC_ARGS,
-    ColumnsOpt,
-    DelimiterOpt,
     DtypeName,
     DtypeOpt,
     FormatOpt,
-    HeaderOpt,
-    IdColumnOpt,
     InputOpt,
     MethodsOpt,
     OutputFormat,
@@ -261,7 +257,7 @@ def _label_text(label: str | int | None, id_name: str | None) -> str | None:
 @app.command(
     "temperature-sweep", help=SWEEP_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False
 )
-@with_input_formats
+@with_input_options
 @with_method_params
 def temperature_sweep(
     values: ValuesArg = None,
@@ -279,10 +275,6 @@ def temperature_sweep(
     precision: SweepPrecisionOpt = 4,
     dtype: DtypeOpt = DtypeName.float64,
     input: InputOpt = None,
-    header: HeaderOpt = None,
-    id_column: IdColumnOpt = None,
-    columns: ColumnsOpt = None,
-    delimiter: DelimiterOpt = None,
     format: FormatOpt = OutputFormat.auto,
     plot: PlotOpt = None,
     plot_size: PlotSizeOpt = None,
@@ -307,15 +299,7 @@ def temperature_sweep(
         plot_path = plotting.check_plot_path(plot)
         size = plotting.parse_size(plot_size) if plot_size is not None else None
         plotting.require_matplotlib()
-    with open_source(
-        values,
-        input,
-        header=header,
-        id_column=id_column,
-        dtype=dt,
-        columns=columns,
-        delimiter=delimiter,
-    ) as reader:
+    with open_source(values, input, dtype=dt) as reader:
         layout = reader.layout
         fmt = follow_input(format.value, fmt, layout)  # auto in a pipe: the input's format
         from_args = layout.source_name == "<arguments>"

@@ -132,6 +132,11 @@ def _header_min(header: str | Text) -> int:
     return max((Text(w).cell_len for w in str(header).split()), default=1)
 
 
+def _header_full(header: str | Text) -> int:
+    """A header's width unwrapped: its longest line."""
+    return max(Text(line).cell_len for line in str(header).split("\n"))
+
+
 def _cell_text(v: Any, precision: int) -> str | Text:
     if isinstance(v, Text):
         return v
@@ -178,12 +183,14 @@ def fit_table(
     caption: str | None = None,
     pad_edge: bool = True,
     unit: str = "rows",
+    sections: Sequence[int] = (),
 ) -> Table | Fitted:
     """A rich table of ``columns`` that fits ``width`` without cutting a number.
 
     ``rows`` (indices, ``None`` for the gap) overrides the head … tail choice made with
     ``max_rows``; ``hidden_rows`` is then the number of rows the gap stands for. Without
-    ``width`` the table is fitted when printed (a :class:`Fitted`).
+    ``width`` the table is fitted when printed (a :class:`Fitted`). A section line
+    follows each row in ``sections`` (row indices).
     """
     if width is None:
         kwargs = dict(locals())
@@ -211,9 +218,7 @@ def fit_table(
     spare = width - table_width([widths[k] if k is not None else 1 for k in keep], pad_edge)
     for k in keep:  # room left: unwrap headers, narrowest first
         if k is not None:
-            header = columns[k].header
-            full = max(Text(str(header)).cell_len for header in str(header).split("\n"))
-            need = full - widths[k]
+            need = _header_full(columns[k].header) - widths[k]
             if 0 < need <= spare:
                 widths[k] += need
                 spare -= need
@@ -260,15 +265,19 @@ def fit_table(
         if r is None:
             table.add_row(*[GAP] * len(keep))
             continue
-        table.add_row(*("…" if k is None else cells[k][pos[r]] for k in keep))
+        cells_r = ("…" if k is None else cells[k][pos[r]] for k in keep)
+        table.add_row(*cells_r, end_section=r in sections)
     return table
 
 
-def natural_width(columns: Sequence[Column], precision: int, pad_edge: bool = True) -> int:
-    """The width of ``columns`` at ``precision`` digits, headers wrapped at their spaces."""
+def natural_width(
+    columns: Sequence[Column], precision: int, pad_edge: bool = True, wrap: bool = True
+) -> int:
+    """The width of ``columns`` at ``precision`` digits, headers wrapped at their spaces
+    (``wrap``) or whole."""
     widths = []
     for c in columns:
-        head = _header_min(c.header)
+        head = _header_min(c.header) if wrap else _header_full(c.header)
         widths.append(max([head, 1, *(_width(_cell_text(v, precision)) for v in c.cells)]))
     return table_width(widths, pad_edge)
 

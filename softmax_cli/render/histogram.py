@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich import box
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from ..analysis.compare import format_ulp
 from ..analysis.histogram import Summary, bin_labels
+from .fit import MIN_DIGITS, Column, fit_table, natural_width
 
 __all__ = ["histogram_view"]
 
@@ -36,44 +35,40 @@ def histogram_view(
 ) -> Group:
     """Bins down, implementations across (count and bar), then median, 99th percentile, max.
 
-    The numbers are never cut: on a narrow terminal (``width`` columns) the bars get
-    shorter, and go when fewer than 2 cells are left for each.
+    The numbers are never cut: the table is fitted by :func:`~softmax_cli.render.fit.fit_table`
+    to ``width`` columns; on a narrow terminal the bars get shorter, and go when fewer
+    than 2 cells are left for each.
     """
     labels = bin_labels()
-    stats = {s.name: [format_ulp(getattr(s, pick)) for _, pick in _STATS] for s in summaries}
-    heads = [_NAMES.get(s.name, s.name) for s in summaries]
-    number_w = [
-        max(len(h), *(len(str(c)) for c in s.counts), *(len(t) for t in stats[s.name]))
-        for h, s in zip(heads, summaries, strict=True)
+    label = Column("ULP error", [Text(t) for t in (*labels, *(t for t, _ in _STATS))])
+    label.justify, label.frozen = "left", True
+    numbers = [
+        Column(
+            _NAMES.get(s.name, s.name),
+            [*s.counts, *(Text(format_ulp(getattr(s, pick))) for _, pick in _STATS)],
+        )
+        for s in summaries
     ]
-    label_w = max(len("ULP error"), *(len(t) for t in labels), *(len(t) for t, _ in _STATS))
     bar = BAR
     if width is not None and summaries:
-        # SIMPLE_HEAD: 3 cells between columns (padding, divider, padding), 1 at each edge
-        fixed = label_w + sum(number_w) + 3 * (2 * len(summaries)) + 2
-        bar = min(BAR, (width - fixed) // len(summaries))
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("ULP error", no_wrap=True)
-    for head in heads:
-        table.add_column(head, justify="right", no_wrap=True)
+        # each bar column takes its cells and 3 more (padding, divider, padding)
+        room = width - natural_width([label, *numbers], MIN_DIGITS, pad_edge=False, wrap=False)
+        bar = min(BAR, room // len(summaries) - 3)
+    columns = [label]
+    for s, number in zip(summaries, numbers, strict=True):
+        columns.append(number)
         if bar >= 2:
-            table.add_column("", no_wrap=True, max_width=bar)
-    for i, label in enumerate(labels):
-        cells: list[str] = [label]
-        for s in summaries:
             most = max(s.counts) or 1
-            cells.append(str(s.counts[i]))
-            if bar >= 2:
-                cells.append(_bar(s.counts[i], most, bar))
-        table.add_row(*cells)
-    table.add_section()
-    for k, (stat, _) in enumerate(_STATS):
-        cells = [stat]
-        for s in summaries:
-            cells.append(stats[s.name][k])
-            if bar >= 2:
-                cells.append("")
-        table.add_row(*cells)
+            bars = [Text(_bar(c, most, bar)) for c in s.counts] + [Text("")] * len(_STATS)
+            columns.append(Column("", bars, justify="left"))
+    table = fit_table(
+        columns,
+        precision=MIN_DIGITS,  # counts and ULP texts are shown whole: no digits to drop
+        width=width if width is not None else natural_width(columns, MIN_DIGITS, False, False),
+        max_rows=None,
+        pad_edge=False,
+        sections=[len(labels) - 1],
+    )
     entries = summaries[0].entries if summaries else 0
     title = Text(
         f"{method} in {dtype_name}: ULP errors of {entries} entries over {rows} rows",
