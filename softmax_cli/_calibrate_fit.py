@@ -17,6 +17,50 @@ CHUNK_VALUES = 1 << 17
 _MAX_ITERATIONS = 400
 
 
+#: rows up to this many classes take their maxima column by column (in cache-sized blocks)
+_NARROW = 32
+
+
+def row_max(x: np.ndarray, top: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each row's maximum and, if ``top``, the column of its first maximum (2-D finite or
+    -inf ``x``; no nan).
+
+    Equal to ``x.max(axis=1)`` and ``x.argmax(axis=1)``, several times faster on
+    narrow rows: numpy reduces a short row with a call per row, while a block of
+    rows compared column by column is a few vectorised passes over data in cache
+    (and blocks run in threads for a large ``x``).
+
+    Examples
+    --------
+    >>> m, k = row_max(np.array([[1.0, 3.0, 3.0], [-np.inf, -1.0, -2.0]]), top=True)
+    >>> m.tolist(), k.tolist()
+    ([3.0, -1.0], [1, 1])
+    """
+    n, cols = x.shape
+    if cols > _NARROW or n == 0:
+        return x.max(axis=1), (x.argmax(axis=1) if top else None)
+    m = np.empty(n, dtype=x.dtype)
+    k = np.empty(n, dtype=np.intp) if top else None
+    step = max(1, CHUNK_VALUES // cols)
+
+    def rows(lo: int, hi: int) -> None:
+        eq = np.empty(min(step, hi - lo), dtype=bool)
+        for a in range(lo, hi, step):
+            b = min(a + step, hi)
+            mb = m[a:b]
+            np.copyto(mb, x[a:b, 0])
+            for j in range(1, cols):
+                np.maximum(mb, x[a:b, j], out=mb)
+            if k is not None:
+                kb, e = k[a:b], eq[: b - a]
+                kb.fill(cols - 1)
+                for j in range(cols - 2, -1, -1):  # the first maximum: lowest column last
+                    np.copyto(kb, j, where=np.equal(x[a:b, j], mb, out=e))
+
+    _in_threads(rows, _ranges(n, step, THREADS if x.size >= THREAD_MIN else 1))
+    return m, k
+
+
 class SoftmaxNLL:
     """Mean NLL of softmax(βx) and its first two β-derivatives, all rows at once.
 
@@ -30,6 +74,7 @@ class SoftmaxNLL:
 
     def __init__(self, x: np.ndarray, t: np.ndarray, m: np.ndarray, finite: bool) -> None:
         self.x, self.m, self.finite = x, m, finite  # not finite: -inf in x (e = 0, z := 0)
+        self.t = t
         self.zt = x[np.arange(x.shape[0]), t] - m
         self.step = max(1, CHUNK_VALUES // max(1, x.shape[1]))
         parts = THREADS if x.size >= THREAD_MIN else 1
@@ -63,6 +108,34 @@ class SoftmaxNLL:
             m2 /= s
             h = float(np.mean(np.maximum(m2 - m1 * m1, 0.0)))
         return value, g, h
+
+    def row_sums(self, beta: float, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row, with ``e = exp(βz)`` and ``k = top`` (a row's first maximum, ``e_k = 1``):
+        ``rest = Σ_{j≠k} e_j``, ``sq = Σ_{j≠k} e_j²`` and the label's ``e_t``.
+
+        One blocked pass (the blocks and threads of :meth:`__call__`) serves every
+        measure of softmax(βx): ``Σe = 1 + rest`` and ``log Σe = log1p(rest)`` keep a
+        small ``rest`` whole, ``max p = 1/(1 + rest)``, ``p_t = e_t/(1 + rest)`` and
+        ``Σp² = (1 + sq)/(1 + rest)²``. Sums are in the working dtype (float64 or
+        longdouble), each row's the same however the rows are cut.
+        """
+        n, cols = self.x.shape
+        rest, sq = np.empty(n, dtype=self.x.dtype), np.empty(n, dtype=self.x.dtype)
+
+        def rows(lo: int, hi: int) -> None:
+            zbuf = np.empty((min(self.step, hi - lo), cols), dtype=self.x.dtype)
+            starts = np.arange(zbuf.shape[0]) * cols  # each row's first element in a block
+            for a in range(lo, hi, self.step):
+                b = min(a + self.step, hi)
+                w = np.subtract(self.x[a:b], self.m[a:b, None], out=zbuf[: b - a])
+                np.multiply(w, beta, out=w)
+                np.exp(w, out=w)
+                w.reshape(-1)[starts[: b - a] + top[a:b]] = 0.0  # the top term, exactly 1
+                np.einsum("ij->i", w, out=rest[a:b])
+                np.einsum("ij,ij->i", w, w, out=sq[a:b])
+
+        _in_threads(rows, self.ranges)
+        return rest, sq, np.exp(self.zt * beta)
 
 
 class LossOfBeta:
