@@ -294,7 +294,7 @@ def fit_temperature(
         f = LossOfBeta(x, t, loss, {**checked, "temperature": 1.0})
         start = 1.0
     beta, value, iterations = solve(f, eps, newton=name == "softmax", start=start)
-    before = f(1.0, False)[0]
+    before = f.value(1.0)
     return TemperatureFit(
         temperature=float(1 / beta),
         beta=float(beta),
