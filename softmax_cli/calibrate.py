@@ -55,7 +55,7 @@ from numpy.typing import ArrayLike
 
 from . import registry
 from ._arrays import check_temperature, normalize_axis, working_dtype
-from ._calibrate_fit import LossOfBeta, SoftmaxNLL, row_max, solve
+from ._calibrate_fit import LossOfBeta, SoftmaxNLL, pick, row_max, solve
 from .errors import SoftmaxInputError
 from .floats import is_float_dtype
 from .losses import check_targets
@@ -175,14 +175,13 @@ def _check_attainable(x: np.ndarray, t: np.ndarray, m: np.ndarray, finite: bool)
     β → ∞ ``mean(mean over the tied maxima − z_t)`` (p uniform on them): the
     minimum is inside (0, ∞) exactly when the first is < 0 and the second > 0.
     """
-    rows = np.arange(x.shape[0])
-    if not np.isfinite(x[rows, t]).all():
-        r = int(np.flatnonzero(~np.isfinite(x[rows, t]))[0])
+    xt = pick(x, t)
+    if not np.isfinite(xt).all():
+        r = int(np.flatnonzero(~np.isfinite(xt))[0])
         raise SoftmaxInputError(
             f"vector {r + 1}: its label's logit is {x[r, t[r]]}, so the loss is infinite at "
             "every temperature; drop the vector or fix its label"
         )
-    xt = x[rows, t]
     if finite:  # the mean of the rows' means: every row has as many entries
         slope0 = float(np.sum(x) / x.size - np.mean(xt))
     else:
@@ -272,7 +271,7 @@ def fit_temperature(
             f"vector {r + 1} holds {bad}: temperature scaling needs finite logits (-inf, a "
             "masked class, is allowed for softmax)"
         )
-    m = row_max(x)[0]
+    m = row_max(x)
     if np.isneginf(m).any():
         r = int(np.flatnonzero(np.isneginf(m))[0])
         raise SoftmaxInputError(f"vector {r + 1} is all -inf: it is no distribution")
@@ -499,8 +498,8 @@ def binned_strategies(
     checked = [_check_bins(bins, strategy) for strategy in strategies]
     conf = np.asarray(confidence).reshape(-1)
     hit = np.asarray(correct, dtype=bool).reshape(-1)
-    ranked = np.sort(conf.astype(np.float64))
-    ranked_hits = np.sort(conf[hit].astype(np.float64))  # the correct rows' confidences
+    ranked = np.sort(conf.astype(np.float64, copy=False))
+    ranked_hits = np.sort(conf[hit].astype(np.float64, copy=False))  # the correct rows' ones
     out = []
     for b, strategy in zip(checked, strategies, strict=True):
         edges = bin_edges(ranked, b, strategy, presorted=True)

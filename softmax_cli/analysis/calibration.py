@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import calibrate, registry
 from .._arrays import working_dtype
-from .._calibrate_fit import SoftmaxNLL, row_max
+from .._calibrate_fit import SoftmaxNLL, pick
 from ..floats import is_float_dtype
 
 #: The measures of one state (before: τ = 1; after: the fitted τ), in the order written.
@@ -94,7 +94,8 @@ def _softmax_sums(x: np.ndarray, t: np.ndarray) -> tuple[SoftmaxNLL, np.ndarray]
     finite = bool(np.isfinite(xw).all())
     if not finite and (np.isnan(xw).any() or np.isposinf(xw).any()):
         return None
-    m, top = row_max(xw, top=True)
+    top = xw.argmax(axis=1)
+    m = pick(xw, top)
     if not finite and np.isneginf(m).any():
         return None
     return SoftmaxNLL(xw, np.asarray(t), m, finite), top
