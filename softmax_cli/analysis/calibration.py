@@ -71,6 +71,20 @@ def measure(
     else:
         with np.errstate(divide="ignore"):
             nll = float(-np.mean(np.log(pt)))
+    brier = float(np.mean(sumsq - pt * pt + (1 - pt) ** 2))
+    return _state(name, tau, nll, brier, conf, correct, bins)
+
+
+def _state(
+    name: str,
+    tau: float,
+    nll: float,
+    brier: float,
+    conf: np.ndarray,
+    correct: np.ndarray,
+    bins: int,
+) -> State:
+    """The State of these measures, with the binned ones from ``conf`` and ``correct``."""
     width, mass = calibrate.binned_strategies(conf, correct, bins=bins)
     values = {
         "temperature": float(tau),
@@ -78,7 +92,7 @@ def measure(
         "ece": width.ece,
         "ece_mass": mass.ece,
         "mce": width.mce,
-        "brier": float(np.mean(sumsq - pt * pt + (1 - pt) ** 2)),
+        "brier": brier,
         "accuracy": float(np.mean(correct)),
     }
     return State(name, values, width)
@@ -121,18 +135,7 @@ def _softmax_state(
         hit = sq + rest * rest
         miss = (1.0 + (sq - et * et)) + (1.0 + (rest - et)) ** 2
         brier = float(np.mean(np.where(correct, hit, miss) / (s * s)))
-    conf = 1.0 / s
-    width, mass = calibrate.binned_strategies(conf, correct, bins=bins)
-    values = {
-        "temperature": float(tau),
-        "nll": nll,
-        "ece": width.ece,
-        "ece_mass": mass.ece,
-        "mce": width.mce,
-        "brier": brier,
-        "accuracy": float(np.mean(correct)),
-    }
-    return State(name, values, width)
+    return _state(name, tau, nll, brier, 1.0 / s, correct, bins)
 
 
 def top_class(x: np.ndarray, mapping: registry.Mapping) -> np.ndarray | None:

@@ -127,8 +127,9 @@ def _side_by_side(width: int, label_w: int, k: int, steps: int, heads: list[str]
     return room if room >= need else 0
 
 
-class MethodsHeatmap:
-    """p against τ of one vector under several methods: a heat-map panel per method.
+class _MethodsPicture:
+    """What both pictures hold: the sweeps, the shared entries' labels and values, the
+    methods' names.
 
     Parameters
     ----------
@@ -151,9 +152,15 @@ class MethodsHeatmap:
         precision: int = 4,
     ) -> None:
         self.sweeps = list(sweeps)
-        self.labels, self.values, _ = _shared_shown(self.sweeps, top, columns, precision)
+        self.labels, self.values, self.has_rest = _shared_shown(
+            self.sweeps, top, columns, precision
+        )
         self.heads = [_head(s) for s in self.sweeps]
         self.precision = precision
+
+
+class MethodsHeatmap(_MethodsPicture):
+    """p against τ of one vector under several methods: a heat-map panel per method."""
 
     def _panel(self, k: int, room: int) -> tuple[list[Text], str]:
         """Method ``k``'s rows (one per entry) and τ axis in ``room`` columns."""
@@ -201,7 +208,7 @@ class MethodsHeatmap:
             yield Text("τ".rjust(label_w) + " " + axis, style="dim")
 
 
-class MethodsBars:
+class MethodsBars(_MethodsPicture):
     """One line per τ with a stacked bar per method; one legend for them all.
 
     Fills go by rank of the entries' mass summed over every method (the dominant
@@ -209,18 +216,9 @@ class MethodsBars:
     rounded by largest remainder, as in :class:`~softmax_cli.render.sweep.StackedBars`.
     """
 
-    def __init__(
-        self,
-        sweeps: Sequence[Sweep],
-        *,
-        top: int = 6,
-        columns: Sequence[str] | None = None,
-        precision: int = 4,
-    ) -> None:
-        self.sweeps = list(sweeps)
-        self.labels, self.values, has_rest = _shared_shown(self.sweeps, top, columns, precision)
-        self.heads = [_head(s) for s in self.sweeps]
-        self.precision = precision
+    def __init__(self, sweeps: Sequence[Sweep], **options) -> None:
+        super().__init__(sweeps, **options)
+        has_rest = self.has_rest
         shown = self.values[0].shape[1] - (1 if has_rest else 0)
         mass = np.sum([v[:, :shown].sum(axis=0) for v in self.values], axis=0)
         self.order = list(np.lexsort((np.arange(shown), -mass)))
