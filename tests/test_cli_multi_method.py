@@ -142,10 +142,20 @@ def test_sweep_of_several_methods_is_each_single_sweep_with_a_method_column(cli)
         assert got[-1] == "3"
 
 
-def test_sweep_shows_a_report_per_method(cli):
+def test_sweep_shows_each_methods_tables_and_one_chart_side_by_side(cli):
     run = cli("temperature-sweep", "-m", "softmax,entmax15", "1", "2", "--taus", "1", "-ftable")
     assert run.code == 0, run.err
-    assert "softmax of x/τ, x = [1, 2]" in run.out and "entmax15 of x/τ, x = [1, 2]" in run.out
+    assert run.out.startswith("softmax, entmax15 of x/τ, x = [1, 2]\n")
+    assert run.out.count("p against τ") == 1 and run.out.count("max p") == 2
+    lines = run.out.splitlines()
+    head = lines.index("        softmax   entmax15")  # panels as wide as the longer name
+    assert lines[head + 1 : head + 4] == [
+        # softmax: 1/(1 + e) = 0.2689 and 0.7311, in eighths 2 and 6; entmax15: with
+        # u = (1 + √7)/4, p = (u − ½)² = 0.1693 and u² = 0.8307, in eighths 1 and 7
+        " p0 x=1 ▂▂▂▂      ▁▁▁▁",
+        " p1 x=2 ▆▆▆▆      ▇▇▇▇",
+        "      τ 1         1",
+    ]
 
 
 def test_sweep_plot_puts_the_methods_side_by_side(cli, tmp_path):

@@ -66,8 +66,9 @@ SWEEP_HELP = "\n\n".join(
         f"Methods: those giving a distribution ({', '.join(sweepable_names())}).",
         "Several input rows give one sweep each, labelled by --id-column or line number. "
         "Several methods (--method softmax,sparsemax or a repeated --method) sweep each row "
-        "with each: a report per method, a method column in data, and in --plot a row of "
-        "panels per vector with the methods side by side.",
+        "with each: on a terminal each method's tables, then one picture with the methods "
+        "side by side (one under another on a narrow terminal); a method column in data; "
+        "in --plot a row of panels per vector with the methods side by side.",
         "--format auto is the tables and picture on a terminal; in a pipe, the input's format "
         "(CSV for arguments), or the picture when --picture or --no-tables is given.",
         "Examples:",
@@ -351,7 +352,14 @@ def temperature_sweep(
         deliver(
             fmt,
             table=lambda: _print_reports(
-                results, layout.id_name, top, precision, picture.value, columns, tables
+                results,
+                layout.id_name,
+                top,
+                precision,
+                picture.value,
+                columns,
+                tables,
+                methods=len(methods),
             ),
             records=write,
             writer=lambda stream, fmt: RecordWriter(
@@ -404,22 +412,31 @@ def _collect_for_plot(results, methods: int = 1) -> list:
 
 
 def _print_reports(
-    results, id_name, top: int, precision: int, picture: str, columns, tables: bool
+    results,
+    id_name,
+    top: int,
+    precision: int,
+    picture: str,
+    columns,
+    tables: bool,
+    methods: int = 1,
 ) -> None:
+    """A report per vector: with several methods, their tables and ONE picture of them
+    side by side (:func:`~softmax_cli.render.sweep_methods.methods_report`)."""
     from ..render.sweep import sweep_report
+    from ..render.sweep_methods import methods_report
 
     console = Console()
-    for n, (label, s) in enumerate(results):
+    results = iter(results)
+    n = 0
+    while group := list(islice(results, methods)):
         if n:
             console.print(Text(""))
-        console.print(
-            sweep_report(
-                s,
-                label=_label_text(label, id_name),
-                top=top,
-                precision=precision,
-                picture=picture,
-                columns=columns,
-                tables=tables,
-            )
-        )
+        n += 1
+        label = _label_text(group[0][0], id_name)
+        options = dict(top=top, precision=precision, picture=picture, columns=columns)
+        if methods > 1:
+            report = methods_report([s for _, s in group], label=label, tables=tables, **options)
+        else:
+            report = sweep_report(group[0][1], label=label, tables=tables, **options)
+        console.print(report)
