@@ -64,9 +64,10 @@ class _JsonParser:
         self.dt = dt
         self.chunk_rows = chunk_rows
         self.row_no = 0
-        # exact decoding keeps every number's text: longdouble values, and ids as written
-        # (1.10 stays 1.10, 1e2 stays 1e2; the fast decoder would make them 1.1 and 100.0)
-        self.exact = dt.itemsize > 8 or id_column is not None
+        # exact decoding keeps every number's text: longdouble values, float32 and narrower
+        # rounded once from the text (io/read/textround.py), and ids as written (1.10 stays
+        # 1.10, 1e2 stays 1e2; the fast decoder would make them 1.1 and 100.0)
+        self.exact = dt.itemsize != 8 or id_column is not None
         try:
             alone = _DECODER.decode(first_line)
         except ValueError:
@@ -328,7 +329,8 @@ class _JsonParser:
                 if np.isinf(values).any():
                     ok = False  # Infinity literal or an overflow: decide exactly below
                 else:
-                    values, bad = _cast_checked(values, self.dt)
+                    width = self.width
+                    values, bad = _cast_checked(values, self.dt, lambda r, c: flat[r * width + c])
                     ok = bad is None
                 if ok:
                     return Batch(values=values, ids=ids, lines=numbers)
