@@ -51,9 +51,9 @@ def midpoints(values: np.ndarray, dt: np.dtype) -> np.ndarray:
     In ``dt``'s normal range a midpoint has one more significant bit than ``dt``: its
     float64 significand ends in a one followed by ``52 - nmant - 1`` zeros, read
     straight from the bits (the overflow threshold, halfway past the largest value, is
-    one). Below it (``dt``'s subnormals, rare) ``v`` is a midpoint when ``v`` over
-    half the smallest subnormal is an odd integer; half the smallest subnormal is one.
-    Past ``dt``'s range a flagged value overflows whichever way it is nudged.
+    one; past the range a flagged value overflows whichever way it is nudged). Below
+    it (``dt``'s subnormals, rare) ``v`` is a midpoint when ``v`` over half the
+    smallest subnormal is an odd integer; half the smallest subnormal is one.
 
     Examples
     --------
@@ -71,8 +71,9 @@ def midpoints(values: np.ndarray, dt: np.dtype) -> np.ndarray:
     # (zero and float64's subnormals are never midpoints); field - 1 wraps 0 to the top
     np.bitwise_and(bits, np.uint64(0x7FF << 52), out=buf)
     np.subtract(buf, np.uint64(1), out=buf)
-    idx = np.flatnonzero(buf < np.uint64(((minexp + 1023) << 52) - 1))
-    if idx.size:
+    tiny = buf < np.uint64(((minexp + 1023) << 52) - 1)
+    if tiny.any():
+        idx = np.flatnonzero(tiny)
         halves = np.ldexp(v.ravel()[idx], nmant + 1 - minexp)  # exact: a power-of-two scale
         out.ravel()[idx] = np.abs(halves) % 2.0 == 1.0  # an odd integer
     return out
@@ -120,9 +121,10 @@ def round_once(values: np.ndarray, dt: np.dtype, token_at: Callable[[int, int], 
     """
     if dt.itemsize >= 8 or values.dtype != np.float64:
         return values
-    hits = np.argwhere(midpoints(values, dt).reshape(values.shape[0], -1))
-    if not hits.size:
+    mid = midpoints(values, dt)
+    if not mid.any():
         return values
+    hits = np.argwhere(mid.reshape(values.shape[0], -1))
     out = values.copy()
     flat = out.reshape(values.shape[0], -1)
     for r, c in hits.tolist():
