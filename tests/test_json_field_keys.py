@@ -70,26 +70,27 @@ def test_the_id_column_comes_first_and_json_output_names_every_key():
     assert got.tobytes() == sm.softmax(LOGITS, axis=-1).tobytes()
 
 
-def test_a_nested_value_beside_the_field_is_refused_with_its_key():
-    data = b'{"id": "a", "logits": [1, 2], "usage": {"tokens": 3}}\n'
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (  # a nested value beside the field: refused with its key
+            b'{"id": "a", "logits": [1, 2], "usage": {"tokens": 3}}\n',
+            b"line 1: row 1: key 'usage' holds object; the keys beside 'logits' are passed "
+            b"through to the output, and only a string, number, true, false or null can be "
+            b"(drop it first, e.g. jq -c 'del(.usage)')",
+        ),
+        (  # other keys than row 1's: refused with the difference
+            b'{"id": "a", "logits": [1, 2]}\n{"logits": [1, 2], "model": "m"}\n',
+            b"line 2: row 2: lacks key 'id' and has key 'model' row 1 lacks; the keys beside "
+            b"'logits' are passed through to the output, so every object needs those of row 1",
+        ),
+    ],
+    ids=["nested", "other-keys"],
+)
+def test_what_cannot_be_carried_is_refused_in_one_line(data, message):
     run = softmax_cmd("--format", "csv", stdin=data)
     assert run.returncode == 1 and run.stdout == b""
-    assert run.stderr == (
-        b"error: <stdin>: line 1: row 1: key 'usage' holds object; the keys beside 'logits' "
-        b"are passed through to the output, and only a string, number, true, false or null "
-        b"can be (drop it first, e.g. jq -c 'del(.usage)')\n"
-    )
-
-
-def test_objects_with_other_keys_than_row_1_are_refused_with_the_difference():
-    data = b'{"id": "a", "logits": [1, 2]}\n{"logits": [1, 2], "model": "m"}\n'
-    run = softmax_cmd("--format", "csv", stdin=data)
-    assert run.returncode == 1 and run.stdout == b""
-    assert run.stderr == (
-        b"error: <stdin>: line 2: row 2: lacks key 'id' and has key 'model' row 1 lacks; the "
-        b"keys beside 'logits' are passed through to the output, so every object needs those "
-        b"of row 1\n"
-    )
+    assert run.stderr == b"error: <stdin>: " + message + b"\n"
 
 
 def test_float32_keeps_the_carried_text_and_rounds_the_values_once():

@@ -23,11 +23,12 @@ import numpy as np
 import pytest
 
 from softmax_cli.floats import finfo
-from softmax_cli.io import engine
 from softmax_cli.io.engine import open_vectors as engine_open
 from softmax_cli.io.read import InputError, parse_arguments
 from softmax_cli.io.read import open_vectors as exact_open
 from softmax_cli.io.read.textround import midpoints
+
+from .test_engine import small_blocks  # noqa: F401  (the fixture: engine thresholds lowered)
 
 F32 = np.dtype(np.float32)
 NARROW = [F32, np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16), np.dtype(ml_dtypes.float8_e5m2)]
@@ -188,25 +189,7 @@ def test_json_rounds_text_once(dt):
     same_bits(read_all(exact_open, io.StringIO(single), dt), want, flat)
 
 
-@pytest.fixture
-def polars_blocks(monkeypatch):
-    """Engine thresholds of a few hundred bytes; counts the blocks polars parsed."""
-    monkeypatch.setattr(engine, "MIN_BYTES", 400)
-    monkeypatch.setattr(engine, "HEAD_BYTES", 400)
-    monkeypatch.setattr(engine, "BLOCK_BYTES", 2000)
-    taken = []
-    real = engine._Engine._fast
-
-    def counting(self, block):
-        values = real(self, block)
-        taken.append(values is not None)
-        return values
-
-    monkeypatch.setattr(engine._Engine, "_fast", counting)
-    return taken
-
-
-def test_the_engine_rounds_text_once(tmp_path, polars_blocks):
+def test_the_engine_rounds_text_once(tmp_path, small_blocks):  # noqa: F811
     texts = [t for t in hard_texts(F32) if t not in ("0e-999",)]
     rows = as_rows(texts)
     flat = [t for r in rows for t in r]
@@ -214,7 +197,7 @@ def test_the_engine_rounds_text_once(tmp_path, polars_blocks):
     src = tmp_path / "hard.csv"
     src.write_text("".join(",".join(r) + "\n" for r in rows))
     same_bits(read_all(engine_open, src, F32), want, flat)
-    assert sum(polars_blocks) >= 5 and all(polars_blocks)  # polars read every block
+    assert sum(small_blocks) >= 5 and all(small_blocks)  # polars read every block
 
 
 def threshold_text(sign: int = 1) -> str:
@@ -225,7 +208,11 @@ def threshold_text(sign: int = 1) -> str:
 
 
 @pytest.mark.parametrize("token", [threshold_text(), threshold_text(-1), "3.4028236e38", "1e39"])
-def test_past_the_float32_threshold_is_the_overflow_error_on_both_paths(tmp_path, token):
+def test_past_the_float32_threshold_is_the_overflow_error_on_both_paths(
+    tmp_path,
+    token,
+    small_blocks,  # noqa: F811
+):
     rows = "1,2\n" * 300 + f"1,{token}\n" + "3,4\n" * 300
     src = tmp_path / "over.csv"
     src.write_text(rows)
@@ -234,7 +221,7 @@ def test_past_the_float32_threshold_is_the_overflow_error_on_both_paths(tmp_path
         with pytest.raises(InputError) as err:
             read_all(opener, src, F32)
         messages.append(str(err.value))
-    assert messages[0] == messages[1]
+    assert messages[0] == messages[1] and any(small_blocks)  # polars read blocks before it
     assert "line 301, column 2" in messages[0] and "overflows float32" in messages[0]
 
 
