@@ -187,6 +187,9 @@ def test_json_rounds_text_once(dt):
     same_bits(read_all(exact_open, io.StringIO(doc), dt), want, flat)
     single = "[" + ",".join(flat) + "]"
     same_bits(read_all(exact_open, io.StringIO(single), dt), want, flat)
+    objects = "".join(f'{{"id": {k}, "v": [{",".join(r)}]}}\n' for k, r in enumerate(rows))
+    with exact_open(io.StringIO(objects), dtype=dt, field="v") as reader:
+        same_bits(np.concatenate([b.values for b in reader]), want, flat)
 
 
 def test_the_engine_rounds_text_once(tmp_path, small_blocks):  # noqa: F811

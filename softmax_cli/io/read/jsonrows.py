@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -30,6 +31,7 @@ from .jsonvalues import (
 from .numbers import _cast_checked
 from .records import Batch, _layout_of
 from .sniff import _data_indices, _id_is_name, _looks_like_header, _resolve_id
+from .textround import midpoints
 
 #: Text per chunk of JSON lines, and values per batch: memory stays flat however wide
 #: the rows are (a decoded value costs ~30 bytes as a Python float, ~100 while converted).
@@ -52,6 +54,38 @@ def _exact_others(rows: list[Any], texts: list[str], field: str) -> None:
     for k, row in enumerate(rows):
         if type(row) is dict and any(type(v) is float for key, v in row.items() if key != field):
             rows[k] = _DECODER.decode(texts[k])
+
+
+def _exact_midpoints(rows: list[Any], texts: list[str], dt: np.dtype, field: str | None) -> None:
+    """Decode again exactly each row with a float on a midpoint of ``dt`` (float32, ...).
+
+    There the text decides how the value rounds to ``dt`` (io/read/textround.py); the
+    fast decoder keeps only the float64 value. Other rows keep their floats: a check of
+    the values, not a second decoding of the chunk.
+    """
+    per = [_row_numbers(r, field) for r in rows]
+    flat = list(chain.from_iterable(per))
+    try:
+        values = np.array(flat, dtype=np.float64)
+    except (TypeError, ValueError):  # integers kept as text, a nested array, ...
+        values = np.array([v if type(v) is float else 0.0 for v in flat], dtype=np.float64)
+    hits = np.flatnonzero(midpoints(values, dt))
+    if hits.size:
+        ends = np.cumsum([len(v) for v in per])
+        for k in set(np.searchsorted(ends, hits, side="right").tolist()):
+            rows[k] = _DECODER.decode(texts[k])
+
+
+def _row_numbers(row: Any, field: str | None) -> list[Any]:
+    """The elements of a decoded row that may be its values."""
+    if type(row) is list:
+        return row
+    if type(row) is not dict:
+        return []
+    if field is None:
+        return list(row.values())
+    vector = row.get(field)
+    return vector if type(vector) is list else []
 
 
 def _size(item: tuple[Any, int, int]) -> int:
@@ -79,10 +113,9 @@ class _JsonParser:
         self.dt = dt
         self.chunk_rows = chunk_rows
         self.row_no = 0
-        # exact decoding keeps every number's text: longdouble values, float32 and narrower
-        # rounded once from the text (io/read/textround.py), and ids as written (1.10 stays
-        # 1.10, 1e2 stays 1e2; the fast decoder would make them 1.1 and 100.0)
-        self.exact = dt.itemsize != 8 or id_column is not None
+        # exact decoding keeps every number's text: longdouble values, and ids as written
+        # (1.10 stays 1.10, 1e2 stays 1e2; the fast decoder would make them 1.1 and 100.0)
+        self.exact = dt.itemsize > 8 or id_column is not None
         try:
             alone = _DECODER.decode(first_line)
         except ValueError:
@@ -95,8 +128,9 @@ class _JsonParser:
         self.lines_mode = lines_mode  # JSON lines, shown in the layout (auto output follows it)
         if lines_mode:
             self.rows: Iterator[tuple[Any, int]] = self._line_rows(alone, first_no)
-        else:  # with a field, the other keys' numbers are carried as written: exact
-            exact = self.exact or field is not None
+        else:  # exact: a field's other keys are carried as written, and float32 and
+            # narrower are rounded once from the text (io/read/textround.py)
+            exact = self.exact or field is not None or dt.itemsize < 8
             self.rows = _JsonStream(src, first_line, first_no, exact).rows()
         self.carried: list[str] = []  # with a field: the other keys, passed through
         if field is not None:  # {"id": ..., field: [...]}: rows of [id, *others, *vector]
@@ -291,6 +325,8 @@ class _JsonParser:
                 _exact_infinities(rows, texts)  # Infinity literal or overflow: keep the text
                 if self.field is not None:
                     _exact_others(rows, texts, self.field)
+                if self.dt.itemsize < 8:
+                    _exact_midpoints(rows, texts, self.dt, self.field)
             if rows is None or not all(isinstance(r, (list, dict)) for r in rows):
                 rows = []
                 for i in keep:

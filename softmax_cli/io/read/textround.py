@@ -92,6 +92,8 @@ def nudge(value: float, token: str) -> float:
     >>> nudge(0.5, "0.5")
     0.5
     """
+    if not isinstance(token, str):  # a float without its text: nothing to decide by
+        return value
     try:
         exact = Decimal(token.strip().replace("\u2212", "-"))
     except InvalidOperation:
