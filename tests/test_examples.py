@@ -47,3 +47,57 @@ def test_pipelines_script_runs_and_each_step_is_right():
     # JSON in, JSON out at each step (auto format in a pipe follows the input's)
     chained = np.array(json.loads("\n".join(got[next(k for k in got if k.startswith("two"))])))
     np.testing.assert_array_equal(chained, sm.entmax15(sm.softmax(vectors)))
+
+
+def dask_example():
+    """examples/dask_many_files.py, imported as a module (dask is a test dependency)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "dask_many_files", EXAMPLES / "dask_many_files.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+EXAMPLES = ROOT / "examples"
+
+
+def write_shards(tmp_path):
+    """Three small CSV shards (hard floats among them) and the same rows as .npy shards."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for k, n in enumerate((3, 5, 4)):
+        x = rng.standard_normal((n, 4)) * 10.0 ** rng.integers(-8, 8, (n, 4))
+        x[0, 0] = 1.0000000000000002  # 1 + ulp: a value any loose parser would move
+        np.save(tmp_path / f"shard{k}.npy", x)
+        lines = [f"r{k}-{i}," + ",".join(repr(float(v)) for v in r) for i, r in enumerate(x)]
+        (tmp_path / f"shard{k}.csv").write_text("id,a,b,c,d\n" + "\n".join(lines) + "\n")
+        rows += lines
+    (tmp_path / "all.csv").write_text("id,a,b,c,d\n" + "\n".join(rows) + "\n")
+
+
+def test_the_dask_example_gives_the_librarys_bits_on_many_files(tmp_path, cli):
+    """map_partitions over CSV shards, map_blocks over .npy shards: bits of the whole."""
+    write_shards(tmp_path)
+    example = dask_example()
+    out_csv, out_npy = tmp_path / "out.csv", tmp_path / "out.npy"
+    shards = str(tmp_path / "shard*.csv")
+    assert (
+        example.main([shards, "--id-column", "id", "--output", str(out_csv), "--scheduler", "sync"])
+        == 0
+    )
+    whole = cli("compute", "--input", str(tmp_path / "all.csv"), "--id-column", "id", "-f", "csv")
+    assert whole.code == 0 and out_csv.read_text() == whole.out  # the same bytes
+    npys = str(tmp_path / "shard*.npy")
+    assert (
+        example.main(
+            [npys, "--method", "sparsemax", "--output", str(out_npy), "--scheduler", "sync"]
+        )
+        == 0
+    )
+    logits = np.concatenate([np.load(tmp_path / f"shard{k}.npy") for k in range(3)])
+    want = sm.sparsemax(logits, axis=-1)
+    assert np.load(out_npy).tobytes() == want.tobytes()
+    assert example.main([str(tmp_path / "none*.csv"), "--output", str(out_csv)]) == 1

@@ -445,9 +445,14 @@ NDJSON = (
     ids=["lines", "array"],
 )
 def test_json_field_with_ids(data):
-    layout, values, ids = read_all(io.BytesIO(data), field="logits", id_column="id")
-    assert values.tolist() == [[1, 2, 3], [3, 2, 1]] and ids == ["req-1", "req-2"]
-    assert layout.id_name == "id" and layout.width == 3
+    """The id key first, then the other keys (passed through), then the field's values."""
+    with open_vectors(io.BytesIO(data), field="logits", id_column="id") as reader:
+        batches = list(reader)
+        layout = reader.layout
+    assert np.concatenate([b.values for b in batches]).tolist() == [[1, 2, 3], [3, 2, 1]]
+    assert [p for b in batches for p in b.passed] == [("req-1", "m"), ("req-2", "m")]
+    assert [i for b in batches for i in b.ids] == ["req-1 m", "req-2 m"]
+    assert layout.passed == ["id", "model"] and layout.width == 3
 
 
 def test_json_field_through_the_command(cli):
@@ -455,8 +460,8 @@ def test_json_field_through_the_command(cli):
     assert run.code == 0, run.err
     expect = sm.softmax(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]), axis=-1)
     rows = [line.split(",") for line in run.out.splitlines()]
-    assert [r[0] for r in rows] == ["req-1", "req-2"]
-    assert np.array([[float(v) for v in r[1:]] for r in rows]).tobytes() == expect.tobytes()
+    assert [r[:2] for r in rows] == [["req-1", "m"], ["req-2", "m"]]
+    assert np.array([[float(v) for v in r[2:]] for r in rows]).tobytes() == expect.tobytes()
 
 
 @pytest.mark.parametrize(

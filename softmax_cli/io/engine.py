@@ -18,8 +18,8 @@ tests hold every malformed token of that alphabet to it) and both round correctl
 the values are the same bits. Any block that fails a check goes to the exact reader
 (:class:`~softmax_cli.io.read.delimited._DelimitedParser`, line numbers kept), which
 owns every error message; a block with a quote hands it the rest of the input (a
-quoted field may span lines). float32 is read as float64 and rounded, as the exact
-reader does.
+quoted field may span lines). float32 is read as float64 and rounded once from the
+text (io/read/textround.py), as the exact reader does.
 
 Small inputs (under :data:`MIN_BYTES`), rows wider than :data:`MAX_WIDTH`, JSON,
 whitespace-separated text, an id column (given or found), a column selection
@@ -53,6 +53,7 @@ from .read.delimited import _DelimitedParser
 from .read.errors import InputError
 from .read.numbers import _float_dtype
 from .read.records import Batch
+from .read.textround import block_tokens, round_once
 
 __all__ = ["MIN_BYTES", "open_vectors"]
 
@@ -350,7 +351,8 @@ class _Engine:
         values = np.ascontiguousarray(df.to_numpy())
         if values.dtype != np.float64 or not np.isfinite(values).all():
             return None  # an overflowing literal (1e400): an error of the exact reader
-        if self.parser.dt != values.dtype:
+        if self.parser.dt != values.dtype:  # rounded once from the text (read/textround.py)
+            values = round_once(values, self.parser.dt, block_tokens(block, self.delim))
             with np.errstate(over="ignore"):
                 narrow = values.astype(self.parser.dt)
             if not np.isfinite(narrow).all():

@@ -43,6 +43,7 @@ from .sniff import (
     _resolve_id,
     _sniffed_id,
 )
+from .textround import chunk_tokens
 
 _CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of 10 floats)
 _FIRST_CHUNK_ROWS = 256
@@ -490,7 +491,7 @@ class _DelimitedParser:
             if long or spelled != int(np.isinf(values[r]).sum()):
                 self._record_values(line, int(numbers[r]))  # raises on an overflowing literal
         if not long:
-            values, bad = _cast_checked(values, self.dt)
+            values, bad = _cast_checked(values, self.dt, chunk_tokens(self, data, numbers))
             if bad is not None:
                 r = bad[0]
                 self._record_values(data[r], int(numbers[r]))  # raises: line, column, token

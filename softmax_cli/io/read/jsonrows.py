@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -30,6 +31,7 @@ from .jsonvalues import (
 from .numbers import _cast_checked
 from .records import Batch, _layout_of
 from .sniff import _data_indices, _id_is_name, _looks_like_header, _resolve_id
+from .textround import midpoints
 
 #: Text per chunk of JSON lines, and values per batch: memory stays flat however wide
 #: the rows are (a decoded value costs ~30 bytes as a Python float, ~100 while converted).
@@ -37,6 +39,53 @@ _CHUNK_CHARS = 1 << 20
 _CHUNK_VALUES = 1 << 16
 _FIRST_CHUNK_ROWS = 256
 _MISSING = object()
+
+
+def _names(keys: list[str]) -> str:
+    return ", ".join(map(repr, keys[:5])) + (", ..." if len(keys) > 5 else "")
+
+
+def _exact_others(rows: list[Any], texts: list[str], field: str) -> None:
+    """Decode again exactly each object whose keys beside ``field`` hold a float.
+
+    They are passed through as written (``0.10`` stays ``0.10``, ``1e2`` stays ``1e2``);
+    the fast decoder keeps only a float's value.
+    """
+    for k, row in enumerate(rows):
+        if type(row) is dict and any(type(v) is float for key, v in row.items() if key != field):
+            rows[k] = _DECODER.decode(texts[k])
+
+
+def _exact_midpoints(rows: list[Any], texts: list[str], dt: np.dtype, field: str | None) -> None:
+    """Decode again exactly each row with a float on a midpoint of ``dt`` (float32, ...).
+
+    There the text decides how the value rounds to ``dt`` (io/read/textround.py); the
+    fast decoder keeps only the float64 value. Other rows keep their floats: a check of
+    the values, not a second decoding of the chunk.
+    """
+    per = [_row_numbers(r, field) for r in rows]
+    flat = list(chain.from_iterable(per))
+    try:
+        values = np.array(flat, dtype=np.float64)
+    except (TypeError, ValueError):  # integers kept as text, a nested array, ...
+        values = np.array([v if type(v) is float else 0.0 for v in flat], dtype=np.float64)
+    hits = np.flatnonzero(midpoints(values, dt))
+    if hits.size:
+        ends = np.cumsum([len(v) for v in per])
+        for k in set(np.searchsorted(ends, hits, side="right").tolist()):
+            rows[k] = _DECODER.decode(texts[k])
+
+
+def _row_numbers(row: Any, field: str | None) -> list[Any]:
+    """The elements of a decoded row that may be its values."""
+    if type(row) is list:
+        return row
+    if type(row) is not dict:
+        return []
+    if field is None:
+        return list(row.values())
+    vector = row.get(field)
+    return vector if type(vector) is list else []
 
 
 def _size(item: tuple[Any, int, int]) -> int:
@@ -79,18 +128,21 @@ class _JsonParser:
         self.lines_mode = lines_mode  # JSON lines, shown in the layout (auto output follows it)
         if lines_mode:
             self.rows: Iterator[tuple[Any, int]] = self._line_rows(alone, first_no)
-        else:
-            self.rows = _JsonStream(src, first_line, first_no, self.exact).rows()
-        id_key = None
-        if field is not None:  # {"id": ..., field: [...]}: rows of [id, *vector]
-            id_key, id_column, header = self._field_id(id_column), None, False
+        else:  # exact: a field's other keys are carried as written, and float32 and
+            # narrower are rounded once from the text (io/read/textround.py)
+            exact = self.exact or field is not None or dt.itemsize < 8
+            self.rows = _JsonStream(src, first_line, first_no, exact).rows()
+        self.carried: list[str] = []  # with a field: the other keys, passed through
+        if field is not None:  # {"id": ..., field: [...]}: rows of [id, *others, *vector]
+            id_key, header = self._field_id(id_column), False
             self.rows = self._field_rows(self.rows, field, id_key)
-            id_column = 1 if id_key is not None else None
         first = next(self.rows, None)
         if first is None:
             raise InputError(
                 "holds no vectors: the JSON array is empty", source=self.name, line=first_no
             )
+        if field is not None:
+            id_column = 1 if self.carried else None
         value, number = first
         self.single = not isinstance(value, (list, dict))
         if self.single:  # one vector: the elements of the top-level array
@@ -137,8 +189,8 @@ class _JsonParser:
         names = [_json_text(e).strip() for e in value] if header else None
         id_index = _resolve_id(id_column, names, ncol, self.name, number)
         self._init_layout(names, ncol, id_index, bool(header), is_object=False)
-        if id_key is not None:
-            self.layout.id_name = id_key
+        if self.carried:
+            self._carry_layout()
         if header:
             nxt = next(self.rows, None)
             if nxt is None:
@@ -161,6 +213,17 @@ class _JsonParser:
         self.value_index = [i for i in range(ncol) if i != id_index]
         kind = "jsonl" if self.lines_mode else "json"
         self.layout = _layout_of(names, id_index, self.width, kind, self.name)
+        self.npass = int(id_index is not None)  # leading pass-through columns (a field's keys)
+
+    def _carry_layout(self) -> None:
+        """With a field: the objects' other keys lead each row, passed through to the output."""
+        k = self.npass = len(self.carried)
+        self.layout.id_name = " ".join(self.carried)
+        if k > 1:  # several: their names, and a label joining them
+            self.value_index = list(range(k, self.ncol))
+            self.width = self.layout.width = self.ncol - k
+            self.layout.positions = tuple(self.value_index)
+            self.layout.passed = list(self.carried)
 
     # -- rows --------------------------------------------------------------------------
 
@@ -180,7 +243,12 @@ class _JsonParser:
     def _field_rows(
         self, rows: Iterator[tuple[Any, int]], field: str, id_key: str | None
     ) -> Iterator[tuple[Any, int]]:
-        """Each object's ``field`` array (its id first): what the array rows look like."""
+        """Each object's other keys' values (the id key first), then its ``field`` array.
+
+        The other keys are those of the first object; every object needs the same ones,
+        each holding a string, number, true, false or null (passed through as text).
+        """
+        carried = self.carried
         for row_no, (value, number) in enumerate(rows, 1):
             if not isinstance(value, dict):
                 raise self._row_error(
@@ -198,12 +266,39 @@ class _JsonParser:
                     number,
                     row_no,
                 )
-            if id_key is None:
-                yield vector, number
-                continue
-            if id_key not in value:
+            if id_key is not None and id_key not in value:
                 raise self._row_error(f"has no id key {id_key!r}", number, row_no)
-            yield [value[id_key], *vector], number
+            if row_no == 1:
+                carried.extend(k for k in value if k not in (field, id_key))
+                if id_key is not None:
+                    carried.insert(0, id_key)
+            elif len(value) != len(carried) + 1 or not all(k in value for k in carried):
+                raise self._row_error(self._other_keys(value, field), number, row_no)
+            others = [value[k] for k in carried]
+            for k, v in zip(carried, others, strict=True):
+                if isinstance(v, (list, dict)):
+                    raise self._row_error(
+                        f"key {k!r} holds {_json_kind(v)}; the keys beside {field!r} are "
+                        f"passed through to the output, and only a string, number, true, "
+                        f"false or null can be (drop it first, e.g. jq -c 'del(.{k})')",
+                        number,
+                        row_no,
+                    )
+            yield [*others, *vector], number
+
+    def _other_keys(self, value: dict, field: str) -> str:
+        """Why an object's keys beside ``field`` are not row 1's."""
+        missing = [k for k in self.carried if k not in value]
+        extra = [k for k in value if k != field and k not in self.carried]
+        what = []
+        if missing:
+            what.append(f"lacks key{'s' if len(missing) > 1 else ''} {_names(missing)}")
+        if extra:
+            what.append(f"has key{'s' if len(extra) > 1 else ''} {_names(extra)} row 1 lacks")
+        return (
+            f"{' and '.join(what)}; the keys beside {field!r} are passed through to the "
+            f"output, so every object needs those of row 1"
+        )
 
     def _line_rows(self, first: Any, first_no: int) -> Iterator[tuple[Any, int]]:
         """JSON lines: one array or object per line."""
@@ -228,6 +323,10 @@ class _JsonParser:
                 rows = None  # a line holds two rows ("[1,2],[3,4]"): say which, line by line
             if rows is not None and not self.exact:
                 _exact_infinities(rows, texts)  # Infinity literal or overflow: keep the text
+                if self.field is not None:
+                    _exact_others(rows, texts, self.field)
+                if self.dt.itemsize < 8:
+                    _exact_midpoints(rows, texts, self.dt, self.field)
             if rows is None or not all(isinstance(r, (list, dict)) for r in rows):
                 rows = []
                 for i in keep:
@@ -314,9 +413,14 @@ class _JsonParser:
         else:
             ok = all(type(r) is list and len(r) == self.ncol for r in rows)
             full = rows
-        ids = None
+        ids = passed = None
         if ok:
-            if self.id_index is not None:
+            if self.npass > 1:  # a field's other keys lead the row
+                k = self.npass
+                passed = [tuple(map(_json_text, r[:k])) for r in full]
+                ids = list(map(" ".join, passed))
+                flat = [v for r in full for v in r[k:]]
+            elif self.id_index is not None:
                 k = self.id_index
                 ids = [_json_text(r[k]) for r in full]
                 flat = [v for r in full for i, v in enumerate(r) if i != k]
@@ -328,15 +432,17 @@ class _JsonParser:
                 if np.isinf(values).any():
                     ok = False  # Infinity literal or an overflow: decide exactly below
                 else:
-                    values, bad = _cast_checked(values, self.dt)
+                    width = self.width
+                    values, bad = _cast_checked(values, self.dt, lambda r, c: flat[r * width + c])
                     ok = bad is None
                 if ok:
-                    return Batch(values=values, ids=ids, lines=numbers)
+                    return Batch(values=values, ids=ids, lines=numbers, passed=passed)
         return self._convert_slow(chunk)
 
     def _convert_slow(self, chunk: list[tuple[Any, int, int]]) -> Batch:
         out: list[list[Any]] = []
         ids: list[str] = []
+        passed: list[tuple[str, ...]] = []
         for row, number, row_no in chunk:
             if self.is_object:
                 if not isinstance(row, dict):
@@ -394,10 +500,14 @@ class _JsonParser:
                         where = f"key {self.field!r}, value {self.value_index.index(i) + 1}"
                     raise self._row_error(err.reason, number, row_no, where) from None
             out.append(values)
-            if self.id_index is not None:
+            if self.npass > 1:
+                passed.append(tuple(map(_json_text, items[: self.npass])))
+                ids.append(" ".join(passed[-1]))
+            elif self.id_index is not None:
                 ids.append(_json_text(items[self.id_index]))
         return Batch(
             values=np.array(out, dtype=self.dt).reshape(len(out), self.width),
             ids=ids if self.id_index is not None else None,
             lines=np.array([c[1] for c in chunk], dtype=np.int64),
+            passed=passed if self.npass > 1 else None,
         )

@@ -22,12 +22,14 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ...floats import DTYPE_NAMES, finfo, is_float_dtype
 from .errors import InputError, _TokenError
+from .textround import midpoints, nudge, round_once
 
 _ASCII_WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 # whitespace that str.split() and numpy split on, yet no delimiter: 1\u00a0000 is 1000 written
@@ -198,6 +200,8 @@ def _in_range(token: str, text: str, value: float, dt: np.dtype, *, spelled_inf:
         if not spelled_inf or dt.name == "float8_e4m3fn":
             raise _overflow(token, np.dtype(np.float64) if dt.itemsize == 8 else dt)
     elif dt.itemsize < 8:
+        if midpoints(np.float64(value), dt):  # rounded once from the text, not via float64
+            value = nudge(value, text)
         with np.errstate(over="ignore", invalid="ignore"):
             if not np.isfinite(dt.type(value)) and not np.isnan(value):
                 raise _overflow(token, dt)
@@ -238,10 +242,18 @@ def _long_values(tokens: np.ndarray) -> np.ndarray:
         return np.char.strip(tokens).astype(np.longdouble)
 
 
-def _cast_checked(values: np.ndarray, dt: np.dtype) -> tuple[np.ndarray, tuple[int, int] | None]:
-    """float64 -> dt; also the first (row, col) that overflowed in the cast, if any."""
+def _cast_checked(
+    values: np.ndarray, dt: np.dtype, token_at: Callable[[int, int], str]
+) -> tuple[np.ndarray, tuple[int, int] | None]:
+    """float64 -> dt; also the first (row, col) that overflowed in the cast, if any.
+
+    ``values`` were parsed from text; ``token_at(row, col)`` gives the text of one, and
+    is asked only where the text must decide the rounding (see :mod:`.textround`), so
+    the values are rounded once from their text to ``dt``.
+    """
     if dt == values.dtype:
         return values, None
+    values = round_once(values, dt, token_at)
     with np.errstate(over="ignore", invalid="ignore"):
         out = values.astype(dt)
     # an overflow is inf, or nan in float8_e4m3fn (which has no infinity, so inf is one too)
