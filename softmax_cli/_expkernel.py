@@ -40,8 +40,8 @@ from .floats import two_prod, two_sum
 
 #: elements per block of a long row: 32 Ki float64 = 256 KiB, the four a block uses fit in L2
 BLOCK = 1 << 15
-#: elements per block of short rows (whole rows): larger, to spread the per-block overhead
-ROW_BLOCK = 1 << 16
+#: elements per block of short rows (whole rows; at least one row): as many as BLOCK
+ROW_BLOCK = 1 << 15
 #: adding this to q < −400 is exact; exp(q + RESCALE) keeps subnormal terms' digits
 RESCALE = 200.0
 #: inputs with fewer elements run in the calling thread alone (a thread costs ~0.1 ms)
@@ -408,17 +408,21 @@ def _write_log(q, qe, lse_parts, dest, sc, careful) -> None:
     added back (``lse_parts = (hi, lo)``).
 
     Uses scratch buffers 1 (unless ``dest`` is in the working dtype), 3 and 4
-    (``q`` is buffer 0, ``qe`` buffer 2).
+    (``q`` is buffer 0, ``qe`` buffer 2). A column of per-row ``lse`` is spread
+    into buffer 4 first, so that no operation loops over rows.
     """
     hi = dest if dest.dtype == q.dtype else sc.view(1, q.shape)
-    bb, err = sc.view(3, q.shape), sc.view(4, q.shape)
+    err, c = sc.view(3, q.shape), sc.view(4, q.shape)
     lse, lse_lo = lse_parts
+    if np.ndim(lse) == 2 and q.shape[1] > 1:
+        np.copyto(c, lse)
+        lse = c
     np.subtract(q, lse, out=hi)
-    np.subtract(hi, q, out=bb)
-    np.subtract(hi, bb, out=err)
+    np.subtract(hi, q, out=err)  # TwoSum(q, −lse), bb in err
+    np.add(lse, err, out=c)  # lse + bb = −(−lse − bb), exactly
+    np.subtract(hi, err, out=err)
     np.subtract(q, err, out=err)
-    np.subtract(-lse, bb, out=bb)
-    err += bb
+    err -= c
     if careful:  # else q and lse are finite, and so is err
         _zero_nonfinite(err)
     err += qe
