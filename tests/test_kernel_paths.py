@@ -91,6 +91,8 @@ def test_row_blocks_and_threads_change_no_bit(monkeypatch, dtype, tau):
                 sm.softmax(x, temperature=tau, where=mask),
                 sm.log_softmax(x.T, axis=0, temperature=tau),
                 sm.softmax(x, out=np.empty_like(x), temperature=tau),
+                sm.softmax(x.reshape(61, 1, 23), axis=(1, 2), temperature=tau),
+                sm.logsumexp(x.reshape(61, 23, 1), axis=(1, 2), keepdims=True),
             ]
 
     _reference(monkeypatch)
@@ -100,6 +102,17 @@ def test_row_blocks_and_threads_change_no_bit(monkeypatch, dtype, tau):
     for i, (a, b) in enumerate(zip(got, want, strict=True)):
         assert _same_bits(a, b), i
     assert np.isnan(want[0][11]).all() and (want[0][7] == want[0][7][0]).all()  # odd rows arose
+
+
+def test_bfloat16_rows_through_blocks_and_threads(monkeypatch):
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    x = _batch(np.float32).astype(ml_dtypes.bfloat16)
+    _reference(monkeypatch)
+    want = [sm.softmax(x), sm.log_softmax(x, temperature=3.0)]
+    _blocks(monkeypatch, 1 << 20, 2 * x.shape[1], 3)
+    got = [sm.softmax(x), sm.log_softmax(x, temperature=3.0)]
+    assert all(_same_bits(a, b) for a, b in zip(got, want, strict=True))
+    assert got[0].dtype == ml_dtypes.bfloat16
 
 
 @pytest.mark.parametrize("mode", ["softmax", "log_softmax", "logsumexp"])
