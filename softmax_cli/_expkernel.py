@@ -38,10 +38,10 @@ import numpy as np
 
 from .floats import two_prod, two_sum
 
-#: elements per block of a long row: 16 Ki float64 = 128 KiB, a few of which fit in L2 cache
-BLOCK = 1 << 14
-#: elements per block of short rows (whole rows): larger, to spread the per-block overhead
-ROW_BLOCK = 1 << 16
+#: elements per block of a long row: 32 Ki float64 = 256 KiB, the four a block uses fit in L2
+BLOCK = 1 << 15
+#: elements per block of short rows (whole rows; at least one row): as many as BLOCK
+ROW_BLOCK = 1 << 15
 #: adding this to q < −400 is exact; exp(q + RESCALE) keeps subnormal terms' digits
 RESCALE = 200.0
 #: inputs with fewer elements run in the calling thread alone (a thread costs ~0.1 ms)
@@ -78,9 +78,13 @@ class _Scratch:
     def __init__(self, size: int, wd: np.dtype) -> None:
         self.bufs = [np.empty(size, dtype=wd) for _ in range(5)]
         self.misses = 0
+        self.views: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
 
     def view(self, i: int, shape: tuple[int, ...]) -> np.ndarray:
-        return self.bufs[i][: math.prod(shape)].reshape(shape)
+        got = self.views.get((i, shape))
+        if got is None:  # blocks mostly share one shape: its views are made once
+            got = self.views[i, shape] = self.bufs[i][: math.prod(shape)].reshape(shape)
+        return got
 
 
 def _zero_nonfinite(e: np.ndarray) -> None:
@@ -96,11 +100,18 @@ def _error_method(x: np.ndarray, m, sc: _Scratch) -> int:
     maximum is not finite have ``m = 0`` and are overwritten later, so they may get
     any formula.
     """
-    if np.all(m <= 0):  # x ≤ m ≤ 0
+    if x.ndim == 1:  # a block of one long row: m is a scalar (plain comparisons are cheaper)
+        if m <= 0:  # x ≤ m ≤ 0
+            return _LARGE_X
+        if sc.misses < _MAX_MISSES and m >= 0:
+            if x.min() >= -m:  # −m ≤ x ≤ m (nan compares false)
+                return _SMALL_X
+            sc.misses += 1
+        return _TWO_SUM
+    if (m <= 0).all():
         return _LARGE_X
-    if sc.misses < _MAX_MISSES and np.all(m >= 0):
-        low = np.min(x, axis=-1, keepdims=True) if x.ndim == 2 else np.min(x)
-        if np.all(low >= -m):  # −m ≤ x ≤ m (nan compares false)
+    if sc.misses < _MAX_MISSES and (m >= 0).all():
+        if (x.min(axis=-1, keepdims=True) >= -m).all():
             return _SMALL_X
         sc.misses += 1
     return _TWO_SUM
@@ -109,12 +120,19 @@ def _error_method(x: np.ndarray, m, sc: _Scratch) -> int:
 def _q_terms(x: np.ndarray, m, tau: float, wd: np.dtype, sc: _Scratch, method: int, careful):
     """``q, qe`` with ``(x − m)/τ = q + qe`` (nearly exactly) for a block.
 
-    ``q`` lives in scratch buffer 0 and ``qe`` in buffer 2. With ``careful`` the
+    ``q`` lives in scratch buffer 0 and ``qe`` in buffer 2 (buffers 1 and 4 are
+    scratch). With ``careful`` the
     error terms that are not finite (at infinite entries) are set to 0; without it
     they are left as they come, for the caller to notice in its sum.
     """
     x = x.astype(wd, copy=False)
     d, bb, e = sc.view(0, x.shape), sc.view(1, x.shape), sc.view(2, x.shape)
+    if np.ndim(m) == 2 and x.shape[1] > 1:
+        # a column of row maxima: spread it once, so the operations below run on
+        # contiguous operands (a broadcast one costs a call of the inner loop per row)
+        spread = sc.view(4, x.shape)
+        np.copyto(spread, m)
+        m = spread
     np.subtract(x, m, out=d)
     if method == _SMALL_X:
         np.add(d, m, out=e)
@@ -126,8 +144,8 @@ def _q_terms(x: np.ndarray, m, tau: float, wd: np.dtype, sc: _Scratch, method: i
         np.subtract(d, x, out=bb)
         np.subtract(d, bb, out=e)
         np.subtract(x, e, out=e)
-        np.subtract(-m, bb, out=bb)
-        e += bb
+        np.add(m, bb, out=bb)  # −(−m − bb), exactly: rounding is symmetric
+        e -= bb
     if tau != 1.0:  # TwoProduct: q·τ + pe = d exactly up to the last bits
         fi = np.finfo(wd)
         if not fi.tiny * 2.0 ** (2 * fi.nmant + 2) <= tau <= fi.max / 2.0 ** (fi.nmant // 2 + 3):
@@ -390,17 +408,21 @@ def _write_log(q, qe, lse_parts, dest, sc, careful) -> None:
     added back (``lse_parts = (hi, lo)``).
 
     Uses scratch buffers 1 (unless ``dest`` is in the working dtype), 3 and 4
-    (``q`` is buffer 0, ``qe`` buffer 2).
+    (``q`` is buffer 0, ``qe`` buffer 2). A column of per-row ``lse`` is spread
+    into buffer 4 first, so that no operation loops over rows.
     """
     hi = dest if dest.dtype == q.dtype else sc.view(1, q.shape)
-    bb, err = sc.view(3, q.shape), sc.view(4, q.shape)
+    err, c = sc.view(3, q.shape), sc.view(4, q.shape)
     lse, lse_lo = lse_parts
+    if np.ndim(lse) == 2 and q.shape[1] > 1:
+        np.copyto(c, lse)
+        lse = c
     np.subtract(q, lse, out=hi)
-    np.subtract(hi, q, out=bb)
-    np.subtract(hi, bb, out=err)
+    np.subtract(hi, q, out=err)  # TwoSum(q, −lse), bb in err
+    np.add(lse, err, out=c)  # lse + bb = −(−lse − bb), exactly
+    np.subtract(hi, err, out=err)
     np.subtract(q, err, out=err)
-    np.subtract(-lse, bb, out=bb)
-    err += bb
+    err -= c
     if careful:  # else q and lse are finite, and so is err
         _zero_nonfinite(err)
     err += qe
