@@ -190,6 +190,8 @@ def _ranges(total: int, align: int, parts: int) -> list[tuple[int, int]]:
 
 def _in_threads(fn, ranges: list[tuple[int, int]]) -> list:
     """``[fn(lo, hi) for lo, hi in ranges]``, a thread per range when there are several."""
+    if not ranges:  # a batch of no rows
+        return []
     if len(ranges) == 1:
         return [fn(*ranges[0])]
     import threading

@@ -141,3 +141,14 @@ def test_thread_count_from_the_environment(monkeypatch, text, want):
     monkeypatch.setenv("SOFTMAX_LAB_THREADS", text)
     monkeypatch.setattr(_expkernel.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     assert _expkernel._default_threads() == (want if want is not None else 2)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0, 3)])
+def test_a_batch_of_no_rows_gives_no_rows(shape):
+    # scipy.special.softmax(np.zeros((0, 3))) is an empty (0, 3) array; ours raised IndexError
+    x = np.zeros(shape)
+    assert sm.softmax(x).shape == shape
+    assert sm.log_softmax(x).shape == shape
+    assert sm.logsumexp(x, axis=-1).shape == shape[:-1]
+    buf = np.empty(shape)
+    assert sm.softmax(x, out=buf) is buf
