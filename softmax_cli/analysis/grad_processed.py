@@ -119,7 +119,7 @@ class Processing:
         if gone.any():
             r = int(np.flatnonzero(gone)[0])
             raise SoftmaxInputError(
-                f"target {int(targets[r])} of row {r + 1} is removed by the processors: its "
+                f"{{param}} {int(targets[r])} of row {r + 1} is removed by the processors: its "
                 "log-probability is -inf and has no gradient (choose a kept token)",
                 param="target",
             )
@@ -251,23 +251,29 @@ def processed_plan(
         raise SoftmaxInputError("{param} does not apply with logit processors", param=stray[0])
     if loss is None and (target is not None or target_column is not None):
         raise SoftmaxInputError(
-            "{param} goes with --loss cross-entropy: the loss −log p_t after processing",
+            "{param} goes with {loss} cross-entropy: the loss −log p_t after processing",
             param="target" if target is not None else "target_column",
+            also=("loss",),
         )
     if loss is not None:
         if vector is not None:
             raise SoftmaxInputError(
-                "--vector (a JVP) and --loss are separate modes: give one", param="vector"
+                "{param} (a JVP) and {loss} are separate modes: give one",
+                param="vector",
+                also=("loss",),
             )
         if target is not None and target_column is not None:
             raise SoftmaxInputError(
-                "give the target as --target or --target-column, not both", param="target_column"
+                "give the target as {target} or {param}, not both",
+                param="target_column",
+                also=("target",),
             )
         if target is None and target_column is None:
             raise SoftmaxInputError(
-                "--loss cross-entropy needs the target token: --target T (counting from 0), "
-                "or --target-column COLUMN for file or stdin input",
+                "{loss} cross-entropy needs the target token: {param} T (counting from 0), "
+                "or {target_column} COLUMN for file or stdin input",
                 param="target",
+                also=("loss", "target_column"),
             )
     mode = "loss" if loss is not None else ("jvp" if vector is not None else "jacobian")
     return Plan(
