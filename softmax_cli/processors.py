@@ -44,7 +44,9 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -167,15 +169,36 @@ def check_bias(value: Any) -> dict[int, float]:
 # -- helpers --------------------------------------------------------------------------
 
 
+#: the array a chain is running on (:func:`owned`): its steps change it in place
+_OWNED: ContextVar[np.ndarray | None] = ContextVar("owned", default=None)
+
+
+@contextmanager
+def owned(a: np.ndarray) -> Iterator[None]:
+    """Let the processors called inside change ``a`` (2-D, float) in place instead of a copy.
+
+    For a chain's own intermediate arrays (:func:`softmax_cli.sampling.process`):
+    a copy of 39 MB per step is a third of the hf preset's time on 64 × 151,936.
+    """
+    token = _OWNED.set(a)
+    try:
+        yield
+    finally:
+        _OWNED.reset(token)
+
+
 def _rows(x: ArrayLike) -> np.ndarray:
-    """``x`` as a 2-D float array (a copy), checked: no nan, no +inf, not empty."""
-    a = np.array(x, copy=True)
+    """``x`` as a 2-D float array (a copy, unless :func:`owned`), checked: no nan or +inf."""
+    if x is _OWNED.get() and x is not None:
+        a = x
+    else:
+        a = np.array(x, copy=True)
     if not is_float_dtype(a.dtype):  # bfloat16 and float8 logits stay as they come
         a = a.astype(np.float64)
     if a.ndim == 0 or a.shape[-1] == 0:
         raise SoftmaxInputError("cannot sample from an empty vector of logits")
-    bad = np.isnan(a) | (a == np.inf)
-    if bad.any():
+    if a.size and not a.max() < np.inf:  # nan propagates: one pass finds nan and +inf
+        bad = np.isnan(a) | (a == np.inf)
         where = np.argwhere(bad.reshape(-1, a.shape[-1]))[0]
         what = "nan" if np.isnan(a.reshape(-1, a.shape[-1])[tuple(where)]) else "+inf"
         raise SoftmaxInputError(
@@ -269,7 +292,7 @@ def _argsort(a: np.ndarray) -> np.ndarray:
 
 
 def _drop(a: np.ndarray, remove: np.ndarray) -> np.ndarray:
-    a[remove] = -np.inf
+    np.putmask(a, remove, -np.inf)  # faster than a[remove] = -inf
     return a
 
 
@@ -285,8 +308,8 @@ def temperature(x: ArrayLike, t: float) -> np.ndarray:
     [2.0, -4.0]
     """
     t = check_temperature(t)
-    a = _rows(x)
-    return _back(a / a.dtype.type(t), x)
+    a = _rows(x)  # a copy, or the chain's own array
+    return _back(np.divide(a, a.dtype.type(t), out=a), x)
 
 
 def top_k(x: ArrayLike, k: int, *, min_tokens_to_keep: int = 1, ties: str = "keep") -> np.ndarray:

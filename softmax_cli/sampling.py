@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike
 from . import processor_records as table
 from .errors import SoftmaxInputError
 from .exp_family import log_softmax, softmax
-from .processors import _rows, softmax_rows
+from .processors import _rows, owned, softmax_rows
 from .records import Processor
 
 __all__ = [
@@ -284,7 +284,10 @@ def _run(step: Step, a: np.ndarray, history: Any, lanes: int) -> np.ndarray:
         out[np.arange(a.shape[0]), first] = a[np.arange(a.shape[0]), first]
         return out
     mk = vals.pop("min_tokens_to_keep", 1)
-    return proc.apply(a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history, lanes=lanes)
+    with owned(a):  # the chain's own array: changed in place, not copied at every step
+        return proc.apply(
+            a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history, lanes=lanes
+        )
 
 
 def process(
