@@ -18,7 +18,7 @@ from rich.console import Console
 from .. import sampling, torch_softmax
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
-from ..io.records import RecordWriter, Text, numbers
+from ..io.records import Num, RecordWriter, Text, numbers
 from ..render import plain
 from ..render.sample import distribution_table, draws_table, steps_table
 from .app import app
@@ -281,8 +281,11 @@ def _records(results, has_ids: bool, explain: bool, draws: int):
                 yield [key, ("draw", j + 1), ("token", t), ("logprob", lp)]
         else:  # a row's numbers formatted at once (one by one costs ~100 µs each)
             cols = (numbers(res["logits"]), numbers(res["probs"]), numbers(res["logprobs"]))
-            for t, x, p, lp in zip(res["order"].tolist(), *cols, strict=True):
-                yield [key, ("token", t), ("logit", x), ("prob", p), ("logprob", lp)]
+            if not has_ids:  # the row number as digits once (a Num is written as it is)
+                key = ("row", Num(res["n"]))
+            tokens = map(Num, res["order"].tolist())  # ints' digits: as an int is written
+            for t, x, p, lp in zip(tokens, *cols, strict=True):
+                yield (key, ("token", t), ("logit", x), ("prob", p), ("logprob", lp))
 
 
 def _print(batches, steps, precision: int, explain: bool, draws: int, replace: bool) -> None:
