@@ -99,6 +99,8 @@ Examples:
 
   softmax compare --check --max-ulp 2 --method log-softmax 1 2 3
 
+  softmax compare 1 2 3 50 --preset hf --top-k 2   # after LLM logit processors
+
 The oracle works at --dps digits ({MIN_DPS} to {MAX_DPS}, default {DEFAULT_DPS}) and
 checks itself 10 digits higher; long vectors are slow (a warning past 10 000
 entries or about 10 s, a refusal past 100 000 entries or about 2 minutes a

@@ -107,6 +107,12 @@ Examples:
   softmax grad --loss am-softmax --scale 30 --margin 0.35 --target 0 0.8 0.1 -0.3
 
   softmax grad --input examples/labelled.csv --loss ce --target-column label --id-column id
+
+With logit processors (--preset, --top-k, --top-p, --min-p, ...: see softmax
+sample): the derivatives of the log-probabilities after processing, on the
+kept tokens; --loss cross-entropy --target T gives −log p_T and its gradient.
+
+  softmax grad 1 2 3 0 --top-p 0.9 --temperature 0.5 --loss ce --target 1 --check
 """
 
 
