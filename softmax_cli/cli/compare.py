@@ -47,15 +47,7 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, follow_input, resolve_format
-from .processor_options import (
-    SHARED_WITH_METHODS,
-    ChainOpt,
-    HistoryOpt,
-    PresetOpt,
-    TorchCpuOpt,
-    processing,
-    with_processor_params,
-)
+from .processor_options import SHARED_WITH_METHODS, Settings, processing, with_processor_params
 from .source import RowLimit, RowProgress, _option_given, open_source, wants_progress
 
 # mirrors softmax_cli.oracle.DEFAULT_DPS and analysis.compare.MIN_DPS/MAX_DPS (tested equal);
@@ -295,14 +287,11 @@ def compare(
     precision: DigitsOpt = 8,
     max_entries: MaxEntriesOpt = 20,
     max_rows: MaxRowsOpt = None,
-    preset: PresetOpt = None,
-    chain: ChainOpt = None,
-    history: HistoryOpt = None,
-    torch_cpu: TorchCpuOpt = "avx512",
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
     proc_params: dict[str, Any],
+    proc_settings: Settings,
 ) -> int:
     from ..analysis import compare as an
     from ..analysis.compare_rows import Worst, delimited_records, json_record, method_records
@@ -322,9 +311,8 @@ def compare(
     acc = parse_dtype(accumulate.value) if accumulate is not None else None
     names = method_names(method)
     proc = processing(
-        proc_params, method_params, preset=preset, chain=chain, history=history,
-        torch_cpu=torch_cpu, temperature=temperature, method=names[0],
-    )  # fmt: skip
+        proc_params, method_params, proc_settings, temperature=temperature, method=names[0]
+    )
     if proc is not None:
         from ..analysis.compare.processed import processed_subject
 

@@ -57,15 +57,7 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, follow_input, resolve_format, row_writer
-from .processor_options import (
-    SHARED_WITH_METHODS,
-    ChainOpt,
-    HistoryOpt,
-    PresetOpt,
-    TorchCpuOpt,
-    processing,
-    with_processor_params,
-)
+from .processor_options import SHARED_WITH_METHODS, Settings, processing, with_processor_params
 from .source import RowLimit, RowProgress, _option_given, open_source, wants_progress
 
 #: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
@@ -354,21 +346,17 @@ def grad(
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
     max_rows: MaxRowsOpt = None,
-    preset: PresetOpt = None,
-    chain: ChainOpt = None,
-    history: HistoryOpt = None,
-    torch_cpu: TorchCpuOpt = "avx512",
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
     proc_params: dict[str, Any],
+    proc_settings: Settings,
 ) -> int:
     check_max_rows(max_rows)
     given = method_names(method) if method else [None]
     proc = processing(
-        proc_params, method_params, preset=preset, chain=chain, history=history,
-        torch_cpu=torch_cpu, temperature=temperature, method=given[0],
-    )  # fmt: skip
+        proc_params, method_params, proc_settings, temperature=temperature, method=given[0]
+    )
     if proc is not None and not _option_given("dtype"):
         dtype = DtypeName.float32  # as the servers (and softmax sample) compute
     dt = parse_dtype(dtype.value)

@@ -11,6 +11,8 @@ which then feed the chain.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional
@@ -72,19 +74,62 @@ def parse_history(text: str | None) -> list[int] | None:
     return out
 
 
+@dataclass(frozen=True)
+class Settings:
+    """``--preset``, ``--chain``, ``--history`` and ``--torch-cpu`` as given."""
+
+    preset: str | None = None
+    chain: str | None = None
+    history: str | None = None
+    torch_cpu: str = "avx512"
+
+
+_SETTINGS = {
+    "preset": PresetOpt,
+    "chain": ChainOpt,
+    "history": HistoryOpt,
+    "torch_cpu": TorchCpuOpt,
+}
+
+
 def with_processor_params(
     func: Callable[..., Any] | None = None, *, exclude: tuple[str, ...] = ()
 ) -> Any:
-    """Give ``func`` one option per processor parameter (but ``exclude``), into ``proc_params``."""
+    """Give ``func`` the processors' options: one per parameter (but ``exclude``) into
+    ``proc_params``, and ``--preset``, ``--chain``, ``--history``, ``--torch-cpu`` into
+    ``proc_settings`` (a :class:`Settings`).
+    """
 
     def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
         def users(p) -> list[str]:
             return [q.name for q in processor_records.PROCESSORS if p in q.params] or ["filters"]
 
         params = {k: v for k, v in processor_records.params().items() if k not in exclude}
-        return _with_params(f, "proc_params", params, users, "Processors")
+        return _with_settings(_with_params(f, "proc_params", params, users, "Processors"))
 
     return wrap(func) if func is not None else wrap
+
+
+def _with_settings(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` (taking ``proc_settings``) with the four settings as options instead."""
+    sig = inspect.signature(func)
+    base = [p for name, p in sig.parameters.items() if name != "proc_settings"]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=getattr(Settings, name),
+                          annotation=opt)
+        for name, opt in _SETTINGS.items()
+    ]  # fmt: skip
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        settings = Settings(**{name: kwargs.pop(name) for name in _SETTINGS if name in kwargs})
+        return func(proc_settings=settings, **kwargs)
+
+    params = base + extra
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    del wrapper.__wrapped__  # typer must see the generated signature
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -100,11 +145,8 @@ class Processing:
 def processing(
     proc_params: dict[str, Any],
     method_params: dict[str, Any],
+    settings: Settings,
     *,
-    preset: str | None,
-    chain: str | None,
-    history: str | None,
-    torch_cpu: str,
     temperature: float,
     method: str | None,
 ) -> Processing | None:
@@ -127,6 +169,7 @@ def processing(
             k: method_params[m] for k, m in SHARED_WITH_METHODS.items() if m and m in method_params
         }
     )
+    preset, chain = settings.preset, settings.chain
     wanted = bool(proc_params or shared or preset or chain)
     if not wanted:
         for name in ("history", "torch_cpu"):
@@ -149,4 +192,5 @@ def processing(
         if not own:
             raise
         raise SoftmaxInputError(err.template, param=own, also=err.also) from None
-    return Processing(steps, preset, parse_history(history), torch_softmax.lanes_of(torch_cpu))
+    history = parse_history(settings.history)
+    return Processing(steps, preset, history, torch_softmax.lanes_of(settings.torch_cpu))

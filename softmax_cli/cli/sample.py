@@ -37,14 +37,7 @@ from .options import (
     ValuesArg,
 )
 from .output import deliver, follow_input, resolve_format
-from .processor_options import (
-    ChainOpt,
-    HistoryOpt,
-    PresetOpt,
-    TorchCpuOpt,
-    parse_history,
-    with_processor_params,
-)
+from .processor_options import Settings, parse_history, with_processor_params
 from .source import open_source
 
 SAMPLE_HELP = """The distribution an LLM server samples from: logit processors in its order.
@@ -163,9 +156,6 @@ def _row_history(text: str, row: int, width: int) -> list[int]:
 @with_processor_params
 def sample(
     values: ValuesArg = None,
-    preset: PresetOpt = None,
-    chain: ChainOpt = None,
-    history: HistoryOpt = None,
     history_column: HistoryColumnOpt = None,
     all: AllOpt = False,
     explain: ExplainOpt = False,
@@ -173,7 +163,6 @@ def sample(
     seed: SeedOpt = None,
     replace: ReplaceOpt = True,
     dtype: SampleDtypeOpt = DtypeName.float32,
-    torch_cpu: TorchCpuOpt = "avx512",
     input: InputOpt = None,
     header: HeaderOpt = None,
     id_column: IdColumnOpt = None,
@@ -183,10 +172,11 @@ def sample(
     output: OutputOpt = None,
     *,
     proc_params: dict[str, Any],
+    proc_settings: Settings,
 ) -> None:
-    steps = sampling.plan(preset, chain, given=proc_params)
-    lanes = torch_softmax.lanes_of(torch_cpu)
-    hist = parse_history(history)
+    steps = sampling.plan(proc_settings.preset, proc_settings.chain, given=proc_params)
+    lanes = torch_softmax.lanes_of(proc_settings.torch_cpu)
+    hist = parse_history(proc_settings.history)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
     rng = np.random.default_rng(seed) if draws else None  # one stream of draws for the run
