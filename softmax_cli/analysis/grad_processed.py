@@ -93,6 +93,8 @@ class Processing:
     label: str
     history: Any = None
     lanes: int = 16
+    #: where the loss's targets come from, for an error naming it
+    target_param: str = "target"
 
     def linearize(self, x: np.ndarray) -> ProcessedDerivative:
         return ProcessedDerivative(self, x)
@@ -117,11 +119,11 @@ class Processing:
         rows = np.arange(x.shape[0])
         gone = ~d.kept[rows, targets]
         if gone.any():
-            r = int(np.flatnonzero(gone)[0])
+            t = int(targets[int(np.flatnonzero(gone)[0])])
             raise SoftmaxInputError(
-                f"{{param}} {int(targets[r])} of row {r + 1} is removed by the processors: its "
-                "log-probability is -inf and has no gradient (choose a kept token)",
-                param="target",
+                f"{{param}} gives token {t}, which the processors remove: its log-probability "
+                "is -inf and has no gradient (choose a kept token)",
+                param=self.target_param,
             )
         loss = -d.logprobs[rows, targets]
         g = d.probs * d.slope
@@ -276,13 +278,14 @@ def processed_plan(
                 also=("loss", "target_column"),
             )
     mode = "loss" if loss is not None else ("jvp" if vector is not None else "jacobian")
+    target_param = "target" if target_column is None else "target_column"
     return Plan(
         mode,
         proc.mapping(),
         {},
         1.0,
         dtype,
-        loss=proc.loss() if loss is not None else None,
+        loss=None if loss is None else replace(proc, target_param=target_param).loss(),
         vector=vector,
         target=target,
         target_column=target_column,
