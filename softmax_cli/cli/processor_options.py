@@ -19,7 +19,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .. import processor_records, sampling, torch_softmax
+from .. import processor_records, registry, sampling, torch_softmax
 from ..errors import SoftmaxInputError
 from .options import _with_params
 from .source import _option_given
@@ -132,6 +132,16 @@ def _with_settings(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _names_mapping(method: str | None, name: str) -> bool:
+    """Whether ``method`` (a name or alias; a loss, or None) is the mapping ``name``."""
+    if method is None:
+        return False
+    try:
+        return registry.get(method).name == name
+    except SoftmaxInputError:  # a loss, or unknown: the command says so
+        return False
+
+
 @dataclass(frozen=True)
 class Processing:
     """What ``compare`` or ``grad`` runs before the mapping: the plan and its settings."""
@@ -158,10 +168,7 @@ def processing(
     chain's temperature, and ``--top-k``/``--top-p`` its top-k and top-p.
     ``method_params`` loses the two it hands over.
     """
-    sparse = method is not None and method.lower().replace("_", "-") in (
-        "sparse-softmax",
-        "sparsesoftmax",
-    )
+    sparse = _names_mapping(method, "sparse-softmax")
     shared = (
         {}
         if sparse
