@@ -114,7 +114,9 @@ def _rows(x: ArrayLike) -> np.ndarray:
         a = a.astype(np.float64)
     if a.ndim == 0 or a.shape[-1] == 0:
         raise SoftmaxInputError("cannot sample from an empty vector of logits")
-    if a.size and not a.max() < np.inf:  # nan propagates: one pass finds nan and +inf
+    # nan propagates through max: one pass finds nan and +inf (as a Python float: float8
+    # has no inf to compare with)
+    if a.size and not float(a.max()) < math.inf:
         bad = np.isnan(a) | (a == np.inf)
         where = np.argwhere(bad.reshape(-1, a.shape[-1]))[0]
         what = "nan" if np.isnan(a.reshape(-1, a.shape[-1])[tuple(where)]) else "+inf"

@@ -120,10 +120,12 @@ def test_compare_log_softmax_after_a_preset_and_temperature(cli):
     assert rec["oracle"][3:] == ["-inf", "-inf"]
 
 
-def test_compare_top_k_still_belongs_to_sparse_softmax(cli):
-    run = cli("compare", "1", "2", "3", "--top-k", "2", "-m", "sparse-softmax", "-f", "json")
+@pytest.mark.parametrize("name", ["sparse-softmax", "top-k"])
+def test_compare_top_k_still_belongs_to_sparse_softmax(cli, name):
+    run = cli("compare", "1", "2", "3", "--top-k", "2", "-m", name, "-f", "json")
     assert run.code == 0
-    assert json.loads(run.out)[0]["method"] == "sparse-softmax"
+    rec = json.loads(run.out)[0]
+    assert rec["method"] == "sparse-softmax" and rec["dtype"] == "float64"
 
 
 @pytest.mark.parametrize(
