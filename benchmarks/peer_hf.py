@@ -210,7 +210,26 @@ def main() -> None:
         speed()
 
 
-def speed(reps: int = 5) -> None:
+def _rounds(contenders: dict, reps: int) -> dict[str, list[float]]:
+    """Wall seconds of each contender per round, the contenders alternating in every round."""
+    times: dict[str, list[float]] = {k: [] for k in contenders}
+    for _ in range(reps):
+        for name, run in contenders.items():
+            t0 = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _ratio_line(label: str, times: dict[str, list[float]], ours: str, peer: str) -> str:
+    ratios = sorted(a / b for a, b in zip(times[ours], times[peer], strict=True))
+    o, h = min(times[ours]), min(times[peer])
+    return (f"{label}: {ours} {o * 1e3:.1f} ms, {peer} {h * 1e3:.1f} ms (best of {len(ratios)}); "
+            f"ratio per round: median {ratios[len(ratios) // 2]:.2f}, "
+            f"range {ratios[0]:.2f}-{ratios[-1]:.2f}")  # fmt: skip
+
+
+def speed(reps: int = 7) -> None:
     """hf preset on 64 × 151,936 float32 logits: ours against Hugging Face's, alternating."""
     rng = np.random.default_rng(1)
     x = rng.normal(0, 3, (64, 151_936)).astype(np.float32)
@@ -218,42 +237,56 @@ def speed(reps: int = 5) -> None:
     steps = plan("hf", given=given)
     hf = CASES[-1][2]()
     ids = torch.zeros((64, 1), dtype=torch.long)
-    t_ours, t_hf = [], []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        process(x, steps)
-        t_ours.append(time.perf_counter() - t0)
-        xt = torch.from_numpy(x.copy())
-        t0 = time.perf_counter()
-        hf(ids, xt)
-        t_hf.append(time.perf_counter() - t0)
-    o, h = min(t_ours), min(t_hf)
-    print(f"hf preset 64x151936 float32: ours {o * 1e3:.0f} ms, HF {h * 1e3:.0f} ms, "
-          f"ratio {o / h:.2f} (best of {reps}, alternating)")  # fmt: skip
+    xt = torch.from_numpy(x)
+    times = _rounds({"ours": lambda: process(x, steps), "HF": lambda: hf(ids, xt.clone())}, reps)
+    print(_ratio_line("hf preset 64x151936 float32", times, "ours", "HF"))
     one_row(reps)
 
 
-def one_row(reps: int = 5) -> None:
-    """One row of 256k float32 logits to the sorted kept tokens of top-p 0.9 (--sparse)."""
+def one_row(reps: int = 7) -> None:
+    """One row of 256k float32 logits to the sorted kept tokens of top-p 0.9 (--sparse).
+
+    The library call against Hugging Face's warper plus its softmax and sort; then
+    the command line (``softmax sample --input row.npy --top-p 0.9 -f csv``) minus
+    its start-up (the same command on three logits), the two alternating.
+    """
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
     x = np.random.default_rng(2).normal(0, 3, (1, 262_144)).astype(np.float32)
     steps = plan(None, given={"top_p": 0.9})
     hf = lp.TopPLogitsWarper(0.9)
-    t_ours, t_hf = [], []
-    for _ in range(reps):
-        t0 = time.perf_counter()
+
+    def ours() -> None:
         out, _ = process(x, steps)
         probs, _ = distribution(out)
         kept = np.flatnonzero(np.isfinite(out[0]))
         kept[np.argsort(-probs[0, kept], kind="stable")]
-        t_ours.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
+
+    def theirs() -> None:
         scores = hf(None, torch.from_numpy(x.copy()))
         p = torch.softmax(scores, dim=-1)
         torch.sort(p[p > 0], descending=True)
-        t_hf.append(time.perf_counter() - t0)
-    o, h = min(t_ours), min(t_hf)
-    print(f"one row of 262144 to its sorted top-p 0.9 tokens: ours {o * 1e3:.1f} ms "
-          f"(target 50 ms), HF {h * 1e3:.1f} ms, ratio {o / h:.2f} (best of {reps})")  # fmt: skip
+
+    times = _rounds({"ours": ours, "HF": theirs}, reps)
+    print(_ratio_line("one row of 262144 to its sorted top-p 0.9 tokens (library)", times,
+                      "ours", "HF") + "; target 50 ms")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "row.npy")
+        np.save(path, x)
+        cmd = [sys.executable, "-m", "softmax_cli", "sample", "--top-p", "0.9", "-f", "csv"]
+
+        def run(args: list[str]) -> None:
+            subprocess.run(cmd + args, check=True, stdout=subprocess.DEVNULL)
+
+        cli = _rounds({"row": lambda: run(["--input", path]),
+                       "start-up": lambda: run(["1", "2", "3"])}, reps)  # fmt: skip
+    diffs = sorted(a - b for a, b in zip(cli["row"], cli["start-up"], strict=True))
+    print(f"  the command line minus its start-up: median {diffs[len(diffs) // 2] * 1e3:.0f} ms "
+          f"(range {diffs[0] * 1e3:.0f}-{diffs[-1] * 1e3:.0f}; start-up "
+          f"{min(cli['start-up']) * 1e3:.0f} ms)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import processor_checks as C
 from . import processors as P
 from .errors import SoftmaxInputError
 from .records import Param, Processor
@@ -33,13 +34,13 @@ MIN_KEEP = Param(
     1,
     "every filter keeps at least this many tokens",
     "--min-tokens-to-keep",
-    P.check_min_keep,
+    C.check_min_keep,
 )
 
 _FREQ = _param("frequency_penalty", float, "subtract φ·count from seen tokens",
-               P.check_additive("frequency_penalty"))  # fmt: skip
+               C.check_additive("frequency_penalty"))  # fmt: skip
 _PRES = _param("presence_penalty", float, "subtract π from every seen token",
-               P.check_additive("presence_penalty"))  # fmt: skip
+               C.check_additive("presence_penalty"))  # fmt: skip
 
 
 def _frequency(x, value, *, history):
@@ -64,7 +65,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "logit_bias",
         P.logit_bias,
         "add a bias to chosen token ids ('id:bias,id:bias')",
-        (_param("logit_bias", str, "biases 'id:bias,id:bias'", P.check_bias),),
+        (_param("logit_bias", str, "biases 'id:bias,id:bias'", C.check_bias),),
         aliases=("bias",),
         filter=False,
     ),
@@ -72,7 +73,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "repetition_penalty",
         lambda x, theta, *, history: P.repetition_penalty(x, theta, history=history),
         "seen tokens: x/θ if x > 0 else x·θ (Hugging Face, CTRL)",
-        (_param("repetition_penalty", float, "θ > 0 on seen tokens", P.check_penalty),),
+        (_param("repetition_penalty", float, "θ > 0 on seen tokens", C.check_penalty),),
         aliases=("repetition",),
         history=True,
         filter=False,
@@ -105,7 +106,7 @@ PROCESSORS: tuple[Processor, ...] = (
                 "temperature",
                 float,
                 "τ: the logits are divided by it (0: greedy)",
-                P.check_temperature_setting,
+                C.check_temperature_setting,
             ),
         ),
         aliases=("temp",),
@@ -116,7 +117,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "top_n_sigma",
         P.top_n_sigma,
         "keep x ≥ max x − n·σ(x) (llama.cpp)",
-        (_param("top_n_sigma", float, "n > 0 deviations below the max", P.check_sigma),),
+        (_param("top_n_sigma", float, "n > 0 deviations below the max", C.check_sigma),),
         aliases=("top-n-sigma", "top_nsigma"),
     ),
     Processor(
@@ -125,7 +126,7 @@ PROCESSORS: tuple[Processor, ...] = (
             x, k, ties=ties, min_tokens_to_keep=min_tokens_to_keep
         ),
         "keep the k largest logits",
-        (_param("top_k", int, "keep the k largest logits", P.check_top_k),),
+        (_param("top_k", int, "keep the k largest logits", C.check_top_k),),
         aliases=("top-k",),
         rules=("keep", "first"),
         rule_keyword="ties",
@@ -135,7 +136,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "top_p",
         P.top_p,
         "keep the smallest top set with mass ≥ p (nucleus)",
-        (_param("top_p", float, "nucleus mass in (0, 1]", P.check_unit("top_p")),),
+        (_param("top_p", float, "nucleus mass in (0, 1]", C.check_unit("top_p")),),
         aliases=("top-p", "nucleus"),
         rules=("hf", "llama.cpp"),
         min_keep=True,
@@ -145,7 +146,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "min_p",
         P.min_p,
         "keep p_i ≥ min_p · max p",
-        (_param("min_p", float, "fraction in [0, 1] of the top probability", P.check_min_p),),
+        (_param("min_p", float, "fraction in [0, 1] of the top probability", C.check_min_p),),
         aliases=("min-p",),
         rules=("prob", "logit", "exact"),
         min_keep=True,
@@ -155,7 +156,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "typical_p",
         P.typical_p,
         "locally typical: surprise nearest the entropy, to mass p",
-        (_param("typical_p", float, "typical mass in (0, 1]", P.check_unit("typical_p")),),
+        (_param("typical_p", float, "typical mass in (0, 1]", C.check_unit("typical_p")),),
         aliases=("typical-p", "typical"),
         rules=("hf", "llama.cpp"),
         min_keep=True,
@@ -166,7 +167,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "keep p_i ≥ ε",
         (
             _param(
-                "epsilon_cutoff", float, "ε in (0, 1)", P.check_unit("epsilon_cutoff", closed=False)
+                "epsilon_cutoff", float, "ε in (0, 1)", C.check_unit("epsilon_cutoff", closed=False)
             ),
         ),
         aliases=("epsilon", "epsilon-cutoff"),
@@ -177,7 +178,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "eta_cutoff",
         P.eta_cutoff,
         "keep p_i ≥ min(η, √η·exp(−H))",
-        (_param("eta_cutoff", float, "η in (0, 1)", P.check_unit("eta_cutoff", closed=False)),),
+        (_param("eta_cutoff", float, "η in (0, 1)", C.check_unit("eta_cutoff", closed=False)),),
         aliases=("eta", "eta-cutoff"),
         min_keep=True,
         lanes=True,

@@ -36,10 +36,21 @@ from numpy.typing import ArrayLike
 from . import processor_records as table
 from .errors import SoftmaxInputError
 from .exp_family import log_softmax, softmax
-from .processors import _rows, softmax_rows
+from .processors import _rows, owned, softmax_rows
 from .records import Processor
 
-__all__ = ["PRESETS", "Preset", "Step", "distribution", "draw", "grad", "plan", "process"]
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "Step",
+    "chain_label",
+    "distribution",
+    "draw",
+    "grad",
+    "linearize",
+    "plan",
+    "process",
+]
 
 
 @dataclass(frozen=True)
@@ -238,6 +249,24 @@ def plan(
     return steps
 
 
+def chain_label(steps: Sequence[Step], preset: str | None) -> str:
+    """``hf: temperature=0.7, top_k=2`` (``min_tokens_to_keep`` only where not 1).
+
+    Examples
+    --------
+    >>> chain_label(plan(None, given={"top_p": 0.9}), None)
+    'top_p=0.9'
+    """
+    parts = [
+        f"{k}={v}"
+        for s in steps
+        for k, v in s.values.items()
+        if not (k == "min_tokens_to_keep" and v == 1)
+    ]
+    text = ", ".join(parts) or "no processor"
+    return f"{preset}: {text}" if preset else text
+
+
 @dataclass
 class Trace:
     """What one step did, per row: tokens kept and the mass (before it) they held."""
@@ -255,7 +284,10 @@ def _run(step: Step, a: np.ndarray, history: Any, lanes: int) -> np.ndarray:
         out[np.arange(a.shape[0]), first] = a[np.arange(a.shape[0]), first]
         return out
     mk = vals.pop("min_tokens_to_keep", 1)
-    return proc.apply(a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history, lanes=lanes)
+    with owned(a):  # the chain's own array: changed in place, not copied at every step
+        return proc.apply(
+            a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history, lanes=lanes
+        )
 
 
 def process(
@@ -285,6 +317,32 @@ def process(
     return a.reshape(np.shape(x)), traces
 
 
+def linearize(
+    x: ArrayLike, steps: Sequence[Step], *, history: Any = None, lanes: int = 16
+) -> tuple[np.ndarray, np.ndarray]:
+    """The processed logits ``z`` (rows, ``-inf`` removed) and ``s = ∂z_j/∂x_j`` per token.
+
+    Every processor acts on each logit alone (a filter keeps it or removes it, a
+    penalty or temperature maps it), so the chain's derivative is diagonal: ``s``
+    is the product of the steps' slopes (``Processor.slope``), and 1 for filters,
+    biases and additive penalties. Away from ties and thresholds, that is.
+
+    Examples
+    --------
+    >>> z, s = linearize([2.0, 1.0, 0.0], plan(None, given={"temperature": 0.5, "top_k": 2}))
+    >>> z.tolist(), s.tolist()
+    ([[4.0, 2.0, -inf]], [[2.0, 2.0, 2.0]])
+    """
+    a = _rows(x)
+    slope = np.ones_like(a)
+    for step in steps:
+        greedy = step.greedy_at is not None and step.values["temperature"] <= step.greedy_at
+        if step.processor.slope is not None and not greedy:
+            slope = slope * step.processor.slope(a, step.values, history)
+        a = _run(step, a, history, lanes)
+    return a, slope
+
+
 def grad(
     x: ArrayLike,
     steps: Sequence[Step],
@@ -311,13 +369,7 @@ def grad(
     >>> bool(np.allclose(g, [(1 - p[0]) * 2, -p[1] * 2, 0, 0]))
     True
     """
-    a = _rows(x)
-    slope = np.ones_like(a)
-    for step in steps:
-        greedy = step.greedy_at is not None and step.values["temperature"] <= step.greedy_at
-        if step.processor.slope is not None and not greedy:
-            slope = slope * step.processor.slope(a, step.values, history)
-        a = _run(step, a, history, lanes)
+    a, slope = linearize(x, steps, history=history, lanes=lanes)
     probs, _ = distribution(a)
     rows = np.arange(a.shape[0])
     t = np.broadcast_to(np.asarray(token), (a.shape[0],))

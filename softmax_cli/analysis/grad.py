@@ -68,6 +68,8 @@ class Plan:
     vector: str | None = None
     target: int | None = None
     target_column: str | None = None
+    #: logit processors (:class:`.grad_processed.Processing`): derivatives of log p after them
+    processing: Any = None
 
 
 def is_scalar(plan: Plan) -> bool:
@@ -122,7 +124,10 @@ def compute_block(plan: Plan, x: np.ndarray, targets: np.ndarray | None, v) -> B
         block.result = (loss, grad)
         block.rows = np.concatenate([loss[:, None], grad], axis=1)
         return block
-    d = derivatives.linearize(plan.mapping, x, temperature=plan.temperature, **plan.params)
+    if plan.processing is not None:
+        d = plan.processing.linearize(x)
+    else:
+        d = derivatives.linearize(plan.mapping, x, temperature=plan.temperature, **plan.params)
     block.derivative = d
     if plan.mode == "jvp":
         jv = d.jvp(v)
@@ -163,6 +168,8 @@ def _check(plan: Plan, block: Block) -> dict[str, float]:
     from ..oracle import derivatives as oracle_derivatives
     from ..oracle import losses as oracle_losses
 
+    if plan.processing is not None:
+        return plan.processing.check(plan.mode, block)
     x, dt = block.x, plan.dtype
     if plan.mode == "loss":
         assert plan.loss is not None
@@ -218,6 +225,8 @@ def gini(y: np.ndarray) -> float:
 def reference_half_l1(plan: Plan, n: int) -> float:
     """½Σ|J_ij| of the plan's mapping at x = 0 (n logits): the table's point of comparison."""
     zero = np.zeros((1, n), dtype=plan.dtype)
+    if plan.processing is not None:
+        return float(plan.processing.linearize(zero).half_l1()[0])
     d = derivatives.linearize(plan.mapping, zero, temperature=plan.temperature, **plan.params)
     return float(d.half_l1()[0])
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from itertools import chain, islice
+from itertools import chain as concat
+from itertools import islice
 from typing import Annotated, Any, Optional
 
 import numpy as np
@@ -42,7 +43,8 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, follow_input, resolve_format
-from .source import RowLimit, RowProgress, open_source, wants_progress
+from .processor_options import SHARED_WITH_METHODS, Settings, processing, with_processor_params
+from .source import RowLimit, RowProgress, _option_given, open_source, wants_progress
 
 # mirrors softmax_cli.oracle.DEFAULT_DPS and analysis.compare.MIN_DPS/MAX_DPS (tested equal);
 # spelled out so that the help text does not import mpmath
@@ -84,6 +86,8 @@ Examples:
   softmax compare --input examples/logits.csv --id-column id --format json
 
   softmax compare --check --max-ulp 2 --method log-softmax 1 2 3
+
+  softmax compare 1 2 3 50 --preset hf --top-k 2   # after LLM logit processors
 
 The oracle works at --dps digits ({MIN_DPS} to {MAX_DPS}, default {DEFAULT_DPS}) and
 checks itself 10 digits higher; long vectors are slow (a warning past 10 000
@@ -252,6 +256,7 @@ def _subjects(
 @with_input_options
 @with_method_params
 @with_loss_params
+@with_processor_params(exclude=tuple(SHARED_WITH_METHODS))
 def compare(
     values: ValuesArg = None,
     method: MethodOrLossOpt = None,
@@ -277,6 +282,8 @@ def compare(
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
+    proc_params: dict[str, Any],
+    proc_settings: Settings,
 ) -> int:
     from ..analysis import compare as an
     from ..analysis.compare_rows import Worst, delimited_records, json_record, method_records
@@ -295,7 +302,19 @@ def compare(
         raise SoftmaxInputError(f"{{param}} must be a number ≥ 0, got {max_ulp:g}", param="max_ulp")
     acc = parse_dtype(accumulate.value) if accumulate is not None else None
     names = method_names(method)
-    subjects = _subjects(names, method_params, loss_params, target, acc)
+    proc = processing(
+        proc_params, method_params, proc_settings, temperature=temperature, method=names[0]
+    )
+    if proc is not None:
+        from ..analysis.compare.processed import processed_subject
+
+        _refuse_with_processors(names, scan, histogram, explain, bits, acc, target, loss_params)
+        subjects = [processed_subject(proc.steps, names[0], proc.preset,
+                                      history=proc.history, lanes=proc.lanes)]  # fmt: skip
+        if not _option_given("dtype"):
+            dtype = DtypeName.float32  # as the servers (and softmax sample) compute
+    else:
+        subjects = _subjects(names, method_params, loss_params, target, acc)
     targets = [target if n.lower() in an.loss_names() else None for n in names]
     multi = len(subjects) > 1
     if multi and (scan or histogram):
@@ -334,7 +353,7 @@ def compare(
             sys.stderr.write(
                 "note: --explain shows its steps for a single vector, in a table or json\n"
             )
-        rows = chain(first, rows)
+        rows = concat(first, rows)
         if multi:
             rows = list(rows)  # every method goes over them: read once, kept
         worsts = [Worst(max_ulp) for _ in subjects]
@@ -354,6 +373,8 @@ def compare(
                         explain=explain and not many,
                         target=targets[k],
                     )
+                    if proc is not None:
+                        cmp = subjects[k].noted(cmp)  # the kept count
                     worsts[k].see(label, cmp)
                     if k == 0:
                         bar.advance()
@@ -408,6 +429,24 @@ def compare(
             )
         return ExitStatus.CHECK
     return 0
+
+
+def _refuse_with_processors(names, scan, histogram, explain, bits, acc, target, loss_params):
+    """One clear line for an option that means nothing after logit processors."""
+    given = [
+        ("method", len(names) > 1, "takes one method (softmax or log-softmax)"),
+        ("scan", scan, "scales the logits, which moves every threshold"),
+        ("histogram", histogram, "is for the mappings' errors alone"),
+        ("explain", explain or bits, "traces a mapping's steps; `softmax sample "
+         "--explain` shows the processors'"),
+        ("accumulate", acc is not None, "applies to the plain naive and x − max sums"),
+        ("target", target is not None or bool(loss_params), "goes with a loss"),
+    ]  # fmt: skip
+    for param, on, why in given:
+        if on:
+            raise SoftmaxInputError(
+                f"{{param}} does not apply with logit processors: it {why}", param=param
+            )
 
 
 def _print_tables(

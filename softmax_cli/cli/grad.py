@@ -53,7 +53,8 @@ from .options import (
     with_method_params,
 )
 from .output import deliver, follow_input, resolve_format, row_writer
-from .source import RowLimit, RowProgress, open_source, wants_progress
+from .processor_options import SHARED_WITH_METHODS, Settings, processing, with_processor_params
+from .source import RowLimit, RowProgress, _option_given, open_source, wants_progress
 
 #: Numbers in one block of dense Jacobians (the library's bound; a test lowers it here).
 _BLOCK_NUMBERS = BLOCK_NUMBERS
@@ -94,6 +95,12 @@ Examples:
   softmax grad --loss am-softmax --scale 30 --margin 0.35 --target 0 0.8 0.1 -0.3
 
   softmax grad --input examples/labelled.csv --loss ce --target-column label --id-column id
+
+With logit processors (--preset, --top-k, --top-p, --min-p, ...: see softmax
+sample): the derivatives of the log-probabilities after processing, on the
+kept tokens; --loss cross-entropy --target T gives −log p_T and its gradient.
+
+  softmax grad 1 2 3 0 --top-p 0.9 --temperature 0.5 --loss ce --target 1 --check
 """
 
 
@@ -225,6 +232,19 @@ def make_plan(
     )
 
 
+def _processed_plan(proc, methods, dt, vector, loss, loss_params, target, target_column) -> Plan:
+    """The plan after logit processors (:mod:`softmax_cli.analysis.grad_processed`)."""
+    from ..analysis import grad_processed as gp
+    from ..sampling import chain_label
+
+    return gp.processed_plan(
+        gp.Processing(proc.steps, chain_label(proc.steps, proc.preset), proc.history, proc.lanes),
+        methods=methods, dtype=dt, vector=vector, loss=loss,
+        loss_options={n: loss_params.get(n) for n in registry.loss_params()},
+        target=target, target_column=target_column,
+    )  # fmt: skip
+
+
 def _loss_flags(options: dict[str, Any], target: Any, target_column: Any):
     yield from ((f"--{k.replace('_', '-')}", v is not None) for k, v in options.items())
     yield "--target", target is not None
@@ -301,6 +321,7 @@ def _vector(text: str, n: int, dtype: np.dtype) -> np.ndarray:
 @with_input_options
 @with_method_params
 @with_loss_params
+@with_processor_params(exclude=tuple(SHARED_WITH_METHODS))
 def grad(
     values: ValuesArg = None,
     method: MethodOpt = None,
@@ -320,10 +341,17 @@ def grad(
     *,
     method_params: dict[str, Any],
     loss_params: dict[str, Any],
+    proc_params: dict[str, Any],
+    proc_settings: Settings,
 ) -> int:
     check_max_rows(max_rows)
-    dt = parse_dtype(dtype.value)
     given = method_names(method) if method else [None]
+    proc = processing(
+        proc_params, method_params, proc_settings, temperature=temperature, method=given[0]
+    )
+    if proc is not None and not _option_given("dtype"):
+        dtype = DtypeName.float32  # as the servers (and softmax sample) compute
+    dt = parse_dtype(dtype.value)
     if len(given) > 1 and loss is not None:
         raise SoftmaxInputError(
             "--loss differentiates its own method: give one --method or none", param="method"
@@ -347,8 +375,10 @@ def grad(
             target_column=target_column,
             loss_options={n: loss_params.get(n) for n in registry.loss_params()},
         )
-        for name in given
+        for name in (given if proc is None else ())
     ]
+    if proc is not None:
+        plans = [_processed_plan(proc, given, dt, vector, loss, loss_params, target, target_column)]
     plan, multi = plans[0], len(plans) > 1
     fmt = resolve_format(format.value, output)
     console = Console() if fmt == "table" else Console(stderr=True)  # tables, or the check line

@@ -15,10 +15,10 @@ import numpy as np
 import typer
 from rich.console import Console
 
-from .. import processor_records, sampling, torch_softmax
+from .. import sampling, torch_softmax
 from ..errors import SoftmaxInputError
 from ..floats import parse_dtype
-from ..io.records import RecordWriter, Text, numbers
+from ..io.records import Num, RecordWriter, Text, numbers
 from ..render import plain
 from ..render.sample import distribution_table, draws_table, steps_table
 from .app import app
@@ -32,9 +32,9 @@ from .options import (
     OutputOpt,
     PrecisionOpt,
     ValuesArg,
-    _with_params,
 )
 from .output import deliver, follow_input, resolve_format
+from .processor_options import Settings, parse_history, with_processor_params
 from .source import open_source
 
 SAMPLE_HELP = """The distribution an LLM server samples from: logit processors in its order.
@@ -58,22 +58,6 @@ Examples:
   softmax sample 3 2 1 0 --draws 5 --seed 0
 """
 
-PresetOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--preset",
-        help="Server: hf, vllm or llama.cpp (its order, defaults, tie rules). "
-        "Default: none (no defaults; the hf order and rules).",
-    ),
-]
-ChainOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--chain", help="Explicit order, e.g. top_k,temperature,top_p."),
-]
-HistoryOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--history", help="Token ids seen so far, for the penalties: '5,9,9'."),
-]
 HistoryColumnOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -103,32 +87,10 @@ ReplaceOpt = Annotated[
         help="--no-replace: N distinct tokens (Gumbel-top-k), Plackett–Luce log-probability.",
     ),
 ]
-TorchCpuOpt = Annotated[
-    str,
-    typer.Option(
-        "--torch-cpu",
-        help="avx512 or avx2: the CPU of the torch whose float32 thresholds (min-p, top-p, "
-        "ε, η) to reproduce bit for bit; they differ only within a rounding of a threshold.",
-    ),
-]
 SampleDtypeOpt = Annotated[
     DtypeName,
     typer.Option("--dtype", help="Float type to process in (servers use float32)."),
 ]
-
-
-def _history(text: str | None) -> list[int] | None:
-    if text is None:
-        return None
-    out = []
-    for tok in text.replace(",", " ").split():
-        try:
-            out.append(int(tok))
-        except ValueError:
-            raise SoftmaxInputError(
-                f"{{param}} must be token ids like '5,9,9', got {tok!r}", param="history"
-            ) from None
-    return out
 
 
 def _through_column(id_column: str | None, history_column: str | None, hist: Any) -> str | None:
@@ -186,21 +148,11 @@ def _row_history(text: str, row: int, width: int) -> list[int]:
     return out
 
 
-def _with_processor_params(func):
-    def users(p) -> list[str]:
-        return [q.name for q in processor_records.PROCESSORS if p in q.params] or ["filters"]
-
-    return _with_params(func, "proc_params", processor_records.params(), users, "Processors")
-
-
 @app.command(help=SAMPLE_HELP, context_settings=NUMERIC_ARGS, no_args_is_help=False)
 @with_input_options(without=("columns",))
-@_with_processor_params
+@with_processor_params
 def sample(
     values: ValuesArg = None,
-    preset: PresetOpt = None,
-    chain: ChainOpt = None,
-    history: HistoryOpt = None,
     history_column: HistoryColumnOpt = None,
     all: AllOpt = False,
     explain: ExplainOpt = False,
@@ -208,17 +160,17 @@ def sample(
     seed: SeedOpt = None,
     replace: ReplaceOpt = True,
     dtype: SampleDtypeOpt = DtypeName.float32,
-    torch_cpu: TorchCpuOpt = "avx512",
     input: InputOpt = None,
     format: FormatOpt = OutputFormat.auto,
     precision: PrecisionOpt = 6,
     output: OutputOpt = None,
     *,
     proc_params: dict[str, Any],
+    proc_settings: Settings,
 ) -> None:
-    steps = sampling.plan(preset, chain, given=proc_params)
-    lanes = torch_softmax.lanes_of(torch_cpu)
-    hist = _history(history)
+    steps = sampling.plan(proc_settings.preset, proc_settings.chain, given=proc_params)
+    lanes = torch_softmax.lanes_of(proc_settings.torch_cpu)
+    hist = parse_history(proc_settings.history)
     dt = parse_dtype(dtype.value)
     fmt = resolve_format(format.value)
     rng = np.random.default_rng(seed) if draws else None  # one stream of draws for the run
@@ -312,8 +264,11 @@ def _records(results, has_ids: bool, explain: bool, draws: int):
                 yield [key, ("draw", j + 1), ("token", t), ("logprob", lp)]
         else:  # a row's numbers formatted at once (one by one costs ~100 µs each)
             cols = (numbers(res["logits"]), numbers(res["probs"]), numbers(res["logprobs"]))
-            for t, x, p, lp in zip(res["order"].tolist(), *cols, strict=True):
-                yield [key, ("token", t), ("logit", x), ("prob", p), ("logprob", lp)]
+            if not has_ids:  # the row number as digits once (a Num is written as it is)
+                key = ("row", Num(res["n"]))
+            tokens = map(Num, res["order"].tolist())  # ints' digits: as an int is written
+            for t, x, p, lp in zip(tokens, *cols, strict=True):
+                yield (key, ("token", t), ("logit", x), ("prob", p), ("logprob", lp))
 
 
 def _print(batches, steps, precision: int, explain: bool, draws: int, replace: bool) -> None:
