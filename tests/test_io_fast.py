@@ -235,3 +235,58 @@ def test_writer_fuzz_every_length_near_a_power_of_two():
     lengths = fuzz_lengths(np.random.default_rng(5), True)
     proc = run_fuzz(lengths, seed=2)
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+
+
+# ---------------------------------------------------------------- overlap: formatting on threads
+
+
+def overlapped(batches, fmt="csv", ids=None, overlap=True, fail_after=None):
+    """What a RowWriter writes for ``batches``; ``fail_after``: raise that after k batches."""
+    stream = io.StringIO()
+    try:
+        with writers.RowWriter(
+            stream,
+            fmt,
+            columns=["a", "b", "c", "d"],
+            id_name="id",
+            has_ids=ids is not None,
+            dtype=np.float64,
+            overlap=overlap,
+        ) as w:
+            at = 0
+            for k, x in enumerate(batches):
+                if fail_after is not None and k == fail_after[0]:
+                    raise fail_after[1]
+                w.write(x, None if ids is None else ids[at : at + len(x)])
+                at += len(x)
+    except (ValueError, KeyboardInterrupt):
+        pass
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("with_ids", [False, True])
+def test_overlapped_text_is_the_same_bytes_in_the_same_order(fmt, with_ids):
+    x = awkward(9000, 4, seed=7)
+    cuts = [0, 1500, 1503, 4000, 4001, 9000]  # large (threads) and small (inline) batches
+    batches = [x[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    ids = [f"r{i}" if i % 7 else f"q,{i}" for i in range(len(x))] if with_ids else None
+    assert overlapped(batches, fmt, ids) == overlapped(batches, fmt, ids, overlap=False)
+
+
+def test_overlap_on_an_error_keeps_the_rows_written_before_it():
+    """A bad row in batch 3: batches 0-2 are out, whole, as without overlap."""
+    x = awkward(8000, 4, seed=8)
+    batches = [x[i : i + 2000] for i in range(0, 8000, 2000)]
+    fail = (3, ValueError("bad row"))
+    got = overlapped(batches, fail_after=fail)
+    assert got == overlapped(batches, fail_after=fail, overlap=False)
+    assert got.count("\n") == 1 + 6000
+
+
+def test_overlap_on_ctrl_c_writes_only_whole_rows():
+    x = awkward(8000, 4, seed=9)
+    batches = [x[i : i + 2000] for i in range(0, 8000, 2000)]
+    full = overlapped(batches)
+    got = overlapped(batches, fail_after=(3, KeyboardInterrupt()))
+    assert got.endswith("\n") and full.startswith(got) and got.count("\n") <= 1 + 6000
