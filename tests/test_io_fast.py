@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -269,7 +270,7 @@ def overlapped(batches, fmt="csv", ids=None, overlap=True, fail_after=None):
 def test_overlapped_text_is_the_same_bytes_in_the_same_order(fmt, with_ids):
     x = awkward(9000, 4, seed=7)
     cuts = [0, 1500, 1503, 4000, 4001, 9000]  # large (threads) and small (inline) batches
-    batches = [x[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    batches = [x[a:b] for a, b in pairwise(cuts)]
     ids = [f"r{i}" if i % 7 else f"q,{i}" for i in range(len(x))] if with_ids else None
     assert overlapped(batches, fmt, ids) == overlapped(batches, fmt, ids, overlap=False)
 
@@ -290,3 +291,26 @@ def test_overlap_on_ctrl_c_writes_only_whole_rows():
     full = overlapped(batches)
     got = overlapped(batches, fail_after=(3, KeyboardInterrupt()))
     assert got.endswith("\n") and full.startswith(got) and got.count("\n") <= 1 + 6000
+
+
+def test_float32_text_with_polars_precisions_is_the_bisections_text():
+    """The float32 short cut (polars' digit count gives %g's precision) against the
+    bisection it stands in for: random bit patterns (every exponent, subnormals, nan,
+    inf), powers of two, integers, short decimals and softmax outputs."""
+    from softmax_cli import softmax
+    from softmax_cli.io import floattext
+
+    rng = np.random.default_rng(12)
+    with np.errstate(over="ignore"):
+        decimals = [float(f"{m}e{e}") for m in (1, 5, 15, 125, 3333333) for e in range(-45, 39)]
+        parts = [
+            rng.integers(0, 2**32, 40_000, dtype=np.uint64).astype(np.uint32).view(np.float32),
+            np.ldexp(np.float32(1), np.arange(-149, 128)).astype(np.float32),
+            np.arange(-3000, 3000, dtype=np.float32),
+            np.array(decimals, dtype=np.float32),
+            softmax(rng.normal(0, 3, (2000, 10)).astype(np.float32), axis=-1).ravel(),
+            np.array([0.0, -0.0, np.nan, np.inf, -np.inf], dtype=np.float32),
+        ]
+    x = np.concatenate(parts)
+    assert x.size >= floattext._F32_FAST_MIN
+    assert floattext._format_short(x) == floattext._format_bisect(x)

@@ -106,7 +106,62 @@ def format_floats(values: np.ndarray) -> list[str]:
     return _format_short(flat)
 
 
+#: float32 values per call from which the precision comes from polars (when installed)
+_F32_FAST_MIN = 4096
+
+
 def _format_short(flat: np.ndarray) -> list[str]:
+    """Shortest round-tripping text for float32/16, bfloat16, float8: ``%.{p}g`` with the
+    least ``p >= 6`` that reads back, as :func:`_format_bisect` finds it.
+
+    Large float32 arrays take a short cut to the same text: polars writes each value's
+    shortest round-trip digits, whose count ``k`` makes ``p = max(6, k)`` (no text of
+    fewer than ``k`` digits reads back, and the correctly rounded ``k``-digit one does
+    wherever the rounding interval is symmetric, which is why exact powers of two,
+    subnormals, zeros and non-finite values keep the bisection). Every text is still
+    read back and compared bit for bit; any that differs is made by the bisection.
+    """
+    if flat.dtype == np.float32 and flat.size >= _F32_FAST_MIN:
+        try:
+            import polars as pl
+        except ImportError:
+            pl = None
+        if pl is not None:
+            return _format_f32(pl, flat)
+    return _format_bisect(flat)
+
+
+def _format_f32(pl: Any, flat: np.ndarray) -> list[str]:
+    """:func:`_format_bisect` of float32 ``flat``, the precision of most values from polars."""
+    bits = flat.view(np.uint32)
+    mantissa = bits & 0x7FFFFF
+    exponent = (bits >> 23) & 0xFF
+    regular = np.flatnonzero((mantissa != 0) & (exponent != 0) & (exponent != 0xFF))
+    # k: the digits before any "e", less the sign, the point and the zeros at either end
+    # ("-0.00025" -> "25", "100.0" -> "1", "1.5e-7" -> "15e-7": the "e" is at k)
+    text = pl.Series(flat[regular]).cast(pl.String).str.replace(".", "", literal=True)
+    text = text.str.strip_chars("-0")
+    at_e = text.str.find("e", literal=True).to_numpy()
+    k = np.where(at_e >= 0, at_e, text.str.len_bytes().to_numpy())
+    wide = flat[regular].astype(np.float64)
+    out = np.empty(len(flat), dtype=object)
+    done = np.zeros(len(flat), dtype=bool)
+    for p in range(6, 10):
+        sel = np.flatnonzero(np.maximum(k, 6) == p)
+        if not sel.size:
+            continue
+        strs = list(map(f"%.{p}g".__mod__, wide[sel].tolist()))
+        back = np.array(strs, dtype=np.float64).astype(np.float32)
+        ok = back.view(np.uint32) == bits[regular[sel]]
+        out[regular[sel[ok]]] = np.array(strs, dtype=object)[ok]
+        done[regular[sel[ok]]] = True
+    rest = np.flatnonzero(~done)  # zeros, powers of two, subnormals, inf, nan, any miss
+    if rest.size:
+        out[rest] = _format_bisect(flat[rest])
+    return out.tolist()
+
+
+def _format_bisect(flat: np.ndarray) -> list[str]:
     """Shortest round-tripping text for float32/16, bfloat16, float8 (read as float64, rounded).
 
     A bisection over the ``%g`` precision, one vectorised pass per step: most
