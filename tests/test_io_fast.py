@@ -122,7 +122,7 @@ def test_an_inexact_engine_is_switched_off(monkeypatch):
 
 def test_small_batches_and_other_dtypes_take_the_repr_path():
     assert writers._fast_rows(np.ones((2, 3)), ",") is None
-    assert writers._fast_rows(np.ones((1000, 10), dtype=np.float32), ",") is None
+    assert writers._fast_rows(np.ones((1000, 10), dtype=np.float16), ",") is None
 
 
 # ---------------------------------------------------------------- the writer fuzz (issue 20)
@@ -293,10 +293,10 @@ def test_overlap_on_ctrl_c_writes_only_whole_rows():
     assert got.endswith("\n") and full.startswith(got) and got.count("\n") <= 1 + 6000
 
 
-def test_float32_text_with_polars_precisions_is_the_bisections_text():
-    """The float32 short cut (polars' digit count gives %g's precision) against the
-    bisection it stands in for: random bit patterns (every exponent, subnormals, nan,
-    inf), powers of two, integers, short decimals and softmax outputs."""
+def test_float32_text_made_by_polars_is_the_bisections_text():
+    """float32 text from polars' shortest digits, laid out as %g, against the bisection
+    it stands in for: random bit patterns (every exponent, subnormals, nan, inf), powers
+    of two, integers, short decimals (ties) and softmax outputs; also through the writer."""
     from softmax_cli import softmax
     from softmax_cli.io import floattext
 
@@ -312,5 +312,9 @@ def test_float32_text_with_polars_precisions_is_the_bisections_text():
             np.array([0.0, -0.0, np.nan, np.inf, -np.inf], dtype=np.float32),
         ]
     x = np.concatenate(parts)
-    assert x.size >= floattext._F32_FAST_MIN
-    assert floattext._format_short(x) == floattext._format_bisect(x)
+    assert x.size >= floattext._F32_FAST_MIN and floattext.f32_engine()
+    want = floattext._format_bisect(x)
+    assert floattext._format_short(x) == want
+    rows = x[: x.size // 8 * 8].reshape(-1, 8)
+    lines = map(",".join, zip(*[iter(want)] * 8, strict=False))  # the whole rows of want
+    assert writers._fast_rows(rows, ",") == "\n".join(lines)

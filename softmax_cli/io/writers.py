@@ -30,7 +30,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .floattext import format_float, format_floats
+from .floattext import f32_engine, f32_texts, format_float, format_floats
 from .records import _JSON_SPECIAL, FORMATS, RecordWriter
 from .records import quote as _quote
 
@@ -56,6 +56,7 @@ __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
 _FAST_MIN = 4096  # values per batch below which repr is as quick as starting polars
 #: ``overlap=True``: batches formatted at once on threads while the caller computes the next
 _OVERLAP = 2
+_FAST_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 #: Rows wider than this are written a piece of this many values at a time: the text of a
 #: row of 5 million values (~100 MB, and its list of strings ~400 MB) never exists at once.
 _WIDE_VALUES = 1 << 16
@@ -130,6 +131,8 @@ def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
     """The rows of float64 2-D ``a`` as repr's text, delimited, without a final newline."""
     n, width = a.shape
     flat = np.ascontiguousarray(a).ravel()
+    if flat.dtype == np.float32:
+        return f32_texts(pl, flat).reshape((n, width)).arr.join(delim).str.join("\n").item()
     text = pl.Series(flat).cast(pl.String)
     with np.errstate(invalid="ignore"):
         mag = np.abs(flat)
@@ -140,17 +143,21 @@ def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
 
 
 def _fast_rows(a: np.ndarray, delim: str) -> str | None:
-    """Rows of a float64 2-D ``a`` as delimited lines (no final newline), or None.
+    """Rows of a float64 or float32 2-D ``a`` as delimited lines (no final newline), or None.
 
     Exactly the text :func:`format_floats` gives, joined; None when polars is missing
     or the batch is small (the ``repr`` path is then as quick).
     """
-    if a.dtype != np.float64 or a.size < _FAST_MIN or a.shape[1] == 0:
+    if not _fast_rows_ready(a):
         return None
-    pl = _fast_engine()
-    if not pl:
-        return None
-    return _polars_texts(pl, a, delim)
+    return _polars_texts(_fast_engine() if a.dtype == np.float64 else f32_engine(), a, delim)
+
+
+def _fast_rows_ready(a: np.ndarray) -> bool:
+    """Whether :func:`_fast_rows` formats ``a`` with polars (imported and probed now)."""
+    if a.dtype not in _FAST_DTYPES or a.size < _FAST_MIN or a.shape[1] == 0:
+        return False
+    return bool(_fast_engine() if a.dtype == np.float64 else f32_engine())
 
 
 def as_rows(values: Any, dt: np.dtype) -> np.ndarray:
@@ -274,7 +281,7 @@ class RowWriter(RecordWriter):
         if n == 0:
             return
         if self.delimited and width <= _WIDE_VALUES:
-            if self._overlap and a.dtype == np.float64 and a.size >= _FAST_MIN and _fast_engine():
+            if self._overlap and _fast_rows_ready(a):
                 self._submit(a, ids)
                 return
             self._drain()
