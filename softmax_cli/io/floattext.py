@@ -116,22 +116,26 @@ _F32_PROBE = (  # each layout and its edges: %g positional/scientific, ".0", tie
 _f32_polars: Any = None  # polars once probed and found to agree, False if not usable
 
 
+def probed_polars(agrees: Any) -> Any:
+    """polars, imported now, if ``agrees(polars)`` is true; False if missing or not agreeing
+    (a polars whose API changed counts as not agreeing)."""
+    try:
+        import polars
+    except ImportError:
+        return False
+    try:
+        return polars if agrees(polars) else False
+    except Exception:  # pragma: no cover - a polars that changed its API
+        return False
+
+
 def f32_engine() -> Any:
     """polars for :func:`f32_texts`, imported (lazily) and probed once; False if not usable."""
     global _f32_polars
     if _f32_polars is None:
-        _f32_polars = False
-        try:
-            import polars
-        except ImportError:
-            return False
         probe = np.array([float(v) for v in _F32_PROBE], dtype=np.float32)
-        try:
-            same = f32_texts(polars, probe).to_list() == _format_bisect(probe)
-        except Exception:  # pragma: no cover - a polars that changed its API
-            return False
-        if same:
-            _f32_polars = polars
+        want = _format_bisect(probe)
+        _f32_polars = probed_polars(lambda pl: f32_texts(pl, probe).to_list() == want)
     return _f32_polars
 
 

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .floattext import f32_engine, f32_texts, format_float, format_floats
+from .floattext import f32_engine, f32_texts, format_float, format_floats, probed_polars
 from .records import _JSON_SPECIAL, FORMATS, RecordWriter
 from .records import quote as _quote
 
@@ -75,18 +75,9 @@ def _fast_engine() -> Any:
     """polars, imported (lazily) and probed once; False when missing or inexact."""
     global _polars
     if _polars is None:
-        _polars = False
-        try:
-            import polars
-        except ImportError:
-            return False
         probe = np.array([float(v) for v in _PROBE], dtype=np.float64)
-        try:
-            text = _polars_texts(polars, probe[:, None], ",")
-        except Exception:  # pragma: no cover - a polars that changed its API
-            return False
-        if text == "\n".join(_PROBE):
-            _polars = polars
+        want = "\n".join(_PROBE)
+        _polars = probed_polars(lambda pl: _polars_texts(pl, probe[:, None], ",") == want)
     return _polars
 
 
