@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +122,7 @@ def test_an_inexact_engine_is_switched_off(monkeypatch):
 
 def test_small_batches_and_other_dtypes_take_the_repr_path():
     assert writers._fast_rows(np.ones((2, 3)), ",") is None
-    assert writers._fast_rows(np.ones((1000, 10), dtype=np.float32), ",") is None
+    assert writers._fast_rows(np.ones((1000, 10), dtype=np.float16), ",") is None
 
 
 # ---------------------------------------------------------------- the writer fuzz (issue 20)
@@ -235,3 +236,85 @@ def test_writer_fuzz_every_length_near_a_power_of_two():
     lengths = fuzz_lengths(np.random.default_rng(5), True)
     proc = run_fuzz(lengths, seed=2)
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+
+
+# ---------------------------------------------------------------- overlap: formatting on threads
+
+
+def overlapped(batches, fmt="csv", ids=None, overlap=True, fail_after=None):
+    """What a RowWriter writes for ``batches``; ``fail_after``: raise that after k batches."""
+    stream = io.StringIO()
+    try:
+        with writers.RowWriter(
+            stream,
+            fmt,
+            columns=["a", "b", "c", "d"],
+            id_name="id",
+            has_ids=ids is not None,
+            dtype=np.float64,
+            overlap=overlap,
+        ) as w:
+            at = 0
+            for k, x in enumerate(batches):
+                if fail_after is not None and k == fail_after[0]:
+                    raise fail_after[1]
+                w.write(x, None if ids is None else ids[at : at + len(x)])
+                at += len(x)
+    except (ValueError, KeyboardInterrupt):
+        pass
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("with_ids", [False, True])
+def test_overlapped_text_is_the_same_bytes_in_the_same_order(fmt, with_ids):
+    x = awkward(9000, 4, seed=7)
+    cuts = [0, 1500, 1503, 4000, 4001, 9000]  # large (threads) and small (inline) batches
+    batches = [x[a:b] for a, b in pairwise(cuts)]
+    ids = [f"r{i}" if i % 7 else f"q,{i}" for i in range(len(x))] if with_ids else None
+    assert overlapped(batches, fmt, ids) == overlapped(batches, fmt, ids, overlap=False)
+
+
+def test_overlap_on_an_error_keeps_the_rows_written_before_it():
+    """A bad row in batch 3: batches 0-2 are out, whole, as without overlap."""
+    x = awkward(8000, 4, seed=8)
+    batches = [x[i : i + 2000] for i in range(0, 8000, 2000)]
+    fail = (3, ValueError("bad row"))
+    got = overlapped(batches, fail_after=fail)
+    assert got == overlapped(batches, fail_after=fail, overlap=False)
+    assert got.count("\n") == 1 + 6000
+
+
+def test_overlap_on_ctrl_c_writes_only_whole_rows():
+    x = awkward(8000, 4, seed=9)
+    batches = [x[i : i + 2000] for i in range(0, 8000, 2000)]
+    full = overlapped(batches)
+    got = overlapped(batches, fail_after=(3, KeyboardInterrupt()))
+    assert got.endswith("\n") and full.startswith(got) and got.count("\n") <= 1 + 6000
+
+
+def test_float32_text_made_by_polars_is_the_bisections_text():
+    """float32 text from polars' shortest digits, laid out as %g, against the bisection
+    it stands in for: random bit patterns (every exponent, subnormals, nan, inf), powers
+    of two, integers, short decimals (ties) and softmax outputs; also through the writer."""
+    from softmax_cli import softmax
+    from softmax_cli.io import floattext
+
+    rng = np.random.default_rng(12)
+    with np.errstate(over="ignore"):
+        decimals = [float(f"{m}e{e}") for m in (1, 5, 15, 125, 3333333) for e in range(-45, 39)]
+        parts = [
+            rng.integers(0, 2**32, 40_000, dtype=np.uint64).astype(np.uint32).view(np.float32),
+            np.ldexp(np.float32(1), np.arange(-149, 128)).astype(np.float32),
+            np.arange(-3000, 3000, dtype=np.float32),
+            np.array(decimals, dtype=np.float32),
+            softmax(rng.normal(0, 3, (2000, 10)).astype(np.float32), axis=-1).ravel(),
+            np.array([0.0, -0.0, np.nan, np.inf, -np.inf], dtype=np.float32),
+        ]
+    x = np.concatenate(parts)
+    assert x.size >= floattext._F32_FAST_MIN and floattext.f32_engine()
+    want = floattext._format_bisect(x)
+    assert floattext._format_short(x) == want
+    rows = x[: x.size // 8 * 8].reshape(-1, 8)
+    lines = map(",".join, zip(*[iter(want)] * 8, strict=False))  # the whole rows of want
+    assert writers._fast_rows(rows, ",") == "\n".join(lines)

@@ -250,6 +250,7 @@ def compute(
                 id_name=layout.passed or layout.id_name,
                 has_ids=has_ids,
                 dtype=dt,
+                overlap=True,  # every batch's result is a new array
             ),
             output=output,
         )

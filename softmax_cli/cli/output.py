@@ -148,12 +148,13 @@ def deliver(
         return records(w)
 
 
-def row_writer(stream: Any, fmt: str, **kwargs: Any) -> Any:
+def row_writer(stream: Any, fmt: str, *, overlap: bool = False, **kwargs: Any) -> Any:
     """The writer of numeric rows in ``fmt``: :class:`~softmax_cli.io.writers.RowWriter`
-    for text, :class:`~softmax_cli.io.binwrite.ArrayWriter` for npy, parquet and arrow."""
+    for text (formatting on threads with ``overlap``), :class:`~softmax_cli.io.binwrite.ArrayWriter`
+    for npy, parquet and arrow."""
     if fmt in OUTPUT_BINARY_FORMATS:
         return ArrayWriter(stream, fmt, **kwargs)
-    return RowWriter(stream, fmt, **kwargs)
+    return RowWriter(stream, fmt, overlap=overlap, **kwargs)
 
 
 def _stdout_is_terminal() -> bool:

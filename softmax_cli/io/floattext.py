@@ -106,7 +106,112 @@ def format_floats(values: np.ndarray) -> list[str]:
     return _format_short(flat)
 
 
+#: float32 values per call from which polars makes the text (when installed and probed)
+_F32_FAST_MIN = 4096
+_F32_PROBE = (  # each layout and its edges: %g positional/scientific, ".0", ties, powers of 2
+    "0.1 -0.1 1.5 100 0.0001 0.00025 1e-05 1.5e-07 -3.25e-09 123456 1e+06 1234567.5 "
+    "12345678 1.2e+08 1e+16 3.40282e+38 1.17549e-38 0.333333 0.33333334 16777215 7.5 "
+    "0.15625 1024 0.059305287 8.4e-45 nan inf -inf 0 -0"
+).split()
+_f32_polars: Any = None  # polars once probed and found to agree, False if not usable
+
+
+def probed_polars(agrees: Any) -> Any:
+    """polars, imported now, if ``agrees(polars)`` is true; False if missing or not agreeing
+    (a polars whose API changed counts as not agreeing)."""
+    try:
+        import polars
+    except ImportError:
+        return False
+    try:
+        return polars if agrees(polars) else False
+    except Exception:  # pragma: no cover - a polars that changed its API
+        return False
+
+
+def f32_engine() -> Any:
+    """polars for :func:`f32_texts`, imported (lazily) and probed once; False if not usable."""
+    global _f32_polars
+    if _f32_polars is None:
+        probe = np.array([float(v) for v in _F32_PROBE], dtype=np.float32)
+        want = _format_bisect(probe)
+        _f32_polars = probed_polars(lambda pl: f32_texts(pl, probe).to_list() == want)
+    return _f32_polars
+
+
 def _format_short(flat: np.ndarray) -> list[str]:
+    """Shortest round-tripping text for float32/16, bfloat16, float8: ``%.{p}g`` with the
+    least ``p >= 6`` that reads back, as :func:`_format_bisect` finds it (large float32
+    arrays through :func:`f32_texts` when polars is installed: the same text)."""
+    if flat.dtype == np.float32 and flat.size >= _F32_FAST_MIN:
+        pl = f32_engine()
+        if pl:
+            return f32_texts(pl, flat).to_list()
+    return _format_bisect(flat)
+
+
+def f32_texts(pl: Any, flat: np.ndarray) -> Any:
+    """:func:`_format_bisect`'s text of 1-D float32 ``flat``, as a polars String Series.
+
+    polars writes each value's shortest round-trip digits ``D`` (``k`` of them, decimal
+    exponent ``X``). ``%.{p}g`` with ``p = max(6, k)`` is the least precision that reads
+    back (no text of fewer digits does), and its digits are ``D``: for ``k <= 6`` the
+    float32 is closer to ``D`` than half a unit of the sixth digit, and for ``k > 6`` the
+    correctly rounded ``k``-digit decimal is ``D`` unless the value lies exactly half way
+    between two of them or its rounding interval is lopsided (a power of two). So where
+    both write positional text (``-4 <= X < p``) ``%g``'s is polars' without a final
+    ``.0``; elsewhere it is ``d.ddde±XX``, made with string kernels. Values with a short
+    exact decimal expansion (where a tie could be), powers of two, subnormals, zeros,
+    nan, inf, and any text that does not read back to the same bits, are made by
+    :func:`_format_bisect`.
+    """
+    bits = flat.view(np.uint32)
+    mantissa = bits & 0x7FFFFF
+    exponent = (bits >> 23) & 0xFF
+    regular = np.flatnonzero((mantissa != 0) & (exponent != 0) & (exponent != 0xFF))
+    mag = np.abs(flat[regular])
+    body = pl.Series(mag).cast(pl.String)  # "0.00025", "123.5", "100.0", "1.5e-7", "1e+16"
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        shortest = body.cast(pl.Float64).to_numpy()  # D·10^(X-k+1), rounded to float64
+        exp10 = np.floor(np.log10(shortest) + 1e-10).astype(np.int64)
+        scaled = mag.astype(np.float64) * 10.0 ** (9 - exp10).astype(np.float64)
+        short = np.abs(scaled - np.rint(scaled)) < 1e-3  # <= 10 digits exactly: maybe a tie
+    text = body.str.strip_suffix(".0")
+    sci = np.flatnonzero((exp10 < -4) | (exp10 >= 16))
+    big = np.flatnonzero((exp10 >= 6) & (exp10 < 16))  # positional in polars; in %g if X < k
+    if big.size:
+        plain = text.gather(big).str.replace(".", "", literal=True).str.strip_chars_end("0")
+        k = plain.str.len_bytes().cast(pl.Int64).to_numpy()
+        sci = np.union1d(sci, big[exp10[big] >= np.maximum(k, 6)])
+    if sci.size:
+        part = body.gather(sci).str.replace(".", "", literal=True).str.strip_chars_start("0")
+        digits = part.str.split("e").list.first().str.strip_chars_end("0")
+        d, x = pl.col("d"), pl.col("x")
+        frame = pl.DataFrame({"d": digits, "x": exp10[sci]})
+        made = frame.select(
+            pl.concat_str(
+                d.str.slice(0, 1),
+                pl.when(d.str.len_bytes() > 1).then("." + d.str.slice(1)).otherwise(pl.lit("")),
+                pl.when(x < 0).then(pl.lit("e-")).otherwise(pl.lit("e+")),
+                x.abs().cast(pl.String).str.zfill(2),
+            )
+        ).to_series()
+        text = text.scatter(sci, made)
+    neg = np.flatnonzero(flat[regular] < 0)
+    if neg.size:
+        text = text.scatter(neg, "-" + text.gather(neg))
+    back = text.cast(pl.Float64, strict=False).to_numpy().astype(np.float32)
+    ok = (back.view(np.uint32) == bits[regular]) & ~short
+    fast = regular[ok]
+    out = pl.Series(np.full(len(flat), "", dtype=object), dtype=pl.String)
+    out = out.scatter(fast, text.filter(pl.Series(ok)))
+    rest = np.setdiff1d(np.arange(len(flat)), fast, assume_unique=True)
+    if rest.size:
+        out = out.scatter(rest, pl.Series(_format_bisect(flat[rest]), dtype=pl.String))
+    return out
+
+
+def _format_bisect(flat: np.ndarray) -> list[str]:
     """Shortest round-tripping text for float32/16, bfloat16, float8 (read as float64, rounded).
 
     A bisection over the ``%g`` precision, one vectorised pass per step: most

@@ -23,12 +23,14 @@ x,0.1,1e-300
 from __future__ import annotations
 
 import json
+from collections import deque
+from contextlib import suppress
 from operator import add
 from typing import Any, TextIO
 
 import numpy as np
 
-from .floattext import format_float, format_floats
+from .floattext import f32_engine, f32_texts, format_float, format_floats, probed_polars
 from .records import _JSON_SPECIAL, FORMATS, RecordWriter
 from .records import quote as _quote
 
@@ -52,6 +54,9 @@ __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
 # (issue 20; 21,309 copies of -1.2345678901234567e-100 crash orjson 3.13).
 
 _FAST_MIN = 4096  # values per batch below which repr is as quick as starting polars
+#: ``overlap=True``: batches formatted at once on threads while the caller computes the next
+_OVERLAP = 2
+_FAST_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 #: Rows wider than this are written a piece of this many values at a time: the text of a
 #: row of 5 million values (~100 MB, and its list of strings ~400 MB) never exists at once.
 _WIDE_VALUES = 1 << 16
@@ -70,54 +75,55 @@ def _fast_engine() -> Any:
     """polars, imported (lazily) and probed once; False when missing or inexact."""
     global _polars
     if _polars is None:
-        _polars = False
-        try:
-            import polars
-        except ImportError:
-            return False
         probe = np.array([float(v) for v in _PROBE], dtype=np.float64)
-        try:
-            text = _polars_texts(polars, probe[:, None], ",")
-        except Exception:  # pragma: no cover - a polars that changed its API
-            return False
-        if text == "\n".join(_PROBE):
-            _polars = polars
+        want = "\n".join(_PROBE)
+        _polars = probed_polars(lambda pl: _polars_texts(pl, probe[:, None], ",") == want)
     return _polars
+
+
+#: float64 values whose repr has one digit and exponent -5 (``1e-05`` ... ``9e-05``)
+_ONE_DIGIT_E5 = np.array([float(f"{k}e-05") for k in range(1, 10)])
 
 
 def _repr_texts(pl: Any, v: np.ndarray) -> Any:
     """repr's text of float64 ``v`` whose every entry is nan or has ``1e-9 <= |v| < 1e-4``.
 
     polars writes these ``NaN``, ``0.000015`` (exponent -5) and ``1.5e-7`` (-6 ... -9);
-    repr writes ``nan``, ``1.5e-05`` and ``1.5e-07``. Rewritten with string kernels.
+    repr writes ``nan``, ``1.5e-05`` and ``1.5e-07``. Each kind is found with numpy and
+    rewritten with one string kernel on just its entries (a kernel's cost is per entry).
     """
+    text = pl.Series(v).cast(pl.String)
     mag = np.abs(v)
     with np.errstate(invalid="ignore"):
-        frame = pl.DataFrame(
-            {"s": pl.Series(mag).cast(pl.String), "mid": mag >= 1e-5, "neg": v < 0}
-        )
-    s = pl.col("s")
-    digits = s.str.slice(6)  # 0.0000ddd -> ddd
-    mid = pl.concat_str(
-        digits.str.head(1),
-        pl.when(digits.str.len_bytes() > 1).then("." + digits.str.slice(1)).otherwise(pl.lit("")),
-        pl.lit("e-05"),
-    )
-    text = (
-        pl.when(s == "NaN")
-        .then(pl.lit("nan"))
-        .when(pl.col("mid"))
-        .then(mid)
-        .otherwise(s.str.replace("e-", "e-0", literal=True))
-    )
-    signed = pl.when(pl.col("neg")).then("-" + text).otherwise(text)
-    return frame.select(signed.alias("s")).to_series()
+        nan = np.isnan(v)
+        five = mag >= 1e-5
+        neg = v < 0
+    one = np.isin(mag, _ONE_DIGIT_E5)  # 1e-05: no "." to put after the first digit
+    parts = [(np.flatnonzero(~five & ~nan), lambda t: t.str.replace("e-", "e-0", literal=True))]
+    for sign, lead in ((False, ""), (True, "-")):  # [-]0.0000dddd -> [-]d.ddde-05
+        at = len(lead) + 6
+
+        def moved(t: Any, lead: str = lead, at: int = at) -> Any:
+            digits = (t.str.slice(at, 1), pl.lit("."), t.str.slice(at + 1), pl.lit("e-05"))
+            return pl.select(pl.concat_str(pl.lit(lead), *digits)).to_series()
+
+        parts.append((np.flatnonzero(five & (neg == sign) & ~one), moved))
+    for idx, rewrite in parts:
+        if idx.size:
+            text = text.scatter(idx, rewrite(text.gather(idx)))
+    for idx in (np.flatnonzero(nan), np.flatnonzero(one)):
+        if idx.size:
+            strs = ["nan" if x != x else repr(x) for x in v[idx].tolist()]
+            text = text.scatter(idx, pl.Series(strs, dtype=pl.String))
+    return text
 
 
 def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
     """The rows of float64 2-D ``a`` as repr's text, delimited, without a final newline."""
     n, width = a.shape
     flat = np.ascontiguousarray(a).ravel()
+    if flat.dtype == np.float32:
+        return f32_texts(pl, flat).reshape((n, width)).arr.join(delim).str.join("\n").item()
     text = pl.Series(flat).cast(pl.String)
     with np.errstate(invalid="ignore"):
         mag = np.abs(flat)
@@ -128,17 +134,21 @@ def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
 
 
 def _fast_rows(a: np.ndarray, delim: str) -> str | None:
-    """Rows of a float64 2-D ``a`` as delimited lines (no final newline), or None.
+    """Rows of a float64 or float32 2-D ``a`` as delimited lines (no final newline), or None.
 
     Exactly the text :func:`format_floats` gives, joined; None when polars is missing
     or the batch is small (the ``repr`` path is then as quick).
     """
-    if a.dtype != np.float64 or a.size < _FAST_MIN or a.shape[1] == 0:
+    if not _fast_rows_ready(a):
         return None
-    pl = _fast_engine()
-    if not pl:
-        return None
-    return _polars_texts(pl, a, delim)
+    return _polars_texts(_fast_engine() if a.dtype == np.float64 else f32_engine(), a, delim)
+
+
+def _fast_rows_ready(a: np.ndarray) -> bool:
+    """Whether :func:`_fast_rows` formats ``a`` with polars (imported and probed now)."""
+    if a.dtype not in _FAST_DTYPES or a.size < _FAST_MIN or a.shape[1] == 0:
+        return False
+    return bool(_fast_engine() if a.dtype == np.float64 else f32_engine())
 
 
 def as_rows(values: Any, dt: np.dtype) -> np.ndarray:
@@ -180,6 +190,12 @@ class RowWriter(RecordWriter):
         newline, or starts with ``#``, ``[`` or ``{``).
     dtype : dtype
         Values are rounded to this dtype and written to read back exactly in it.
+    overlap : bool
+        CSV/TSV of large float64 batches: format each batch on a thread (polars lets go
+        of the GIL) while the caller computes the next one; the text is written, in
+        order, from the calling thread by a later ``write`` or by ``close``. The arrays
+        given to ``write`` must then not change after it returns. The bytes written
+        are the same either way.
 
     Notes
     -----
@@ -210,6 +226,7 @@ class RowWriter(RecordWriter):
         id_name: str | list[str] | None,
         has_ids: bool,
         dtype: Any,
+        overlap: bool = False,
     ) -> None:
         self._columns = list(columns) if columns is not None else None
         self._several = isinstance(id_name, list)
@@ -224,6 +241,9 @@ class RowWriter(RecordWriter):
         self._dt = np.dtype(dtype)
         self._width: int | None = len(self._columns) if self._columns is not None else None
         self._key_parts: list[str] | None = None
+        self._overlap = bool(overlap)
+        self._pool: Any = None  # the formatting threads, started by the first large batch
+        self._pending: deque = deque()  # futures of texts not yet written, oldest first
 
     def _keys(self, width: int) -> list[str] | None:
         if self._key_parts is None and (self._has_ids or self._columns is not None):
@@ -251,26 +271,16 @@ class RowWriter(RecordWriter):
             ids = [tuple(map(str, i)) for i in ids] if self._several else [str(i) for i in ids]
         if n == 0:
             return
+        if self.delimited and width <= _WIDE_VALUES:
+            if self._overlap and _fast_rows_ready(a):
+                self._submit(a, ids)
+                return
+            self._drain()
+            self._emit_lines(self._delimited_text(a, ids))
+            return
+        self._drain()
         if width > _WIDE_VALUES and (self.delimited or self._keys(width) is None):
             self._write_wide(a, ids)
-            return
-        if self.delimited:
-            d = self._delim
-            fast = _fast_rows(a, d)
-            if self._has_ids:
-                ids = self._quoted_ids(ids, d)
-            if fast is not None:
-                if self._has_ids:
-                    fast = "\n".join(map(add, [i + d for i in ids], fast.split("\n")))
-                text = fast
-            else:
-                it = iter(format_floats(a))
-                if self._has_ids:
-                    rows = map(d.join, zip(ids, *[it] * width, strict=False))
-                else:
-                    rows = map(d.join, zip(*[it] * width, strict=False))
-                text = "\n".join(rows)
-            self._emit_lines(text)
             return
         strs = format_floats(a)
         if not np.isfinite(a).all():
@@ -294,6 +304,67 @@ class RowWriter(RecordWriter):
             rows_ = zip(*[it] * width, strict=False)
             lines = ["{" + ", ".join(map(add, keys, row)) + "}" for row in rows_]
         self._emit_json(lines)
+
+    def _delimited_text(self, a: np.ndarray, ids: list | None) -> str:
+        """The CSV/TSV lines of ``a`` (and its ids), without the final newline."""
+        d = self._delim
+        width = a.shape[1]
+        fast = _fast_rows(a, d)
+        if self._has_ids:
+            ids = self._quoted_ids(ids, d)  # type: ignore[arg-type]
+        if fast is not None:
+            if self._has_ids:
+                fast = "\n".join(map(add, [i + d for i in ids], fast.split("\n")))  # type: ignore[union-attr]
+            return fast
+        it = iter(format_floats(a))
+        if self._has_ids:
+            rows = map(d.join, zip(ids, *[it] * width, strict=False))  # type: ignore[arg-type]
+        else:
+            rows = map(d.join, zip(*[it] * width, strict=False))
+        return "\n".join(rows)
+
+    def _submit(self, a: np.ndarray, ids: list | None) -> None:
+        """Format ``a`` on a thread; write the texts that are more than :data:`_OVERLAP` old."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # 4 ms: only for large output
+
+            self._pool = ThreadPoolExecutor(_OVERLAP, thread_name_prefix="softmax-format")
+        self._pending.append(self._pool.submit(self._delimited_text, a, ids))
+        while len(self._pending) > _OVERLAP:
+            self._emit_lines(self._pending.popleft().result())
+
+    def _drain(self) -> None:
+        """Write every text still being formatted, in order."""
+        while self._pending:
+            self._emit_lines(self._pending.popleft().result())
+
+    def _stop(self) -> None:
+        """Forget what is not written and let the formatting threads go."""
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        """Write what is still being formatted, then finish as :meth:`RecordWriter.close`."""
+        try:
+            if not self._closed:
+                self._drain()
+        finally:
+            self._stop()
+        super().close()
+
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
+        """On an error the rows of the batches before it are written, as without overlap;
+        on Ctrl-C (:class:`KeyboardInterrupt`) the rows not yet written are dropped whole."""
+        if exc_type is None:
+            self.close()
+            return
+        if not issubclass(exc_type, KeyboardInterrupt):
+            with suppress(Exception):
+                self._drain()
+        self._stop()
+        super().__exit__(exc_type, *exc)
 
     def _quoted_ids(self, ids: list, d: str) -> list[str]:
         """Each row's id text as written before its values (several joined by ``d``)."""
