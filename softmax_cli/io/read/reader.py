@@ -24,7 +24,7 @@ from .errors import InputError
 from .jsonrows import _JsonParser
 from .numbers import _float_dtype
 from .records import Batch, Layout
-from .sniff import _first_data_line, _sniff_delimiter, normalize_delimiter
+from .sniff import _first_data_line, _is_data_line, _sniff_delimiter, normalize_delimiter
 
 _FORMATS = ("auto", "csv", "tsv", "ws", "json")
 _FORMAT_ALIASES = {"jsonl": "json", "whitespace": "ws", "space": "ws"}
@@ -247,7 +247,11 @@ def _make_parser(
 ) -> Any:
     """The parser of ``src``'s layout, its :attr:`layout` read (also used by the engine)."""
     name = src.name
-    first = _first_data_line(src)
+    head = src.long_head()
+    if head is not None and _is_data_line(head) and '"' not in head:
+        first: tuple[str, int] | None = (head, src.next_no)  # the parser reads it in pieces
+    else:
+        first = _first_data_line(src)
     if first is None:
         raise InputError("holds no vectors: it is empty or only blank/comment lines", source=name)
     line, number = first
