@@ -180,8 +180,9 @@ class _Lines:
         # a decoded byte stream can be read a piece of a line at a time
         self.stream = it if isinstance(it, io.TextIOWrapper) else None
         self.long: str | None = None  # the first piece of line next_no, the rest unread
+        self.limit = LONG_LINE  # characters per piece of a long line
 
-    def long_head(self, limit: int = LONG_LINE) -> str | None:
+    def long_head(self, limit: int | None = None) -> str | None:
         """The first ``limit`` characters of the next line if it is longer, else None.
 
         The line stays the next one: :meth:`take_long` hands out its pieces, any other
@@ -191,6 +192,8 @@ class _Lines:
             return self.long
         if self.pushback or self.stream is None:
             return None
+        limit = limit or LONG_LINE
+        self.limit = limit
         stream = self.stream
         piece = self._guard(lambda: stream.readline(limit))
         if not piece:
@@ -202,14 +205,14 @@ class _Lines:
         self.long = piece
         return piece
 
-    def take_long(self, limit: int = LONG_LINE) -> Iterator[str]:
+    def take_long(self) -> Iterator[str]:
         """The pieces of the pending long line (see :meth:`long_head`), checked as text."""
         head, self.long = self.long, None
         if head is None or self.stream is None:
             raise ValueError("no long line is pending")
         number = self.next_no
         self.next_no += 1
-        return self._pieces(head, number, self.stream, limit)
+        return self._pieces(head, number, self.stream, self.limit)
 
     def _pieces(self, head: str, number: int, stream: Any, limit: int) -> Iterator[str]:
         yield head

@@ -88,8 +88,8 @@ def _plain_values(text: str, delim: str, dt: np.dtype) -> np.ndarray | None:
         return None
     if not np.isfinite(values).all():
         return None  # an overflowing literal: the exact reader names it
-    values, bad = _cast_checked(values, dt)
-    return values if bad is None else None
+    values, bad = _cast_checked(values[None, :], dt)  # 2-D: it names a (row, column)
+    return values[0] if bad is None else None
 
 
 def delimited_row(
@@ -234,9 +234,9 @@ def _json_segment(
     if items and set(map(type, items)) <= {float, _Num}:
         values = np.array(list(map(float, items)), dtype=np.float64)
         if not np.isinf(values).any():  # an Infinity literal or an overflow: exactly below
-            cast, bad = _cast_checked(values, dt)
+            cast, bad = _cast_checked(values[None, :], dt)
             if bad is None:
-                out.add(cast)
+                out.add(cast[0])
                 return
     exact = _DECODER.decode(doc)  # every literal's text: Infinity, 1e400, ints as written
     parsed = []
