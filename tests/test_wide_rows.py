@@ -16,8 +16,7 @@ import json
 import numpy as np
 import pytest
 
-from softmax_cli.io.read import decode
-from softmax_cli.io.read import open_vectors
+from softmax_cli.io.read import decode, open_vectors
 from softmax_cli.io.read.errors import InputError
 
 _SMALL = np.random.default_rng(21).normal(size=300)
@@ -156,3 +155,24 @@ def test_a_json_syntax_error_in_a_long_line_names_its_column(tmp_path, monkeypat
     got, expected = _both(tmp_path, monkeypatch, text)
     assert isinstance(expected, str) and "invalid JSON" in expected, expected
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        ",\n 1.5, -2]\n",  # a document holding one vector, its first line long
+        ",\n 1.5, -2]\n\n  \n",
+        ',\n 1.5, "abc"]\n',  # its error names line 2 as the whole-document reader does
+        ",\n 1.5, -2]\n[3]\n",  # extra text after the document
+    ],
+)
+def test_a_json_vector_going_on_after_its_long_first_line(tmp_path, monkeypatch, rest):
+    text = _json(_ROW.tolist())[:-1] + rest
+    got, expected = _both(tmp_path, monkeypatch, text)
+    assert got == expected
+
+
+def test_one_long_token_is_reported_the_same(tmp_path, monkeypatch):
+    text = "1 2 " + "x" * 1000 + " 3\n"  # no delimiter in many pieces: joined once, not per piece
+    got, expected = _both(tmp_path, monkeypatch, text)
+    assert "column 3" in expected and got == expected

@@ -170,14 +170,28 @@ class _JsonParser:
             return False
         if not after or after not in "-0123456789NI":
             return False
-        values = json_row(self.src.take_long(), self.dt, first_no, self.name)
-        self.lines_mode, self.single, self.is_object = True, False, False
+        src = self.src
+        values, last = json_row(src.take_long(), self.dt, first_no, self.name, src.take_one_checked)
+        self.lines_mode = last == first_no  # else a document holding one vector
+        self.single = self.is_object = False
         self.row_no = 1
         self._init_layout(None, values.shape[0], None, False, is_object=False)
         self.first_batch = Batch(values[None, :], None, np.array([first_no], dtype=np.int64))
         self._pending = []
-        self.rows = self._line_rows(_MISSING, first_no)
+        self.rows = self._line_rows(_MISSING, first_no) if self.lines_mode else self._nothing_more()
         return True
+
+    def _nothing_more(self) -> Iterator[tuple[Any, int]]:
+        """After a document: only whitespace may follow."""
+        while (line := self.src.take_one_checked()) is not None:
+            if line.strip(" \t\r\n"):
+                raise InputError(
+                    "extra text after the JSON document; give one document "
+                    "(or one array/object per line)",
+                    source=self.name,
+                    line=self.src.next_no - 1,
+                )
+        yield from ()
 
     def _init_layout(self, names, ncol, id_index, header, *, is_object):
         self.ncol = ncol

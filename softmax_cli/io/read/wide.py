@@ -105,23 +105,23 @@ def delimited_row(
     ``width``, when known, sizes the array. A quoted field may not span lines here.
     """
     out = _Growing(dt, width)
-    carry = ""
-    column = 1  # the column of carry's first field
+    parts: list[str] = []  # text not parsed yet (a long token is never copied per piece)
+    column = 1  # the column of the first field in parts
     for piece in pieces:
-        text = carry + piece if carry else piece
-        last = piece.endswith("\n")
-        if last:
-            text = text[:-1]
-            cut = len(text)
-        else:
-            cut = _cut_delimited(text, delim)
-            if cut < 0:  # no delimiter yet: one long token goes on
-                carry = text
-                continue
-        segment, carry = text[:cut], text[cut + 1 :]
-        column += _segment(segment, delim, dt, out, column, error)
-    if carry:
-        column += _segment(carry, delim, dt, out, column, error)
+        parts.append(piece)
+        if piece.endswith("\n"):
+            break
+        if delim not in piece and (delim != " " or "\t" not in piece):
+            continue  # no delimiter yet: one long token goes on
+        text = "".join(parts)
+        cut = _cut_delimited(text, delim)
+        if cut >= 0:
+            column += _segment(text[:cut], delim, dt, out, column, error)
+            parts = [text[cut + 1 :]]
+    text = "".join(parts)
+    text = text[:-1] if text.endswith("\n") else text
+    if text or delim != " ":
+        column += _segment(text, delim, dt, out, column, error)
     return out.result()
 
 
@@ -159,47 +159,76 @@ def _segment(
     return len(fields)
 
 
-def json_row(pieces: Iterator[str], dt: np.dtype, number: int, name: str) -> np.ndarray:
-    """The numbers of a one-line JSON array ``[v1, v2, ...]`` given in pieces.
+def json_row(
+    pieces: Iterator[str],
+    dt: np.dtype,
+    number: int,
+    name: str,
+    more: Callable[[], str | None] | None = None,
+) -> tuple[np.ndarray, int]:
+    """The numbers of a JSON array ``[v1, v2, ...]`` whose first line is given in pieces.
 
+    The array may go on over the lines ``more()`` returns (a document holding one
+    vector). Returns the values and the number of the line that closes the array.
     Raises InputError as the whole-line reader does: ``row 1, value K: ...`` for an
     element that is not a number, ``invalid JSON: ...`` for a syntax error.
     """
     out = _Growing(dt, None)
-    carry = ""
-    offset = 0  # characters of the line before carry
-    started = ended = False
-    for piece in pieces:
-        text = carry + piece if carry else piece
+    parts: list[str] = []  # text not parsed yet (a long token is never copied per piece)
+    line, column = number, 0  # where parts start (column: characters before, 0-based)
+    started = False
+    for piece, last in _lines_on(pieces, more):
+        parts.append(piece)
         if not started:
+            text = "".join(parts)
             start = text.index("[")  # the caller saw "[" first, after whitespace
-            offset, text, started = offset + start + 1, text[start + 1 :], True
-        last = piece.endswith("\n")
-        if last:
-            body = text.rstrip()
-            if not body.endswith("]"):
-                raise InputError(
-                    "invalid JSON: this line holds a long array that does not end on it; "
-                    "give it on one line, closed by ']'",
-                    source=name,
-                    line=number,
-                )
-            cut, ended = len(body) - 1, True
-        else:
-            cut = _cut_json(text)
-            if cut < 0:
-                carry = text
-                continue
-        _json_segment(text[:cut], dt, out, offset, number, name)
-        offset += cut + 1
-        carry = text[cut + 1 :]
-    if not ended:
-        raise InputError(
-            "invalid JSON: the array is never closed; add the final ']'", source=name, line=number
-        )
-    if out.n == 0:
-        raise InputError("row 1: an empty array has no values", source=name, line=number)
-    return out.result()
+            parts, column, started = [text[start + 1 :]], start + 1, True
+        if last and "".join(parts).rstrip().endswith("]"):
+            text = "".join(parts).rstrip()
+            _json_segment(text[:-1], dt, out, (line, column, number), name)
+            if out.n == 0:
+                raise InputError("row 1: an empty array has no values", source=name, line=number)
+            return out.result(), line + text.count("\n")
+        if "," not in piece:
+            continue
+        text = "".join(parts)
+        cut = _cut_json(text)
+        if cut < 0:
+            continue
+        _json_segment(text[:cut], dt, out, (line, column, number), name)
+        done = text.count("\n", 0, cut + 1)
+        line += done
+        column = cut + 1 - (text.rfind("\n", 0, cut + 1) + 1) if done else column + cut + 1
+        parts = [text[cut + 1 :]]
+    raise InputError(
+        "invalid JSON: the array is never closed; add the final ']'", source=name, line=number
+    )
+
+
+def _lines_on(
+    pieces: Iterator[str], more: Callable[[], str | None] | None
+) -> Iterator[tuple[str, bool]]:
+    """(piece, whether it ends a line): the long line's pieces, then the next lines."""
+    for piece in pieces:
+        yield piece, piece.endswith("\n")
+    while more is not None:
+        line = more()
+        if line is None:
+            return
+        yield line, True
+
+
+_JSON_WS_RE = re.compile(r"[ \t\n\r]*")
+
+
+def _newlines_before(doc: str, k: int) -> int:
+    """Line ends in the array ``doc`` before its element ``k`` (from 0): where an error is."""
+    pos = _JSON_WS_RE.match(doc, 1).end()
+    for _ in range(k):
+        pos = _DECODER.raw_decode(doc, pos)[1]
+        pos = _JSON_WS_RE.match(doc, pos).end() + 1  # past the comma
+        pos = _JSON_WS_RE.match(doc, pos).end()
+    return doc.count("\n", 0, pos)
 
 
 def _cut_json(text: str) -> int:
@@ -217,19 +246,26 @@ def _cut_json(text: str) -> int:
 
 
 def _json_segment(
-    text: str, dt: np.dtype, out: _Growing, offset: int, number: int, name: str
+    text: str, dt: np.dtype, out: _Growing, where: tuple[int, int, int], name: str
 ) -> None:
-    """Decode the elements in ``text`` (between commas of the array) into ``out``."""
+    """Decode the elements in ``text`` (between commas of the array) into ``out``.
+
+    ``where``: the line and 0-based column where ``text`` starts, and the array's line.
+    """
+    line, offset, first_line = where
     doc = "[" + text + "]"
     try:
         items = _FAST_DECODER.decode(doc)
     except json.JSONDecodeError as err:
-        column = offset + err.pos  # the "[" added stands for the comma before the text
+        pos = err.pos - 1  # in text: the "[" added stands for the comma before it
+        newlines = text.count("\n", 0, max(pos, 0))
+        column = pos - text.rfind("\n", 0, max(pos, 0)) if newlines else offset + pos + 1
         raise InputError(
             f"invalid JSON: {err.msg} (column {column}); check the syntax there",
             source=name,
-            line=number,
+            line=line + newlines,
         ) from None
+    label = "row 1, " if line == first_line and "\n" not in text else ""
     first = out.n + 1
     if items and set(map(type, items)) <= {float, _Num}:
         values = np.array(list(map(float, items)), dtype=np.float64)
@@ -246,13 +282,15 @@ def _json_segment(
                 f"value {first + k}: the array mixes numbers with arrays or objects; "
                 f"give either one vector or one array per row",
                 source=name,
-                line=number,
+                line=line + _newlines_before(doc, k),
             )
         try:
             parsed.append(_json_value(value, dt))
         except _TokenError as err:
             raise InputError(
-                f"row 1, value {first + k}: {err.reason}", source=name, line=number
+                f"{label}value {first + k}: {err.reason}",
+                source=name,
+                line=line + _newlines_before(doc, k),
             ) from None
     out.add(np.array(parsed, dtype=dt))
 
