@@ -88,3 +88,22 @@ def test_one_very_wide_row_is_not_held_as_strings(tmp_path, delim):
     peak, code = _peak_mb(["compute", "-"], path)
     assert code == 0
     assert peak < 120, f"peak RSS {peak} MB"
+
+
+def test_sweep_statistics_need_no_temporaries_the_size_of_the_sweep():
+    # entropy and gini made ~5 arrays the size of p at once: at the sweep's cap (10^7
+    # probabilities) 0.43 GB peak; by blocks of rows the sweep takes ~p, and the same bits
+    import tracemalloc
+
+    from softmax_cli.analysis.sweep import entropy, gini, sweep
+
+    x = np.random.default_rng(3).normal(size=4000)
+    taus = np.geomspace(0.1, 10, 400)
+    tracemalloc.start()
+    try:
+        s = sweep(x, taus)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.6 * s.p.nbytes, f"peak {peak / 1e6:.0f} MB for p of {s.p.nbytes / 1e6:.0f} MB"
+    assert np.array_equal(s.entropy, entropy(s.p)) and np.array_equal(s.gini, gini(s.p))
