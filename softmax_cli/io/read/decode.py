@@ -181,6 +181,7 @@ class _Lines:
         self.stream = it if isinstance(it, io.TextIOWrapper) else None
         self.long: str | None = None  # the first piece of line next_no, the rest unread
         self.limit = LONG_LINE  # characters per piece of a long line
+        self.chars = 0  # characters handed out (the input read ahead of them is not counted)
 
     def long_head(self, limit: int | None = None) -> str | None:
         """The first ``limit`` characters of the next line if it is longer, else None.
@@ -215,12 +216,14 @@ class _Lines:
         return self._pieces(head, number, self.stream, self.limit)
 
     def _pieces(self, head: str, number: int, stream: Any, limit: int) -> Iterator[str]:
+        self.chars += len(head)
         yield head
         while True:
             piece = self._guard(lambda: stream.readline(limit))
             if not piece:
                 return
             _check_text(piece, number, self.name)
+            self.chars += len(piece)
             yield piece
             if piece.endswith("\n"):
                 return
@@ -252,6 +255,7 @@ class _Lines:
         if len(lines) < n:
             lines.extend(self._guard(lambda: list(islice(self.it, n - len(lines)))))
         self.next_no += len(lines)
+        self.chars += sum(map(len, lines))
         return lines, start
 
     def take_checked(self, n: int) -> tuple[list[str], int, str]:
@@ -280,6 +284,7 @@ class _Lines:
             line = self._guard(lambda: next(self.it, None))
         if line is not None:
             self.next_no += 1
+            self.chars += len(line)
         return line
 
     def unread(self, lines: list[str]) -> None:
@@ -288,4 +293,5 @@ class _Lines:
             return
         self._join_long()
         self.pushback[:0] = lines
+        self.chars -= sum(map(len, lines))
         self.next_no -= len(lines)
