@@ -14,8 +14,9 @@ Examples
 >>> pieces = iter(["1,2.5,", "-3,4", "e-1\\n"])
 >>> delimited_row(pieces, ",", np.dtype(np.float64), lambda err, col: ValueError(col))
 array([ 1. ,  2.5, -3. ,  0.4])
->>> json_row(iter(["[1, 2.5", ", -3, 1e2]\\n"]), np.dtype(np.float64), 1, "<s>").tolist()
-[1.0, 2.5, -3.0, 100.0]
+>>> values, end = json_row(iter(["[1, 2.5", ",\\n -3, 1e2]\\n"]), np.dtype(np.float64), 1, "<s>")
+>>> values.tolist(), end  # the array closes on line 2
+([1.0, 2.5, -3.0, 100.0], 2)
 """
 
 from __future__ import annotations
