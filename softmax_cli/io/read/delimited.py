@@ -217,7 +217,7 @@ class _DelimitedParser:
         if id_column is not None or columns is not None or header or self.dt.itemsize > 8:
             return None
         if header is None:  # a header if all is text: the head decides (it has a number)
-            cut = head.rfind(self.delim) if not self.ws else max(head.rfind(" "), 0)
+            cut = head.rfind(self.delim) if not self.ws else max(head.rfind(" "), head.rfind("\t"))
             fields = _split_ws(head[:cut]) if self.ws else head[:cut].split(self.delim)
             if _looks_like_header(fields):
                 return None
