@@ -77,9 +77,9 @@ def linear_time(size: int, repeat: int) -> list[str]:
     return out
 
 
-def _wide_files(folder: Path, rows: int, cols: int) -> dict[str, Path]:
+def _wide_files(folder: Path, rows: int, cols: int, stem: str = "wide") -> dict[str, Path]:
     rng = np.random.default_rng(21)
-    paths = {k: folder / f"wide.{k}" for k in ("jsonl", "json", "csv")}
+    paths = {k: folder / f"{stem}.{k}" for k in ("jsonl", "json", "csv")}
     with (
         open(paths["jsonl"], "w") as jl,
         open(paths["json"], "w") as js,
@@ -167,21 +167,8 @@ def wide_memory(row_values: int, wide_rows: int, flat_rows: list[int]) -> list[s
         path.write_text(" ".join(map(repr, rng.normal(size=1000).tolist())) + "\n")
         cases.append(("temperature-sweep at its cap (1,000 x 10,000 steps)", path,
                       ("temperature-sweep", "--steps", "10000", "-")))  # fmt: skip
-        block = rng.normal(size=(1000, 10)).tolist()
-        texts = [",".join(map(repr, r)) for r in block]
         for rows in flat_rows:
-            paths = {k: folder / f"flat-{rows}.{k}" for k in ("csv", "json", "jsonl")}
-            with (
-                open(paths["csv"], "w") as cs,
-                open(paths["json"], "w") as js,
-                open(paths["jsonl"], "w") as jl,
-            ):
-                js.write("[\n")
-                for k in range(rows // 1000):
-                    cs.write("".join(t + "\n" for t in texts))
-                    jl.write("".join(f"[{t}]\n" for t in texts))
-                    end = "\n]\n" if k == rows // 1000 - 1 else ",\n"
-                    js.write(",\n".join(f"[{t}]" for t in texts) + end)
+            paths = _wide_files(folder, rows, 10, stem=f"flat-{rows}")
             f32 = ("compute", "--dtype", "float32", "-")
             cases += [
                 (f"{rows:,} x 10, JSON", paths["json"], ("compute", "-")),
