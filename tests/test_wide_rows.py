@@ -176,3 +176,10 @@ def test_one_long_token_is_reported_the_same(tmp_path, monkeypatch):
     text = "1 2 " + "x" * 1000 + " 3\n"  # no delimiter in many pieces: joined once, not per piece
     got, expected = _both(tmp_path, monkeypatch, text)
     assert "column 3" in expected and got == expected
+
+
+def test_a_quoted_field_left_open_in_a_long_row_is_an_error(tmp_path, monkeypatch):
+    text = _row() + ',"1.5\n2",' + _row() + "\n"  # the whole-line reader joins the lines
+    got, expected = _both(tmp_path, monkeypatch, text)
+    assert isinstance(expected, str), expected  # '1.5\n2' is not a number
+    assert isinstance(got, str) and "line 1, column 301" in got and "not closed" in got

@@ -144,9 +144,18 @@ def _segment(
     if delim == " ":
         fields = _split_ws(text)
     elif '"' in text:
+        if text.count('"') % 2:  # the whole-line reader would go on to the next line
+            reason = (
+                "a quoted field is not closed on this line; in a row this long a quoted "
+                "field may not hold a line break"
+            )
+            quote = text.rfind('"')
+            raise error(
+                _TokenError(reason, text[quote:][:40]), column + text.count(delim, 0, quote)
+            )
         try:
             fields = next(csv.reader([text], delimiter=delim, strict=True))
-        except csv.Error:  # a quote left open or stray text after one: read leniently
+        except csv.Error:  # stray text after a closing quote: read leniently, as csv does
             fields = next(csv.reader([text], delimiter=delim))
     else:
         fields = text.split(delim)
