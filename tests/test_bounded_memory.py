@@ -73,15 +73,37 @@ def _peak_mb(args: list[str], stdin_path) -> tuple[int, int]:
     return peak, code
 
 
-@pytest.mark.parametrize("delim", [",", " "])
+@pytest.mark.parametrize("delim", [",", " ", "json"])
 def test_one_very_wide_row_is_not_held_as_strings(tmp_path, delim):
-    # one row of 10^6 values (19 MB of text): its text, its array and pieces of its output,
-    # not 10^6 field strings, a 4-byte copy for numpy or the whole output text. Measured:
-    # 441 MB before, 150 MB now (of which ~60 MB is the interpreter, numpy, rich and
-    # polars); 5e6 values 1.66 GB -> 0.29 GB (benchmarks/reliability.py --wide)
-    row = np.random.default_rng(5).normal(size=1_000_000)
+    # one row of 10^6 values (19 MB of text), read from a file a piece of 1 MB at a time
+    # into a float array and written 65,536 values at a time: never its whole text, a list
+    # of 10^6 str or float objects, a copy for numpy or the whole output text. Measured:
+    # 441 MB, then 150 MB (CSV) and 263 MB (JSON); now 72 MB for each, of which ~40 MB is
+    # the interpreter, numpy and rich. 5e6 values: 1.66 GB -> 0.29 GB -> 0.13 GB, as JSON
+    # 1.15 GB -> 0.13 GB (benchmarks/reliability.py --wide)
+    row = np.random.default_rng(5).normal(size=1_000_000).tolist()
     path = tmp_path / "row.txt"
-    path.write_text(delim.join(map(repr, row.tolist())) + "\n")
+    text = json.dumps(row) if delim == "json" else delim.join(map(repr, row))
+    path.write_text(text + "\n")
     peak, code = _peak_mb(["compute", "-"], path)
     assert code == 0
-    assert peak < 250, f"peak RSS {peak} MB"
+    assert peak < 120, f"peak RSS {peak} MB"
+
+
+def test_sweep_statistics_need_no_temporaries_the_size_of_the_sweep():
+    # entropy and gini made ~5 arrays the size of p at once: at the sweep's cap (10^7
+    # probabilities) 0.43 GB peak; by blocks of rows the sweep takes ~p, and the same bits
+    import tracemalloc
+
+    from softmax_cli.analysis.sweep import entropy, gini, sweep
+
+    x = np.random.default_rng(3).normal(size=4000)
+    taus = np.geomspace(0.1, 10, 400)
+    tracemalloc.start()
+    try:
+        s = sweep(x, taus)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.6 * s.p.nbytes, f"peak {peak / 1e6:.0f} MB for p of {s.p.nbytes / 1e6:.0f} MB"
+    assert np.array_equal(s.entropy, entropy(s.p)) and np.array_equal(s.gini, gini(s.p))

@@ -340,11 +340,15 @@ RECIPES: dict[str, list[Case]] = {
             stdout="note: compare stopped after 2 rows (--max-rows); the input has more\n",
         ),
     ],
-    "one row of 5 million values (a vocabulary-wide CSV or whitespace row)": [
+    "one row of 5 million values (CSV, TSV, whitespace or one-line JSON)": [
         Case(b",".join([b"1.5", b"-2"] * 50_000) + b"\n", code=0),
         Case(b" ".join([b"1.5", b"-2"] * 50_000) + b"\n", code=0),
+        Case(b"[" + b", ".join([b"1.5", b"-2"] * 50_000) + b"]\n", code=0),
     ],
-    "1,000 rows × 256,000 values; `--dtype float32` output of 10⁵ to 10⁶ rows": [
+    "a JSON vector whose first line is over 1 MB and goes on over more lines": [
+        Case(b"[" + b", ".join([b"1.5"] * 300_000) + b",\n -2]\n", code=0),  # 1.5 MB
+    ],
+    "1,000 rows × 256,000 values; JSON, JSONL, `--dtype float32` at 10⁵–4·10⁶ rows": [
         Case(b"".join(b",".join([str(r).encode()] * 70_000) + b"\n" for r in range(3)), code=0),
     ],
     "a temperature sweep at its cap (1,000 logits × 10,000 temperatures)": [

@@ -26,6 +26,7 @@ from softmax_cli.floats import finfo
 from softmax_cli.io.engine import open_vectors as engine_open
 from softmax_cli.io.read import InputError, parse_arguments
 from softmax_cli.io.read import open_vectors as exact_open
+from softmax_cli.io.read.decode import LONG_LINE
 from softmax_cli.io.read.textround import midpoints
 
 from .test_engine import small_blocks  # noqa: F401  (the fixture: engine thresholds lowered)
@@ -190,6 +191,23 @@ def test_json_rounds_text_once(dt):
     objects = "".join(f'{{"id": {k}, "v": [{",".join(r)}]}}\n' for k, r in enumerate(rows))
     with exact_open(io.StringIO(objects), dtype=dt, field="v") as reader:
         same_bits(np.concatenate([b.values for b in reader]), want, flat)
+
+
+@pytest.mark.parametrize("layout", ["csv", "ws", "json"])
+def test_a_row_too_long_to_hold_whole_rounds_text_once(layout):
+    # a line over LONG_LINE is read in pieces straight into a float array (io/read/wide.py):
+    # its plain-number fast path must still send midpoints to the text
+    texts = [t for t in hard_texts(F32) if not t.startswith("-0") and t not in ("0", "0e-999")]
+    pad = ["0.50000000000000000000000000000000"] * (LONG_LINE // 32)  # few, long tokens
+    flat = pad[:1000] + texts + pad
+    half = np.full(len(pad), 0.5, dtype=F32)
+    want = np.concatenate([half[:1000], oracle_bits(texts, F32), half])
+    if layout == "json":
+        line = "[" + ",".join(flat) + "]\n"
+    else:
+        line = (" " if layout == "ws" else ",").join(flat) + "\n"
+    assert len(line) > LONG_LINE
+    same_bits(read_all(exact_open, io.StringIO(line), F32), want, flat)
 
 
 def test_the_engine_rounds_text_once(tmp_path, small_blocks):  # noqa: F811

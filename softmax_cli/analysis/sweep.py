@@ -39,7 +39,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +79,7 @@ DEFAULT_STEPS = 17
 MAX_STEPS = 10_000
 #: At most this many probabilities (temperatures × vector length) in one sweep.
 MAX_VALUES = 10_000_000
+_STAT_VALUES = 1 << 16  # values per block of the statistics (see _by_rows)
 
 _OUTPUT_WORDS = {
     registry.LOG_DISTRIBUTION: "log-probabilities",
@@ -291,6 +292,18 @@ def gini(p: ArrayLike) -> np.ndarray:
     return np.maximum(s * (2 - s) - (others * others).sum(axis=-1), 0)
 
 
+def _by_rows(stat: Callable[..., np.ndarray], p: np.ndarray, **kwargs: Any) -> np.ndarray:
+    """``stat(p)`` a block of about 65,536 values at a time.
+
+    The statistics make several temporaries the size of their input: at the sweep's
+    cap (10^7 probabilities, 80 MB) they took 0.3 GB beside ``p`` all at once.
+    """
+    step = max(1, _STAT_VALUES // max(p.shape[-1], 1))
+    if p.shape[0] <= step:
+        return stat(p, **kwargs)
+    return np.concatenate([stat(p[i : i + step], **kwargs) for i in range(0, p.shape[0], step)])
+
+
 # ---------------------------------------------------------------- the sweep
 
 
@@ -461,10 +474,10 @@ def sweep(
         taus=grid,
         p=p,
         max_p=p.max(axis=-1),
-        entropy=entropy(p, bits=bits),
+        entropy=_by_rows(entropy, p, bits=bits),
         tau_lse=lse,
         lse_gap=gap,
-        gini=gini(p),
+        gini=_by_rows(gini, p),
         support=np.count_nonzero(p, axis=-1) if mapping.sparse else None,
         unit="bits" if bits else "nats",
         seed_drawn=drawn,

@@ -60,6 +60,9 @@ _FAST_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 #: Rows wider than this are written a piece of this many values at a time: the text of a
 #: row of 5 million values (~100 MB, and its list of strings ~400 MB) never exists at once.
 _WIDE_VALUES = 1 << 16
+#: Rows wider than this are written by repr, not polars: over the pieces of a row of
+#: 5 million values polars' allocator kept ~60 MB more (a peak of 197 MB, against 134 MB).
+_POLARS_WIDTH = 1 << 19
 _PROBE = (  # awkward cases: the exponent edges, the largest positional values, exact ties
     "0.0 -0.0 1.0 -1.0 0.1 0.5 2.5 100.0 0.0001 -0.0001 0.00010000000000000002 0.0001234 "
     "0.001 0.3333333333333333 1234567.0 123456.789 1000000000000000.0 9999999999999998.0 "
@@ -404,7 +407,8 @@ class RowWriter(RecordWriter):
             self._started = True
             for s in range(0, width, _WIDE_VALUES):
                 piece = a[r : r + 1, s : s + _WIDE_VALUES]
-                text = _fast_rows(piece, d) if self.delimited else None
+                fast = self.delimited and width <= _POLARS_WIDTH
+                text = _fast_rows(piece, d) if fast else None
                 if text is None:
                     strs = format_floats(piece)
                     if not self.delimited and not np.isfinite(piece).all():

@@ -160,14 +160,81 @@ def _text_lines(stream: Any) -> Iterator[str]:
             yield line
 
 
+#: A line longer than this many characters may be read a piece at a time
+#: (:meth:`_Lines.long_head`): a row of 5 million values is ~100 MB of text.
+LONG_LINE = 1 << 20
+
+
 class _Lines:
-    """The input's text lines with their 1-based numbers, and a push-back buffer."""
+    """The input's text lines with their 1-based numbers, and a push-back buffer.
+
+    A reader that can take a long line in pieces asks :meth:`long_head` first; every
+    other method hands out whole lines (a pending long line is then joined).
+    """
 
     def __init__(self, it: Iterator[str], name: str) -> None:
         self.it = it
         self.name = name
         self.next_no = 1  # number of the next line handed out
         self.pushback: list[str] = []  # handed out before ``it``; the first is line next_no
+        # a decoded byte stream can be read a piece of a line at a time
+        self.stream = it if isinstance(it, io.TextIOWrapper) else None
+        self.long: str | None = None  # the first piece of line next_no, the rest unread
+        self.limit = LONG_LINE  # characters per piece of a long line
+        self.chars = 0  # characters handed out (the input read ahead of them is not counted)
+
+    def long_head(self, limit: int | None = None) -> str | None:
+        """The first ``limit`` characters of the next line if it is longer, else None.
+
+        The line stays the next one: :meth:`take_long` hands out its pieces, any other
+        method the whole line.
+        """
+        if self.long is not None:
+            return self.long
+        if self.pushback or self.stream is None:
+            return None
+        limit = limit or LONG_LINE
+        self.limit = limit
+        stream = self.stream
+        piece = self._guard(lambda: stream.readline(limit))
+        if not piece:
+            return None
+        if piece.endswith("\n") or len(piece) < limit:
+            self.pushback.append(piece)
+            return None
+        _check_text(piece, self.next_no, self.name)
+        self.long = piece
+        return piece
+
+    def take_long(self) -> Iterator[str]:
+        """The pieces of the pending long line (see :meth:`long_head`), checked as text."""
+        head, self.long = self.long, None
+        if head is None or self.stream is None:
+            raise ValueError("no long line is pending")
+        number = self.next_no
+        self.next_no += 1
+        return self._pieces(head, number, self.stream, self.limit)
+
+    def _pieces(self, head: str, number: int, stream: Any, limit: int) -> Iterator[str]:
+        self.chars += len(head)
+        yield head
+        while True:
+            piece = self._guard(lambda: stream.readline(limit))
+            if not piece:
+                return
+            _check_text(piece, number, self.name)
+            self.chars += len(piece)
+            yield piece
+            if piece.endswith("\n"):
+                return
+
+    def _join_long(self) -> None:
+        """The pending long line as a whole line at the front of the push-back buffer."""
+        if self.long is not None:
+            no = self.next_no
+            line = "".join(self.take_long())
+            self.next_no = no
+            self.pushback.insert(0, line)
 
     def _guard(self, fn: Callable[[], Any]) -> Any:
         try:
@@ -181,12 +248,14 @@ class _Lines:
 
     def take(self, n: int) -> tuple[list[str], int]:
         """Up to ``n`` lines and the number of the first one."""
+        self._join_long()
         start = self.next_no
         lines = self.pushback[:n]
         del self.pushback[:n]
         if len(lines) < n:
             lines.extend(self._guard(lambda: list(islice(self.it, n - len(lines)))))
         self.next_no += len(lines)
+        self.chars += sum(map(len, lines))
         return lines, start
 
     def take_checked(self, n: int) -> tuple[list[str], int, str]:
@@ -208,15 +277,21 @@ class _Lines:
 
     def take_one(self) -> str | None:
         """The next line (its number is then ``next_no - 1``), or None at the end."""
+        self._join_long()
         if self.pushback:
             line = self.pushback.pop(0)
         else:
             line = self._guard(lambda: next(self.it, None))
         if line is not None:
             self.next_no += 1
+            self.chars += len(line)
         return line
 
     def unread(self, lines: list[str]) -> None:
         """Give back the lines most recently handed out, in their order."""
+        if not lines:
+            return
+        self._join_long()
         self.pushback[:0] = lines
+        self.chars -= sum(map(len, lines))
         self.next_no -= len(lines)

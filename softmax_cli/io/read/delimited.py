@@ -9,7 +9,6 @@ which names the line, column and token of the problem.
 from __future__ import annotations
 
 import csv
-import re
 import warnings
 from collections.abc import Callable, Iterator
 from itertools import chain, repeat
@@ -44,6 +43,7 @@ from .sniff import (
     _sniffed_id,
 )
 from .textround import chunk_tokens
+from .wide import delimited_row, wide_fields
 
 _CHUNK_CHARS = 1 << 20  # text per chunk of delimited input (about 5,000 rows of 10 floats)
 _FIRST_CHUNK_ROWS = 256
@@ -52,8 +52,6 @@ _NUMBER_START = frozenset("0123456789+-.\u2212 \tiInN")
 #: A first line longer than this is sniffed without splitting it into a list of fields
 #: (5 million fields as str objects take ~400 MB; the line itself ~100 MB).
 _WIDE_CHARS = 1 << 16
-_PLAIN_BYTES = b"0123456789.eE+-\n"  # with the delimiter: what a wide row may hold
-_WS_TOKEN_RE = re.compile(r"[^ \t\n\r\x0b\x0c]+")
 
 #: csv refuses fields over 131 072 characters by default: a vocabulary-wide row or a
 #: long quoted id is read whole instead (memory is bounded by the line anyway).
@@ -85,15 +83,25 @@ class _DelimitedParser:
         self.np_delim = None if self.ws else delim
         self.dt = dt
         self.chunk_rows = chunk_rows
+        self.ref_line = first_no
+        self.first_batch: Batch | None = None  # the first row, read in pieces
+        if src.long is not None:  # first_line is the head of a long line, the rest unread
+            values = self._stream_first(first_line, header, id_column, columns)
+            if values is None:
+                first_line = src.take_one_checked() or ""
+            else:
+                header = False
+                self.first_batch = Batch(values[None, :], None, np.array([first_no]))
         raw = [first_line]
-        wide = self._wide_fields(first_line)
+        wide = wide_fields(first_line, delim, _WIDE_CHARS)
+        if self.first_batch is not None:
+            wide = (self.first_batch.values.shape[1], iter(()))
         if wide is None:
             fields = self._split_fields(first_line, self._more_from_source(raw), first_no)
             ncol, tokens = len(fields), iter(fields)
         else:
             fields = None
             ncol, tokens = wide
-        self.ref_line = first_no
         by_name = columns is not None and columns.by_name
         forced_name = _id_is_name(id_column) or by_name
         if forced_name and header is False:
@@ -137,7 +145,7 @@ class _DelimitedParser:
             if id_column is None and columns is None:
                 first_row = self._split_fields(nxt[0], self._more_from_source(taken), nxt[1])
             src.unread(taken)
-        else:
+        elif self.first_batch is None:
             src.unread(raw)
         self.id_checked = False  # a sniffed id column: every row must hold text there
         self.id_line = nxt[1] if nxt is not None else first_no
@@ -200,32 +208,37 @@ class _DelimitedParser:
     # -- splitting -----------------------------------------------------------------
 
     def _wide_fields(self, line: str) -> tuple[int, Iterator[str]] | None:
-        """(field count, lazy fields) of a long unquoted first line; None for the usual split.
+        """(field count, lazy fields) of a long unquoted line; None for the usual split."""
+        return wide_fields(line, self.delim, _WIDE_CHARS)
 
-        The header check stops at the first number, so a wide data row is sniffed
-        without building millions of field strings.
-        """
-        if len(line) <= _WIDE_CHARS or '"' in line:
+    def _stream_first(
+        self,
+        head: str,
+        header: bool | None,
+        id_column: str | int | None,
+        columns: Selection | None,
+    ) -> np.ndarray | None:
+        """The long first line read in pieces, or None: it is read whole (see _Lines)."""
+        if id_column is not None or columns is not None or header or self.dt.itemsize > 8:
             return None
-        if self.ws:
-            if not line.isascii():
+        if header is None:  # a header if all is text: the head decides (it has a number)
+            cut = head.rfind(self.delim) if not self.ws else max(head.rfind(" "), head.rfind("\t"))
+            fields = _split_ws(head[:cut]) if self.ws else head[:cut].split(self.delim)
+            if _looks_like_header(fields):
                 return None
-            count = sum(1 for _ in _WS_TOKEN_RE.finditer(line))
-            return count, (m.group() for m in _WS_TOKEN_RE.finditer(line))
-        end = len(line) - 1 if line.endswith("\n") else len(line)
-        delim = self.delim
+        self.header_guessed = header is None
+        return self._long_row(self.src.take_long(), self.ref_line, None)
 
-        def fields() -> Iterator[str]:
-            start = 0
-            while True:
-                stop = line.find(delim, start, end)
-                if stop < 0:
-                    yield line[start:end]
-                    return
-                yield line[start:stop]
-                start = stop + 1
+    def _long_row(self, pieces: Iterator[str], number: int, width: int | None) -> np.ndarray:
+        """One row given in pieces (a long line), its width checked when known."""
 
-        return line.count(delim, 0, end) + 1, fields()
+        def error(err: _TokenError, column: int) -> InputError:
+            return self._token_error(err, number, column)
+
+        values = delimited_row(pieces, self.delim, self.dt, error, width)
+        if width is not None and values.shape[0] != width:
+            self._count_error(values.shape[0], number)
+        return values
 
     def _more_from_source(self, sink: list[str]) -> Callable[[], str | None]:
         def more() -> str | None:
@@ -277,15 +290,27 @@ class _DelimitedParser:
         # A chunk holds at most chunk_rows lines and about _CHUNK_CHARS characters, so
         # memory stays flat however long the rows are (a few hundred bytes per value
         # while a chunk is parsed, computed and written); the first chunk measures them.
+        if self.first_batch is not None:
+            batch, self.first_batch = self.first_batch, None
+            yield batch
         first = len(self.src.pushback[0]) if self.src.pushback else 0
         n = max(1, min(self.chunk_rows, _FIRST_CHUNK_ROWS, _CHUNK_CHARS // max(first, 1)))
+        streams = self.id_index is None and self.value_cols == self.all_cols
+        streams = streams and self.dt.itemsize <= 8
         while True:
+            head = self.src.long_head() if streams else None
+            if head is not None and _is_data_line(head):  # a long row: read in pieces
+                start = self.src.next_no
+                values = self._long_row(self.src.take_long(), start, self.width)
+                yield Batch(values[None, :], None, np.array([start], dtype=np.int64))
+                continue
             lines, start = self.src.take(n)
             if not lines:
                 return
             chars = sum(map(len, lines))
             batch = self._chunk(lines, start)
             n = max(1, min(self.chunk_rows, _CHUNK_CHARS * len(lines) // max(chars, 1)))
+            del lines  # a wide row's text goes before its batch is used
             if batch is not None:
                 yield batch
 
@@ -306,11 +331,19 @@ class _DelimitedParser:
                 return None
             data = [lines[i] for i in keep]
             numbers = np.asarray(keep, dtype=np.int64) + start
-        if len(data) == 1 and len(text) > _WIDE_CHARS and self.id_index is None:
-            values = self._wide_row(text)
-            if values is not None:
-                values, _ = self._finish(values, data, np.array([start], dtype=np.int64), None)
-                return Batch(values=values, ids=None, lines=np.array([start], dtype=np.int64))
+        if (
+            len(data) == 1
+            and len(text) > _WIDE_CHARS
+            and self.id_index is None
+            and self.value_cols == self.all_cols
+            and self.dt.itemsize <= 8
+            and '"' not in text
+        ):  # one wide row read whole (after a header): parsed a piece at a time
+            row = data[0]
+            number = start if numbers is None else int(numbers[0])
+            pieces = (row[i : i + _CHUNK_CHARS] for i in range(0, len(row), _CHUNK_CHARS))
+            values = self._long_row(pieces, number, self.width)
+            return Batch(values[None, :], None, np.array([number], dtype=np.int64))
         minus = "\u2212" in text
         filtered = numbers is not None
         if numbers is None:
@@ -334,52 +367,6 @@ class _DelimitedParser:
         if ids is not None and self.several:
             return Batch(values, [" ".join(t) for t in ids], numbers, passed=ids)
         return Batch(values=values, ids=ids, lines=numbers)
-
-    def _wide_row(self, line: str) -> np.ndarray | None:
-        """One very long row of plain numbers, parsed in place (None: the usual path).
-
-        numpy's loadtxt holds a long line as 4-byte characters (400 MB for a row of
-        5 million values); ``np.fromstring`` parses it with the same correctly rounded
-        strtod straight into the array. Taken only when the row holds nothing but
-        ``0-9 . e E + -``, the delimiter and the final newline, the count of delimiters
-        is the layout's, every token is read to its end and every value is finite:
-        in that alphabet Python's float grammar and strtod's agree (as for the
-        compiled engine), so anything else -- an error, ``inf``, an overflowing
-        literal -- goes the usual way, which explains it.
-        """
-        if self.dt.itemsize > 8 or not line.isascii():
-            return None
-        end = len(line) - 1 if line.endswith("\n") else len(line)
-        delim = self.delim
-        if not self.ws and line.count(delim, 0, end) != self.width - 1:
-            return None
-        allowed = _PLAIN_BYTES + (b" \t" if self.ws else delim.encode("ascii"))
-        out = np.empty(self.width, dtype=np.float64)
-        k = pos = 0
-        while pos < end:  # pieces of about 1 MB, cut at a delimiter: no copy of the line
-            cut = line.find(delim, pos + _CHUNK_CHARS, end) if pos + _CHUNK_CHARS < end else -1
-            if cut < 0 and self.ws and pos + _CHUNK_CHARS < end:
-                cut = line.find("\t", pos + _CHUNK_CHARS, end)
-            stop = end if cut < 0 else cut
-            raw = line[pos:stop].encode("ascii")
-            if raw.translate(None, allowed):
-                return None
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error")  # "could not be read to its end": an error
-                    piece = np.fromstring(raw, dtype=np.float64, sep=delim)
-            except (ValueError, DeprecationWarning):
-                return None
-            if k + piece.shape[0] > self.width or (
-                not self.ws and piece.shape[0] != raw.count(delim.encode("ascii")) + 1
-            ):
-                return None
-            out[k : k + piece.shape[0]] = piece
-            k += piece.shape[0]
-            pos = stop + 1
-        if k != self.width or not np.isfinite(out).all():
-            return None
-        return out.reshape(1, self.width)
 
     def _fast(
         self, data: list[str], minus: bool, numbers: np.ndarray
@@ -504,40 +491,45 @@ class _DelimitedParser:
 
     def _fields_values(self, fields: list[str], number: int) -> tuple[str | None, list]:
         if len(fields) != self.ncol:
-            found = len(fields)
-            if self.id_index is None:
-                expected = (
-                    f"expected {self.ncol} values (as on line {self.ref_line}), found {found}"
-                )
-            else:
-                expected = (
-                    f"expected {self.ncol} columns (an id and {self.width} values, "
-                    f"as on line {self.ref_line}), found {found}"
-                )
-            if found > self.ncol and self.delim == ",":
-                hint = "is there a thousands separator (write 1000, not 1,000) or an extra comma?"
-            elif found > self.ncol:
-                hint = "is there an extra delimiter?"
-            else:
-                hint = "is a value missing? every row needs the same number of values"
-            raise InputError(f"{expected}; {hint}", source=self.name, line=number)
+            self._count_error(len(fields), number)
         values = []
         for i in self.value_cols:
             try:
                 values.append(_parse_token(fields[i], self.dt))
             except _TokenError as err:
-                reason = err.reason
-                if number == self.ref_line and self.header_guessed and not _number_like(err.token):
-                    reason += f"; if line {number} is a header, say so ({{header}})"
-                raise InputError(
-                    reason, source=self.name, line=number, column=i + 1, token=err.token.strip()
-                ) from None
+                raise self._token_error(err, number, i + 1) from None
         ident: Any = fields[self.id_index] if self.id_index is not None else None
         if self.several:
             ident = tuple(fields[k] for k in self.pass_cols)
         if self.id_checked and ident is not None:
             self._check_id(ident, number)
         return ident, values
+
+    def _count_error(self, found: int, number: int) -> None:
+        """Raise: the record at line ``number`` has ``found`` fields, not ``ncol``."""
+        if self.id_index is None:
+            expected = f"expected {self.ncol} values (as on line {self.ref_line}), found {found}"
+        else:
+            expected = (
+                f"expected {self.ncol} columns (an id and {self.width} values, "
+                f"as on line {self.ref_line}), found {found}"
+            )
+        if found > self.ncol and self.delim == ",":
+            hint = "is there a thousands separator (write 1000, not 1,000) or an extra comma?"
+        elif found > self.ncol:
+            hint = "is there an extra delimiter?"
+        else:
+            hint = "is a value missing? every row needs the same number of values"
+        raise InputError(f"{expected}; {hint}", source=self.name, line=number)
+
+    def _token_error(self, err: _TokenError, number: int, column: int) -> InputError:
+        """The error for a bad token at ``column`` (from 1) of line ``number``."""
+        reason = err.reason
+        if number == self.ref_line and self.header_guessed and not _number_like(err.token):
+            reason += f"; if line {number} is a header, say so ({{header}})"
+        return InputError(
+            reason, source=self.name, line=number, column=column, token=err.token.strip()
+        )
 
     def _check_id(self, ident: str, number: int) -> None:
         """A sniffed id column holds text in every row: a number there stops the reader."""

@@ -32,6 +32,7 @@ from .numbers import _cast_checked
 from .records import Batch, _layout_of
 from .sniff import _data_indices, _id_is_name, _looks_like_header, _resolve_id
 from .textround import midpoints
+from .wide import json_row
 
 #: Text per chunk of JSON lines, and values per batch: memory stays flat however wide
 #: the rows are (a decoded value costs ~30 bytes as a Python float, ~100 while converted).
@@ -116,6 +117,11 @@ class _JsonParser:
         # exact decoding keeps every number's text: longdouble values, and ids as written
         # (1.10 stays 1.10, 1e2 stays 1e2; the fast decoder would make them 1.1 and 100.0)
         self.exact = dt.itemsize > 8 or id_column is not None
+        self.first_batch: Batch | None = None  # a long one-line first row, read in pieces
+        if src.long is not None:  # first_line is the head of a long line, the rest unread
+            if self._stream_first(first_line, first_no, header, field):
+                return
+            first_line = src.take_one_checked() or ""
         try:
             alone = _DECODER.decode(first_line)
         except ValueError:
@@ -202,6 +208,43 @@ class _JsonParser:
         else:
             self._pending = [(value, number, 1)]
 
+    def _stream_first(
+        self, head: str, first_no: int, header: bool | None, field: str | None
+    ) -> bool:
+        """Read a long first line ``[1.5, -2, ...]`` in pieces; False: read it whole.
+
+        Taken for one array of numbers (no header, id or field): its values go straight
+        into a float array, never a list of millions of Python objects.
+        """
+        body = head.lstrip()
+        after = body[1:].lstrip()[:1]
+        if self.exact or header or field is not None or body[:1] != "[":
+            return False
+        if not after or after not in "-0123456789NI":
+            return False
+        src = self.src
+        values, last = json_row(src.take_long(), self.dt, first_no, self.name, src.take_one_checked)
+        self.lines_mode = last == first_no  # else a document holding one vector
+        self.single = self.is_object = False
+        self.row_no = 1
+        self._init_layout(None, values.shape[0], None, False, is_object=False)
+        self.first_batch = Batch(values[None, :], None, np.array([first_no], dtype=np.int64))
+        self._pending = []
+        self.rows = self._line_rows(_MISSING, first_no) if self.lines_mode else self._nothing_more()
+        return True
+
+    def _nothing_more(self) -> Iterator[tuple[Any, int]]:
+        """After a document: only whitespace may follow."""
+        while (line := self.src.take_one_checked()) is not None:
+            if line.strip(" \t\r\n"):
+                raise InputError(
+                    "extra text after the JSON document; give one document "
+                    "(or one array/object per line)",
+                    source=self.name,
+                    line=self.src.next_no - 1,
+                )
+        yield from ()
+
     def _init_layout(self, names, ncol, id_index, header, *, is_object):
         self.ncol = ncol
         self.id_index = id_index
@@ -210,7 +253,9 @@ class _JsonParser:
             raise InputError(
                 "holds no value columns: the only column is the id column", source=self.name
             )
-        self.value_index = [i for i in range(ncol) if i != id_index]
+        self.value_index: range | list[int] = (  # a range: no list of 5 million ints
+            range(ncol) if id_index is None else [i for i in range(ncol) if i != id_index]
+        )
         kind = "jsonl" if self.lines_mode else "json"
         self.layout = _layout_of(names, id_index, self.width, kind, self.name)
         self.npass = int(id_index is not None)  # leading pass-through columns (a field's keys)
@@ -301,8 +346,9 @@ class _JsonParser:
         )
 
     def _line_rows(self, first: Any, first_no: int) -> Iterator[tuple[Any, int]]:
-        """JSON lines: one array or object per line."""
-        yield first, first_no
+        """JSON lines: one array or object per line (``first`` read already)."""
+        if first is not _MISSING:
+            yield first, first_no
         n = min(self.chunk_rows, _FIRST_CHUNK_ROWS)
         while True:
             lines, start, text = self.src.take_checked(n)
@@ -382,6 +428,9 @@ class _JsonParser:
                 lines=np.array([self._single_first[1]], dtype=np.int64),
             )
             return
+        if self.first_batch is not None:
+            batch, self.first_batch = self.first_batch, None
+            yield batch
         pending = self._pending
         self._pending = []
         row_no = pending[-1][2] if pending else self.row_no

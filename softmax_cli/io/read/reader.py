@@ -24,7 +24,7 @@ from .errors import InputError
 from .jsonrows import _JsonParser
 from .numbers import _float_dtype
 from .records import Batch, Layout
-from .sniff import _first_data_line, _sniff_delimiter, normalize_delimiter
+from .sniff import _first_data_line, _is_data_line, _sniff_delimiter, normalize_delimiter
 
 _FORMATS = ("auto", "csv", "tsv", "ws", "json")
 _FORMAT_ALIASES = {"jsonl": "json", "whitespace": "ws", "space": "ws"}
@@ -223,15 +223,30 @@ def open_vectors(
     delim = normalize_delimiter(delimiter) if delimiter is not None else None
     selection = parse_columns(columns) if columns is not None else None
     it, name, closer, sizer = _resolve_source(source)
+    src = _Lines(it, name)
     try:
-        parser = _make_parser(
-            _Lines(it, name), header, id_column, fmt, chunk_rows, dt, field, delim, selection
-        )
+        parser = _make_parser(src, header, id_column, fmt, chunk_rows, dt, field, delim, selection)
         layout = parser.layout
     except BaseException:
         closer()
         raise
-    return VectorReader(layout, _closing(parser.batches(), closer), closer, sizer)
+    size = None if sizer is None else _used(src, sizer)
+    return VectorReader(layout, _closing(parser.batches(), closer), closer, size)
+
+
+def _used(src: _Lines, sizer: Callable[[], tuple[int, int]]) -> Callable[[], tuple[int, int]]:
+    """(bytes of the lines handed to the parser, the input's size).
+
+    The file position runs ahead of the rows read by the read buffers (64 KB, and a
+    chunk of lines): early in a slow analysis it made the estimated rows far too few.
+    Characters stand for bytes (fewer for non-ASCII text: an estimate errs long).
+    """
+
+    def size() -> tuple[int, int]:
+        position, total = sizer()
+        return min(position, src.chars), total
+
+    return size
 
 
 def _make_parser(
@@ -247,7 +262,11 @@ def _make_parser(
 ) -> Any:
     """The parser of ``src``'s layout, its :attr:`layout` read (also used by the engine)."""
     name = src.name
-    first = _first_data_line(src)
+    head = src.long_head()
+    if head is not None and _is_data_line(head) and '"' not in head:
+        first: tuple[str, int] | None = (head, src.next_no)  # the parser reads it in pieces
+    else:
+        first = _first_data_line(src)
     if first is None:
         raise InputError("holds no vectors: it is empty or only blank/comment lines", source=name)
     line, number = first
