@@ -117,22 +117,21 @@ def test_sample_streams_each_batch_out_before_reading_the_next(cli, monkeypatch)
     from softmax_cli.io.records import RecordWriter
 
     events: list[tuple[str, int]] = []
-    process, write_all = cmd.sampling.process, RecordWriter.write_all
+    process, emit = cmd.sampling.process, RecordWriter._emit_lines
 
     def logged_process(x, *a, **k):
         events.append(("process", x.shape[0]))
         return process(x, *a, **k)
 
-    def logged_write_all(self, records):
-        records = list(records)
-        events.append(("write", len(records)))
-        return write_all(self, records)
+    def logged_emit(self, text):  # every CSV line goes out through here
+        events.append(("write", text.count("\n") + 1))
+        return emit(self, text)
 
     monkeypatch.setattr(cmd.sampling, "process", logged_process)
-    monkeypatch.setattr(RecordWriter, "write_all", logged_write_all)
+    monkeypatch.setattr(RecordWriter, "_emit_lines", logged_emit)
     run = cli("sample", "--top-k", "3", "-f", "csv", stdin=_logit_rows(2000))
     assert run.code == 0, run.err
-    kinds = [k for k, _ in events]
+    kinds = [k for i, (k, _) in enumerate(events) if i == 0 or events[i - 1][0] != k]
     assert kinds.count("process") >= 2
     assert kinds == ["process", "write"] * (len(kinds) // 2)  # alternate: nothing accumulates
     rows_in = sum(n for k, n in events if k == "process")

@@ -18,6 +18,8 @@ import pytest
 
 from softmax_cli.io import writers
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture
 def fast_and_slow(monkeypatch):
@@ -318,3 +320,38 @@ def test_float32_text_made_by_polars_is_the_bisections_text():
     rows = x[: x.size // 8 * 8].reshape(-1, 8)
     lines = map(",".join, zip(*[iter(want)] * 8, strict=False))  # the whole rows of want
     assert writers._fast_rows(rows, ",") == "\n".join(lines)
+
+
+_IMPORTS_POLARS = """
+import runpy, sys
+sys.argv = ["softmax", *sys.argv[1:]]
+try:
+    runpy.run_module("softmax_cli", run_name="__main__")
+except SystemExit as e:
+    code = e.code
+print("polars" in sys.modules, code, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "imported"),
+    [
+        ((1000, 10), "float64", False),
+        ((10, 3000), "float32", False),
+        ((4000, 100), "float64", True),
+    ],
+)
+def test_polars_is_imported_for_output_only_when_it_pays(tmp_path, shape, dtype, imported):
+    # importing polars costs ~0.1 s, what repr spends on ~2.6e5 values: a short output
+    # (a sample's 10^4 kept tokens, a small .npy) never pays it, a long one pays it once
+    src = tmp_path / "x.npy"
+    np.save(src, np.random.default_rng(1).normal(size=shape).astype(dtype))
+    run = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_POLARS, "compute", "--input", str(src), "-f", "csv"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert run.stderr.split() == [str(imported), "0"], run.stderr
+    assert len(run.stdout.splitlines()) == shape[0]  # every row (an array has no header)

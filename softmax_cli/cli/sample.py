@@ -212,7 +212,11 @@ def sample(
 
         def write(w: RecordWriter) -> None:
             for rows in batches():  # each batch's records out before the next is read
-                w.write_all(_records(rows, has_ids, explain, draws))
+                if w.delimited and not explain and not draws:  # made a column at a time
+                    for res in rows:
+                        w.write_columns(_columns(res, has_ids), len(res["order"]))
+                else:
+                    w.write_all(_records(rows, has_ids, explain, draws))
                 streams[0].flush()
 
         deliver(
@@ -269,6 +273,17 @@ def _records(results, has_ids: bool, explain: bool, draws: int):
             tokens = map(Num, res["order"].tolist())  # ints' digits: as an int is written
             for t, x, p, lp in zip(tokens, *cols, strict=True):
                 yield (key, ("token", t), ("logit", x), ("prob", p), ("logprob", lp))
+
+
+def _columns(res: dict[str, Any], has_ids: bool) -> list[tuple[str, Any]]:
+    """One row's distribution as columns: the fields :func:`_records` gives record by record."""
+    return [
+        _label(res, has_ids),
+        ("token", res["order"]),
+        ("logit", res["logits"]),
+        ("prob", res["probs"]),
+        ("logprob", res["logprobs"]),
+    ]
 
 
 def _print(batches, steps, precision: int, explain: bool, draws: int, replace: bool) -> None:

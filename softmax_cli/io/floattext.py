@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -116,6 +117,27 @@ _F32_PROBE = (  # each layout and its edges: %g positional/scientific, ".0", tie
 _f32_polars: Any = None  # polars once probed and found to agree, False if not usable
 
 
+#: values formatted before polars is imported for them: its import (~0.1 s) costs about what
+#: ``repr`` spends on this many, so a short output never pays it and a long one pays it once
+IMPORT_PAYS_AFTER = 1 << 18
+_formatted_by_hand = 0
+
+
+def polars_pays(n: int, least: int) -> bool:
+    """Whether ``n`` values (``least`` at the least) are worth formatting with polars now.
+
+    Once polars is imported, any batch of ``least`` values is; before, only after
+    :data:`IMPORT_PAYS_AFTER` values in all were formatted without it (``n`` counted).
+    """
+    global _formatted_by_hand
+    if n < least:
+        return False
+    if "polars" in sys.modules:
+        return True
+    _formatted_by_hand += n
+    return _formatted_by_hand >= IMPORT_PAYS_AFTER
+
+
 def probed_polars(agrees: Any) -> Any:
     """polars, imported now, if ``agrees(polars)`` is true; False if missing or not agreeing
     (a polars whose API changed counts as not agreeing)."""
@@ -143,7 +165,7 @@ def _format_short(flat: np.ndarray) -> list[str]:
     """Shortest round-tripping text for float32/16, bfloat16, float8: ``%.{p}g`` with the
     least ``p >= 6`` that reads back, as :func:`_format_bisect` finds it (large float32
     arrays through :func:`f32_texts` when polars is installed: the same text)."""
-    if flat.dtype == np.float32 and flat.size >= _F32_FAST_MIN:
+    if flat.dtype == np.float32 and polars_pays(flat.size, _F32_FAST_MIN):
         pl = f32_engine()
         if pl:
             return f32_texts(pl, flat).to_list()

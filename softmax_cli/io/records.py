@@ -183,6 +183,11 @@ def _json_join(open_: str, parts: list[str], close: str, indent: int | None, lev
     return open_ + inner + ("," + inner).join(parts) + "\n" + " " * (indent * level) + close
 
 
+def _is_column(value: Any) -> bool:
+    """Whether ``value`` holds one value per row (:meth:`RecordWriter.write_columns`)."""
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)
+
+
 def quote(text: str, delim: str) -> str:
     """``text`` as a CSV/TSV field: quoted (quotes doubled) where it would not read back as is.
 
@@ -342,6 +347,50 @@ class RecordWriter:
             return
         indent = 2 if self._layout == "pretty" and self._fmt == "json" else None
         self._emit_json([json_object(r, indent, 1 if indent else 0) for r in pairs])
+
+    def write_columns(self, columns: Sequence[tuple[str, Any]], rows: int) -> None:
+        """Write ``rows`` records given column by column: the same output as :meth:`write_all`.
+
+        Each column is ``(name, value)``: a scalar is one field repeated on every row (a
+        row's id), a 1-D array or sequence holds one value per row. CSV/TSV text is made
+        a column at a time (floats by :func:`format_floats` in one call), which is what
+        makes a sparse distribution of 10⁵ tokens cheap; JSON is written record by record.
+
+        Examples
+        --------
+        >>> import io
+        >>> out = io.StringIO()
+        >>> with RecordWriter(out, "csv") as w:
+        ...     w.write_columns([("id", "a,b"), ("token", np.array([7, 2])),
+        ...                      ("p", np.array([0.75, 0.25]))], 2)
+        >>> print(out.getvalue(), end="")
+        id,token,p
+        "a,b",7,0.75
+        "a,b",2,0.25
+        """
+        self._check_open()
+        if not self.delimited:
+            per_row = [v if _is_column(v) else [v] * rows for _, v in columns]
+            names = [k for k, _ in columns]
+            records = zip(*per_row, strict=True)
+            self.write_all(list(zip(names, vals, strict=True)) for vals in records)
+            return
+        if rows == 0:
+            return
+        d = self._delim
+        if self._header is None:
+            self._header = [str(k) for k, _ in columns]
+        texts: list[Any] = []
+        for _, v in columns:
+            if not _is_column(v):
+                texts.append([d.join(delimited_fields(v, d))] * rows)
+            elif _float_array(v):
+                texts.append(format_floats(v))
+            elif isinstance(v, np.ndarray) and v.dtype.kind in "iu":
+                texts.append(list(map(str, v.tolist())))
+            else:
+                texts.append([d.join(delimited_fields(x, d)) for x in v])
+        self._emit_lines("\n".join(map(d.join, zip(*texts, strict=True))))
 
     def close(self) -> None:
         """Finish the output (closes the JSON array; writes a lone header if no rows came)."""

@@ -30,7 +30,14 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .floattext import f32_engine, f32_texts, format_float, format_floats, probed_polars
+from .floattext import (
+    f32_engine,
+    f32_texts,
+    format_float,
+    format_floats,
+    polars_pays,
+    probed_polars,
+)
 from .records import _JSON_SPECIAL, FORMATS, RecordWriter
 from .records import quote as _quote
 
@@ -53,7 +60,7 @@ __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
 # OPT_SERIALIZE_NUMPY)`` overflows its heap for some array lengths of 24-25 character floats
 # (issue 20; 21,309 copies of -1.2345678901234567e-100 crash orjson 3.13).
 
-_FAST_MIN = 4096  # values per batch below which repr is as quick as starting polars
+_FAST_MIN = 4096  # values per batch below which repr is as quick as polars (once imported)
 #: ``overlap=True``: batches formatted at once on threads while the caller computes the next
 _OVERLAP = 2
 _FAST_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -149,7 +156,7 @@ def _fast_rows(a: np.ndarray, delim: str) -> str | None:
 
 def _fast_rows_ready(a: np.ndarray) -> bool:
     """Whether :func:`_fast_rows` formats ``a`` with polars (imported and probed now)."""
-    if a.dtype not in _FAST_DTYPES or a.size < _FAST_MIN or a.shape[1] == 0:
+    if a.dtype not in _FAST_DTYPES or a.shape[1] == 0 or not polars_pays(a.size, _FAST_MIN):
         return False
     return bool(_fast_engine() if a.dtype == np.float64 else f32_engine())
 
