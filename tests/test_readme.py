@@ -5,8 +5,10 @@ matched exactly, run from the repository root) and at 60 and 120 columns, where 
 screen must show what a person expects: the same exit status, no traceback, no number
 cut or wrapped mid-exponent, no progress bar left, and every exponent the 80-column
 screen shows. The three widths run as one batched session each, concurrently
-(``tests/terminal.py`` :func:`run_tty_batch`); 60 and 120 run in scratch directories
-that hold a copy of ``examples/`` and links to the rest of the checkout.
+(``tests/terminal.py`` :func:`run_tty_batch`), each in a scratch directory that holds a
+copy of ``examples/`` and links to the rest of the checkout (a transcript that writes a
+file never meets another session's). The module is one xdist group: one worker runs
+the sessions once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pytest
 from .readme_transcripts import normalise, transcripts
 from .terminal import ROOT, problems, run_tty_batch
 
+pytestmark = pytest.mark.xdist_group("readme")  # one worker: the sessions run once
+
 TRANSCRIPTS = transcripts()
 IDS = [command[:60] for command, _ in TRANSCRIPTS]
 _EXPONENT = re.compile(r"(?<=\d)[eE][-+]?\d+")
@@ -27,8 +31,8 @@ _EXPONENT = re.compile(r"(?<=\d)[eE][-+]?\d+")
 @pytest.fixture(scope="module")
 def screens(tmp_path_factory):
     """What each transcript shows at 60, 80 and 120 columns (one session per width)."""
-    cwds = {80: ROOT}
-    for width in (60, 120):
+    cwds = {}
+    for width in (80, 60, 120):  # scratch directories: transcripts make and remove files
         d = tmp_path_factory.mktemp(f"readme{width}")
         for entry in ROOT.iterdir():
             if entry.name == "examples":

@@ -166,6 +166,7 @@ def help_screens(tmp_path_factory):
     return run_tty_batch(EXAMPLES, cwds)
 
 
+@pytest.mark.xdist_group("help-examples")  # one worker: the sessions run once
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("k", range(len(EXAMPLES)), ids=lambda k: EXAMPLES[k][:50])
 def test_help_example_runs_on_a_terminal(help_screens, k, width):
