@@ -132,6 +132,7 @@ def test_small_batches_and_other_dtypes_take_the_repr_path():
 FUZZ_CHILD = r"""
 import io, sys
 import numpy as np
+import polars  # imported: the writers use it from the first batch (not after 2**18 values)
 from softmax_cli.io.writers import RowWriter
 from softmax_cli.io.readers import open_vectors
 
