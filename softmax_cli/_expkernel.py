@@ -36,6 +36,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from . import _accel
 from .floats import two_prod, two_sum
 
 #: elements per block of a long row: 32 Ki float64 = 256 KiB, the four a block uses fit in L2
@@ -236,7 +237,29 @@ def run(
     ``w`` holds non-negative weights (logsumexp only). ``dest``, an array of
     ``a``'s shape in ``out_dtype`` sharing no memory with ``a``, is written
     and returned instead of a new array (softmax, log-softmax).
+
+    The compiled accelerator (:mod:`softmax_cli._accel`) does the rows it
+    can, in up to :data:`THREADS` threads; the rest, and everything when it is
+    absent or off, take the numpy path.
     """
+    job = _accel.job(a, tau, mode, out_dtype, wd, w, dest)
+    if job is None:
+        return _run_numpy(a, tau, mode, out_dtype, wd, w, dest)
+    threads = THREADS if a.size >= THREAD_MIN else 1
+    _in_threads(job.rows, _ranges(a.shape[0], 1, threads))
+    return job.finish(lambda part: _run_numpy(part, tau, mode, out_dtype, wd))
+
+
+def _run_numpy(
+    a: np.ndarray,
+    tau: float,
+    mode: str,
+    out_dtype: np.dtype,
+    wd: np.dtype,
+    w: np.ndarray | None = None,
+    dest: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`run` by numpy alone: the reference."""
     rows, n = a.shape
     if tau > 1:
         wide = _overflowing_rows(a, wd)
