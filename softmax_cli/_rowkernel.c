@@ -255,7 +255,8 @@ INLINE double exp_any(double q, double qe)
     return t + t * qe;
 }
 
-/* q + qe = (x - m)/tau; ovf: x - m overflowed */
+/* q + qe = (x - m)/tau; qe = 0 where it is not finite (x - m or TwoSum's
+   intermediate d - x overflowed: as the numpy path's "careful" pass) */
 #define Q_TERMS(xv)                                                   \
     double d = (xv) - m;                                              \
     double bb = d - (xv);                                             \
@@ -264,7 +265,8 @@ INLINE double exp_any(double q, double qe)
     if (scaled) {                                                     \
         q = d / tau;                                                  \
         qe = (__builtin_fma(-q, tau, d) + e) * inv_tau;               \
-    }
+    }                                                                 \
+    qe = qe - qe == 0.0 ? qe : 0.0; /* an intermediate overflowed */
 
 typedef struct {
     double sum, comp;     /* Neumaier: sum + comp */
