@@ -8,7 +8,7 @@
      d + e = x - m exactly (TwoSum), q + qe = (x - m)/tau (TwoProduct via fma),
      t = exp(q + qe), ties with the maximum (d == 0, t == 1 exactly) counted
      apart, rest = (ties - 1) + sum of the other t; then softmax t/(1 + rest)
-     or log-softmax q - log1p(rest) with the TwoSum error of that subtraction,
+     (the quotient by fma, see quot) or log-softmax q - log1p(rest) with the TwoSum error of that subtraction,
      qe and log1p's low part added back; logsumexp m + tau*log1p(rest) in long
      double, rounded once.
 
@@ -255,6 +255,19 @@ INLINE double exp_any(double q, double qe)
     return t + t * qe;
 }
 
+/* a/b correctly rounded, from inv = 1/b rounded to nearest: y = a*inv is within an
+   ULP of a/b, and one Newton step with an exact fma residual rounds it correctly
+   (Markstein; Muller et al., Handbook of Floating-Point Arithmetic, 2nd ed., 4.7) as
+   long as nothing is subnormal: the callers' a/b are probabilities, and a subnormal
+   quotient is within an ULP (of the smallest subnormal) anyway. Cheaper than a
+   vector division. */
+INLINE double quot(double a, double b, double inv)
+{
+    double y = a * inv;
+    double r = __builtin_fma(-y, b, a);
+    return __builtin_fma(r, inv, y);
+}
+
 /* q + qe = (x - m)/tau; qe = 0 where it is not finite (x - m or TwoSum's
    intermediate d - x overflowed: as the numpy path's "careful" pass) */
 #define Q_TERMS(xv)                                                   \
@@ -282,19 +295,22 @@ INLINE void acc_add(Acc *a, double v)
 
 #define LANES 8
 
-/* acc += the sum of v[0..len), len <= BS: TwoSum in LANES lanes (so it vectorises),
-   each lane's sum and error then added to acc */
+/* acc += the sum of v[0..len), len <= BS: TwoSum in LANES lanes of a vector (gcc's
+   vector extension: one AVX-512 register, two AVX2 ones), each lane's sum and error
+   then added to acc */
+typedef double lanes_t __attribute__((vector_size(LANES * sizeof(double))));
+
 INLINE void lanes_sum(const double *v, Py_ssize_t len, Acc *acc)
 {
-    double s[LANES] = {0}, c[LANES] = {0};
+    lanes_t s = {0}, c = {0};
     Py_ssize_t i = 0;
     for (; i + LANES <= len; i += LANES) {
-        for (int l = 0; l < LANES; l++) {
-            double ns = s[l] + v[i + l];
-            double bb = ns - s[l];
-            c[l] += (s[l] - (ns - bb)) + (v[i + l] - bb);
-            s[l] = ns;
-        }
+        lanes_t x;
+        memcpy(&x, v + i, sizeof x);
+        lanes_t ns = s + x;
+        lanes_t bb = ns - s;
+        c += (s - (ns - bb)) + (x - bb);
+        s = ns;
     }
     for (; i < len; i++) acc_add(acc, v[i]);
     for (int l = 0; l < LANES; l++) {
@@ -384,7 +400,7 @@ INLINE void log_row_##SUF(const T *x, Py_ssize_t n, double m, double tau,    \
 }                                                                                   \
                                                                                     \
 INLINE void soft_row32_##SUF(const T *x, Py_ssize_t n, double m, double tau,        \
-                             double den, float *o32)                                \
+                             double den, double inv, float *o32)                    \
 {                                                                                   \
     double inv_tau = 1.0 / tau;                                                     \
     Py_ssize_t tiny = 0;                                                            \
@@ -396,14 +412,14 @@ INLINE void soft_row32_##SUF(const T *x, Py_ssize_t n, double m, double tau,    
             Q_TERMS(xv)                                                             \
             int low = q < EXP_LO;                                                   \
             double v = exp_main(low ? 0.0 : q, low ? 0.0 : qe);                     \
-            o32[i] = (float)((low ? 0.0 : v) / den);                                \
+            o32[i] = (float)quot(low ? 0.0 : v, den, inv);                          \
             tiny += low & (q >= EXP_ZERO);                                          \
         }                                                                           \
         if (tiny) {                                                                 \
             for (Py_ssize_t i = 0; i < n; i++) {                                    \
                 double xv = x[i];                                                   \
                 Q_TERMS(xv)                                                         \
-                if (q < EXP_LO && q >= EXP_ZERO) o32[i] = (float)(exp_any(q, qe) / den); \
+                if (q < EXP_LO && q >= EXP_ZERO) o32[i] = (float)(exp_any(q, qe) / den);\
             }                                                                       \
         }                                                                           \
     }                                                                               \
@@ -439,12 +455,12 @@ CLONES static void rows_##SUF(int mode, const T *x, void *out, int f32out,      
             continue;                                                               \
         }                                                                           \
         if (mode == SOFTMAX) {                                                      \
-            double den = 1.0 + rest;                                                \
+            double den = 1.0 + rest, inv = 1.0 / den;                               \
             if (t) {                                                                \
                 _Pragma("omp simd")                                                 \
-                for (Py_ssize_t i = 0; i < n; i++) t[i] = t[i] / den;               \
+                for (Py_ssize_t i = 0; i < n; i++) t[i] = quot(t[i], den, inv);         \
             } else {                                                                \
-                soft_row32_##SUF(xr, n, m, tau, den, (float *)out + r * n);         \
+                soft_row32_##SUF(xr, n, m, tau, den, inv, (float *)out + r * n);         \
             }                                                                       \
         } else {                                                                    \
             long double l = log1pl((long double)rest);                              \
