@@ -26,6 +26,7 @@ first.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 
@@ -35,6 +36,10 @@ import numpy as np
 #: ``python benchmarks/run.py --accel-threshold``: below it the numpy path is not slower
 #: by more than the module's one-time import
 ACCEL_MIN = 64
+#: rows at least this long are cut into spans of whole segments of :data:`SEG` entries,
+#: run by threads (:meth:`Job.long_row`); the segments, not the threads, fix the result
+LONG = 1 << 17
+SEG = 1 << 15
 #: the environment variable: ``0`` turns the accelerator off, ``all`` uses it for any size
 ENV = "SOFTMAX_LAB_ACCEL"
 _MODES = {"softmax": 0, "log_softmax": 1, "lse": 2}
@@ -73,6 +78,42 @@ class Job:
         n = self.a.shape[1]
         code = _MODES[self.mode]
         self.mod.rows(code, self.a, f32in, self.out, f32out, lo, hi, n, self.tau, self.status)
+
+    def long_row(self, r: int, spread: Callable[[Callable, int], list]) -> None:
+        """Row ``r`` in spans: ``spread(fn, n)`` runs ``fn(lo, hi)`` over ranges of ``[0, n)``
+        whose starts are multiples of :data:`SEG` (in threads) and returns the results.
+
+        Segment sums are added by ``math.fsum`` (correctly rounded, so in any order):
+        the result is the same however many threads run the spans.
+        """
+        x, n = self.a[r], self.a.shape[1]
+        f32in, f32out = self.a.dtype == np.float32, self.out.dtype == np.float32
+        code, tau = _MODES[self.mode], self.tau
+        out = self.out[r] if self.mode != "lse" else np.empty(1)
+
+        def phase(p: int, m: float = 0.0, rest: float = 0.0):
+            return spread(
+                lambda lo, hi: self.mod.span(
+                    p, code, x, f32in, out, f32out, lo, hi, SEG, m, tau, rest
+                ),
+                n,
+            )
+
+        maxima = phase(0)
+        m = max(v for v, _ in maxima)
+        if any(nan for _, nan in maxima) or not math.isfinite(m):
+            self.status[r] = 1
+            return
+        sums = phase(1, m)
+        ties, ovf = sum(t for _, t, _ in sums), sum(o for _, _, o in sums)
+        rest = math.fsum([ties - 1.0, *(v for part, _, _ in sums for v in part)])
+        if (ovf and tau > 1) or (self.mode != "softmax" and 0 < rest < np.finfo(np.float64).tiny):
+            self.status[r] = 1
+        elif self.mode == "lse":
+            ld = np.longdouble
+            self.out[r] = float(ld(m) + ld(tau) * np.log1p(ld(rest)))
+        else:
+            phase(2, m, rest)
 
     def finish(self, numpy_run: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """The result, with the rows the C kernel left computed by ``numpy_run``."""

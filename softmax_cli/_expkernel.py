@@ -246,7 +246,12 @@ def run(
     if job is None:
         return _run_numpy(a, tau, mode, out_dtype, wd, w, dest)
     threads = THREADS if a.size >= THREAD_MIN else 1
-    _in_threads(job.rows, _ranges(a.shape[0], 1, threads))
+    rows, n = a.shape
+    if n >= _accel.LONG and rows < threads:  # a few long rows: each one cut among threads
+        for r in range(rows):
+            job.long_row(r, lambda fn, total: _in_threads(fn, _ranges(total, _accel.SEG, threads)))
+    else:
+        _in_threads(job.rows, _ranges(rows, 1, threads))
     return job.finish(lambda part: _run_numpy(part, tau, mode, out_dtype, wd))
 
 

@@ -81,6 +81,7 @@ enum { SOFTMAX = 0, LOG_SOFTMAX = 1, LSE = 2 };
 #define TBITS 7
 #define NT (1 << TBITS)
 #define BS 128              /* terms per block of a sum */
+#define PREFETCH 8          /* blocks ahead that a long row's sum fetches */
 #define EXP_LO (-708.0)     /* the main path's lower end */
 #define EXP_ZERO (-746.0)   /* below: exp(q)(1 + qe) < 2^-1076, rounds to 0 */
 
@@ -375,6 +376,9 @@ INLINE void row_sum_##SUF(const T *x, Py_ssize_t n, double m, double tau, double
     double inv_tau = 1.0 / tau;                                                     \
     for (Py_ssize_t b = 0; b < n; b += BS) {                                        \
         Py_ssize_t len = n - b < BS ? n - b : BS;                                   \
+        if (b + PREFETCH * BS < n) /* a long row: fetch ahead, the loop is too busy */\
+            for (size_t c = 0; c < BS * sizeof(T); c += 64)                         \
+                __builtin_prefetch((const char *)(x + b + PREFETCH * BS) + c);      \
         if (tau == 1.0)                                                             \
             sum_block_##SUF(x + b, len, m, tau, inv_tau, 0, t ? t + b : NULL, acc); \
         else                                                                        \
@@ -425,14 +429,45 @@ INLINE void soft_row32_##SUF(const T *x, Py_ssize_t n, double m, double tau,    
     }                                                                               \
 }                                                                                   \
                                                                                     \
+                                                                                    \
+/* softmax or log-softmax of the n entries at x into o (float32 if f32out), the row's\
+   m and rest known (softmax into float64: o holds the terms already) */            \
+INLINE void finish_##SUF(int mode, const T *x, Py_ssize_t n, double m, double tau,  \
+                         double rest, void *o, int f32out)                          \
+{                                                                                   \
+    if (mode == SOFTMAX) {                                                          \
+        double den = 1.0 + rest, inv = 1.0 / den;                                   \
+        if (!f32out) {                                                              \
+            double *t = (double *)o;                                                \
+            _Pragma("omp simd")                                                     \
+            for (Py_ssize_t i = 0; i < n; i++) t[i] = quot(t[i], den, inv);         \
+        } else {                                                                    \
+            soft_row32_##SUF(x, n, m, tau, den, inv, (float *)o);                   \
+        }                                                                           \
+        return;                                                                     \
+    }                                                                               \
+    long double l = log1pl((long double)rest);                                      \
+    double lhi = (double)l, llo = (double)(l - (long double)lhi), inv_tau = 1.0 / tau;\
+    double *o64 = f32out ? NULL : (double *)o;                                      \
+    float *o32 = f32out ? (float *)o : NULL;                                        \
+    if (tau == 1.0)                                                                 \
+        log_row_##SUF(x, n, m, tau, inv_tau, 0, lhi, llo, o64, o32);                \
+    else                                                                            \
+        log_row_##SUF(x, n, m, tau, inv_tau, 1, lhi, llo, o64, o32);                \
+}                                                                                   \
+                                                                                    \
 /* rows [lo, hi) of a C-contiguous rows x n array; status[r] = 1: left to numpy */  \
 CLONES static void rows_##SUF(int mode, const T *x, void *out, int f32out,          \
                               Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t n,           \
                               double tau, unsigned char *status)                    \
 {                                                                                   \
-    double inv_tau = 1.0 / tau;                                                     \
+    size_t osz = f32out ? sizeof(float) : sizeof(double), bytes = (size_t)n * sizeof(T);\
+    Py_ssize_t ahead = 1 + (Py_ssize_t)(4096 / bytes); /* rows fetched ahead: ~4 KiB */\
     for (Py_ssize_t r = lo; r < hi; r++) {                                          \
         const T *xr = x + r * n;                                                    \
+        if (bytes <= 4096 && r + ahead < hi)                                        \
+            for (size_t c = 0; c < bytes; c += 64)                                  \
+                __builtin_prefetch((const char *)(xr + ahead * n) + c);             \
         double m;                                                                   \
         int nan;                                                                    \
         status[r] = 0;                                                              \
@@ -446,37 +481,47 @@ CLONES static void rows_##SUF(int mode, const T *x, void *out, int f32out,      
         Acc acc = {0.0, 0.0, 0, 0};                                                 \
         row_sum_##SUF(xr, n, m, tau, t, &acc);                                      \
         double rest = (double)(acc.ties - 1) + (acc.sum + acc.comp);                \
-        if (acc.ovf && tau > 1.0) {                                                 \
+        if ((acc.ovf && tau > 1.0) || (mode != SOFTMAX && rest > 0.0 && rest < 0x1p-1022)) {\
             status[r] = 1;                                                          \
             continue;                                                               \
         }                                                                           \
-        if (mode != SOFTMAX && rest > 0.0 && rest < 0x1p-1022) {                    \
-            status[r] = 1;                                                          \
-            continue;                                                               \
-        }                                                                           \
-        if (mode == SOFTMAX) {                                                      \
-            double den = 1.0 + rest, inv = 1.0 / den;                               \
-            if (t) {                                                                \
-                _Pragma("omp simd")                                                 \
-                for (Py_ssize_t i = 0; i < n; i++) t[i] = quot(t[i], den, inv);         \
-            } else {                                                                \
-                soft_row32_##SUF(xr, n, m, tau, den, inv, (float *)out + r * n);         \
-            }                                                                       \
-        } else {                                                                    \
-            long double l = log1pl((long double)rest);                              \
-            if (mode == LSE) {                                                      \
-                ((double *)out)[r] = (double)((long double)m + (long double)tau * l); \
-                continue;                                                           \
-            }                                                                       \
-            double lhi = (double)l, llo = (double)(l - (long double)lhi);           \
-            double *o64 = f32out ? NULL : (double *)out + r * n;                    \
-            float *o32 = f32out ? (float *)out + r * n : NULL;                      \
-            if (tau == 1.0)                                                         \
-                log_row_##SUF(xr, n, m, tau, inv_tau, 0, lhi, llo, o64, o32);       \
-            else                                                                    \
-                log_row_##SUF(xr, n, m, tau, inv_tau, 1, lhi, llo, o64, o32);       \
-        }                                                                           \
+        if (mode == LSE)                                                            \
+            ((double *)out)[r] = (double)((long double)m + (long double)tau * log1pl(rest));\
+        else                                                                        \
+            finish_##SUF(mode, xr, n, m, tau, rest, (char *)out + (size_t)(r * n) * osz, f32out);\
     }                                                                               \
+}                                                                                   \
+                                                                                    \
+/* one long row cut into spans (threads) of segments of seg entries: its maximum, */\
+CLONES static void span_max_##SUF(const T *x, Py_ssize_t lo, Py_ssize_t hi, double *m, int *nan)\
+{                                                                                   \
+    row_max_##SUF(x + lo, hi - lo, m, nan);                                         \
+}                                                                                   \
+                                                                                    \
+/* the sum (sums[2k] + sums[2k + 1]) of every segment of [lo, hi), ties and overflows, */\
+CLONES static void span_sum_##SUF(const T *x, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t seg,\
+                                  double m, double tau, double *t, double *sums,    \
+                                  Py_ssize_t *ties, Py_ssize_t *ovf)                \
+{                                                                                   \
+    Py_ssize_t k = 0;                                                               \
+    *ties = *ovf = 0;                                                               \
+    for (Py_ssize_t s0 = lo; s0 < hi; s0 += seg, k++) {                             \
+        Py_ssize_t len = hi - s0 < seg ? hi - s0 : seg;                             \
+        Acc acc = {0.0, 0.0, 0, 0};                                                 \
+        row_sum_##SUF(x + s0, len, m, tau, t ? t + s0 : NULL, &acc);                \
+        sums[2 * k] = acc.sum;                                                      \
+        sums[2 * k + 1] = acc.comp;                                                 \
+        *ties += acc.ties;                                                          \
+        *ovf += acc.ovf;                                                            \
+    }                                                                               \
+}                                                                                   \
+                                                                                    \
+/* and the span's results once the row's rest is known */                           \
+CLONES static void span_fin_##SUF(int mode, const T *x, Py_ssize_t lo, Py_ssize_t hi, double m,\
+                                  double tau, double rest, void *out, int f32out)   \
+{                                                                                   \
+    size_t osz = f32out ? sizeof(float) : sizeof(double);                           \
+    finish_##SUF(mode, x + lo, hi - lo, m, tau, rest, (char *)out + (size_t)lo * osz, f32out);\
 }
 
 DEFINE_ROW(double, f64)
@@ -539,6 +584,82 @@ done:
     return res;
 }
 
+PyDoc_STRVAR(span_doc,
+"span(phase, mode, x, f32in, out, f32out, lo, hi, seg, m, tau, rest)\n\n"
+"Entries [lo, hi) of one long row x (float32 if f32in, else float64), for threads:\n"
+"phase 0 returns (max, has_nan); phase 1 returns ([sum, error] for every segment of\n"
+"seg entries from lo, ties, overflows), writing the terms into out (float64) for a\n"
+"softmax; phase 2 writes the results into out (float32 if f32out), rest known.\n"
+"Releases the GIL.");
+
+static PyObject *
+py_span(PyObject *self, PyObject *args)
+{
+    int phase, mode, f32in, f32out;
+    Py_buffer x, out;
+    Py_ssize_t lo, hi, seg;
+    double m, tau, rest;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "iiy*iw*innnddd", &phase, &mode, &x, &f32in, &out, &f32out, &lo,
+                          &hi, &seg, &m, &tau, &rest))
+        return NULL;
+    PyObject *res = NULL;
+    double *sums = NULL;
+    if (mode < 0 || mode > 2 || phase < 0 || phase > 2 || lo < 0 || hi < lo || seg < 1 ||
+        !(tau > 0.0)) {
+        PyErr_SetString(PyExc_ValueError, "bad phase, mode, span, segment or tau");
+        goto done;
+    }
+    if (!need(&x, hi * (f32in ? 4 : 8), "x"))
+        goto done;
+    int writes = phase == 2 || (phase == 1 && mode == SOFTMAX && !f32out);
+    if (writes && !need(&out, hi * (f32out && phase == 2 ? 4 : 8), "out"))
+        goto done;
+    if (phase == 0) {
+        double mx;
+        int nan;
+        Py_BEGIN_ALLOW_THREADS
+        if (f32in) span_max_f32(x.buf, lo, hi, &mx, &nan);
+        else span_max_f64(x.buf, lo, hi, &mx, &nan);
+        Py_END_ALLOW_THREADS
+        res = Py_BuildValue("(dO)", mx, nan ? Py_True : Py_False);
+    } else if (phase == 1) {
+        Py_ssize_t nseg = (hi - lo + seg - 1) / seg, ties, ovf;
+        sums = PyMem_Malloc(sizeof(double) * 2 * (nseg + 1));
+        if (sums == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        double *t = writes ? (double *)out.buf : NULL;
+        Py_BEGIN_ALLOW_THREADS
+        if (f32in) span_sum_f32(x.buf, lo, hi, seg, m, tau, t, sums, &ties, &ovf);
+        else span_sum_f64(x.buf, lo, hi, seg, m, tau, t, sums, &ties, &ovf);
+        Py_END_ALLOW_THREADS
+        PyObject *list = PyList_New(2 * nseg);
+        if (list == NULL) goto done;
+        for (Py_ssize_t k = 0; k < 2 * nseg; k++) {
+            PyObject *v = PyFloat_FromDouble(sums[k]);
+            if (v == NULL) {
+                Py_DECREF(list);
+                goto done;
+            }
+            PyList_SET_ITEM(list, k, v);
+        }
+        res = Py_BuildValue("(Nnn)", list, ties, ovf);
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        if (f32in) span_fin_f32(mode, x.buf, lo, hi, m, tau, rest, out.buf, f32out);
+        else span_fin_f64(mode, x.buf, lo, hi, m, tau, rest, out.buf, f32out);
+        Py_END_ALLOW_THREADS
+        res = Py_NewRef(Py_None);
+    }
+done:
+    PyMem_Free(sums);
+    PyBuffer_Release(&x);
+    PyBuffer_Release(&out);
+    return res;
+}
+
 PyDoc_STRVAR(exp_doc,
 "exp(q, qe, out)\n\nout = exp(q + qe) for float64 buffers, q <= 0 (the kernel's own exp).");
 
@@ -598,6 +719,7 @@ py_isa(PyObject *self, PyObject *unused)
 
 static PyMethodDef methods[] = {
     {"rows", py_rows, METH_VARARGS, rows_doc},
+    {"span", py_span, METH_VARARGS, span_doc},
     {"exp", py_exp, METH_VARARGS, exp_doc},
     {"table", py_table, METH_NOARGS, "The table of 2^(j/128): [(nearest double, relative tail)]."},
     {"isa", py_isa, METH_NOARGS, "The instruction set whose clone of the loops runs here."},
