@@ -378,6 +378,33 @@ def array_workloads(quick: bool) -> list[Workload]:
     return ws
 
 
+def accel_threshold(repeats: int) -> str:
+    """Per-call time of the compiled accelerator against the numpy path, small inputs.
+
+    Softmax of vectors and of batches of 10-wide rows, alternating ``SOFTMAX_LAB_ACCEL=all``
+    and ``=0`` call by call; the ratio is the median of same-repeat ratios. It sets
+    :data:`softmax_cli._accel.ACCEL_MIN`.
+    """
+    rng = np.random.default_rng(1)
+    lines = ["| input | elements | accelerator | numpy path | ratio |", "|---|---:|---:|---:|---:|"]
+    inputs = [(f"vector n={n}", rng.normal(0, 3, n)) for n in (4, 16, 32, 64, 128, 1024)]
+    inputs += [(f"batch {r}×10", rng.normal(0, 3, (r, 10))) for r in (2, 4, 8, 100)]
+    for title, x in inputs:
+        times: dict[str, list[float]] = {"all": [], "0": []}
+        for _ in range(repeats):
+            for how in ("all", "0"):
+                os.environ["SOFTMAX_LAB_ACCEL"] = how
+                t0 = time.perf_counter()
+                for _ in range(200):
+                    sm.softmax(x)
+                times[how].append((time.perf_counter() - t0) / 200)
+        os.environ.pop("SOFTMAX_LAB_ACCEL")
+        ratio = same_repeat_ratio(times["all"], times["0"])
+        fast, slow = statistics.median(times["all"]), statistics.median(times["0"])
+        lines.append(f"| {title} | {x.size} | {fmt_time(fast)} | {fmt_time(slow)} | {ratio:.2f}× |")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- processes
 
 
@@ -690,7 +717,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller CSV runs")
     parser.add_argument("--only", default="", help="run workloads whose title holds this text")
     parser.add_argument("--results", type=Path, help="also write the report (markdown) here")
+    parser.add_argument(
+        "--accel-threshold",
+        action="store_true",
+        help="only the compiled accelerator against the numpy path on small inputs",
+    )
     args = parser.parse_args()
+    if args.accel_threshold:
+        print(accel_threshold(5 if args.quick else 15))
+        return
     repeats = 3 if args.quick else 9
     rows: list[Row] = []
     targets: dict[str, tuple[str, str]] = {}

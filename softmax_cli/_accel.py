@@ -32,10 +32,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-#: elements (rows × length) from which the compiled kernel is used; measured with
-#: ``python benchmarks/run.py --accel-threshold``: below it the numpy path is not slower
-#: by more than the module's one-time import
-ACCEL_MIN = 64
+#: elements (rows × length) from which the compiled kernel is used. Below it the numpy
+#: path is slower per call too (0.4× its time from 4 elements on, ``python
+#: benchmarks/run.py --accel-threshold``), but by less than the module's one-time
+#: import (0.4 ms, loaded machine); from about 4096 elements one call pays for it. So
+#: ``softmax compute 1 2 3`` never loads it; ``SOFTMAX_LAB_ACCEL=all`` uses it for any size.
+ACCEL_MIN = 4096
 #: rows at least this long are cut into spans of whole segments of :data:`SEG` entries,
 #: run by threads (:meth:`Job.long_row`); the segments, not the threads, fix the result
 LONG = 1 << 17

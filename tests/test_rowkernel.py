@@ -30,7 +30,8 @@ needs_kernel = pytest.mark.skipif(rk is None, reason="the compiled accelerator i
 
 
 def test_built_where_a_compiler_is():
-    """Where a C compiler exists, ``pip install -e .`` builds the module: CI cannot go slow quietly."""
+    """Where a C compiler exists, ``pip install -e .`` builds the module (CI cannot go slow
+    quietly); without one the numpy path alone passes."""
     cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(cc) is None:
         pytest.skip(f"no C compiler ({cc}): the numpy path alone")
@@ -40,7 +41,8 @@ def test_built_where_a_compiler_is():
 def _exp_ulps(q: np.ndarray, qe: np.ndarray, got: np.ndarray) -> np.ndarray:
     """ULP errors of ``got`` against mpmath's ``exp(q + qe)``."""
     with mpmath.workprec(160):
-        exact = [mpmath.exp(mpmath.mpf(float(a)) + mpmath.mpf(float(b))) for a, b in zip(q, qe)]
+        mpf = mpmath.mpf
+        exact = [mpmath.exp(mpf(float(a)) + mpf(float(b))) for a, b in zip(q, qe, strict=True)]
     return oracle.ulp_error(got, exact, np.float64)
 
 
@@ -160,18 +162,42 @@ def test_long_rows_and_axes_match_the_reference(monkeypatch):
 
 
 def test_what_goes_to_numpy(monkeypatch):
-    f64 = np.zeros((4, 100))
+    big = np.zeros((4, _accel.ACCEL_MIN // 4))
+    f64 = np.dtype(np.float64)
     monkeypatch.setenv(_accel.ENV, "auto")
-    args = (1.0, "softmax", f64.dtype, f64.dtype, None, None)
-    assert _accel.job(f64[:, :10], *args) is None  # 40 elements: below ACCEL_MIN
-    assert (_accel.job(f64, *args) is None) == (rk is None)
+    args = (1.0, "softmax", f64, f64, None, None)
+    assert _accel.job(big[:, :10], *args) is None  # 40 elements: below ACCEL_MIN
+    assert (_accel.job(big, *args) is None) == (rk is None)
+    if rk is None:
+        return
     for a, tau, wd, w in [
-        (f64.astype(np.float16), 1.0, np.dtype(np.float64), None),
-        (f64.astype(np.longdouble), 1.0, np.dtype(np.longdouble), None),
-        (f64.astype(">f8"), 1.0, np.dtype(np.float64), None),
-        (f64, 2.0**-600, np.dtype(np.float64), None),
-        (f64, 1.0, np.dtype(np.float64), np.ones_like(f64)),
+        (big.astype(np.float16), 1.0, f64, None),
+        (big.astype(np.longdouble), 1.0, np.dtype(np.longdouble), None),
+        (big.astype(">f8"), 1.0, f64, None),
+        (big.astype(np.int64), 1.0, f64, None),
+        (big, 2.0**-600, f64, None),
+        (big, 1.0, f64, np.ones_like(big)),
     ]:
-        assert _accel.job(a, tau, "softmax", a.dtype, wd, w, None) is None, (a.dtype, tau)
+        out_dtype = a.dtype if a.dtype.kind == "f" else f64
+        assert _accel.job(a, tau, "softmax", out_dtype, wd, w, None) is None, (a.dtype, tau)
+    strided = np.zeros((big.shape[0], 2 * big.shape[1]))[:, ::2]
+    assert _accel.job(big, *args[:-1], strided) is None  # out= not contiguous: numpy writes it
     monkeypatch.setenv(_accel.ENV, "0")
-    assert _accel.job(f64, *args) is None
+    assert _accel.job(big, *args) is None
+
+
+def test_small_inputs_never_load_it(monkeypatch, capsys):
+    """``softmax compute 1 2 3`` (and any input below ACCEL_MIN) does not load the module."""
+    from softmax_cli.cli.app import main
+
+    def no(*_a):
+        raise AssertionError("the compiled module was asked for")
+
+    monkeypatch.delenv(_accel.ENV, raising=False)
+    monkeypatch.setattr(_accel, "kernel", no)
+    try:
+        main(["compute", "1", "2", "3", "--format", "csv"])
+    except SystemExit as stop:
+        assert stop.code in (0, None)
+    assert "0.66524" in capsys.readouterr().out
+    sm.log_softmax(np.zeros((3, 1000)))
