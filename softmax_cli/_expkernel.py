@@ -1,5 +1,9 @@
 """The blocked kernel behind softmax, log_softmax and logsumexp.
 
+This is the numpy path, the reference; :func:`run` first offers the rows to the
+optional compiled accelerator (:mod:`softmax_cli._accel`), which computes the
+same formulas and hands back what it does not handle.
+
 It works on a 2-D array of rows (one vector per row) in cache-sized blocks,
 so the several cheap passes the accurate algorithm makes (shift with TwoSum,
 divide by τ with TwoProduct, exp, first-order correction, sum) run on data in

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sysconfig
 
@@ -31,8 +32,10 @@ needs_kernel = pytest.mark.skipif(rk is None, reason="the compiled accelerator i
 
 def test_built_where_a_compiler_is():
     """Where a C compiler exists, ``pip install -e .`` builds the module (CI cannot go slow
-    quietly); without one the numpy path alone passes."""
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    quietly); without one, or with ``SOFTMAX_LAB_ACCEL=0``, the numpy path alone passes."""
+    if _accel.setting() == "off":
+        pytest.skip(f"{_accel.ENV}=0: the numpy path alone, on purpose")
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(cc) is None:
         pytest.skip(f"no C compiler ({cc}): the numpy path alone")
     assert rk is not None, f"{cc} exists but softmax_cli._rowkernel was not built: pip install -e ."
