@@ -26,6 +26,7 @@ first.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 from collections.abc import Callable
@@ -60,10 +61,9 @@ def setting() -> str:
 def kernel():
     """The compiled module, or ``None`` where it was not built (the import is cached)."""
     try:
-        from . import _rowkernel
+        return importlib.import_module(f"{__package__}._rowkernel")
     except ImportError:
         return None
-    return _rowkernel
 
 
 class Job:
