@@ -73,7 +73,7 @@ def test_exp_within_half_an_ulp_and_no_worse_than_numpy():
     rk.exp(q, qe, got)
     ours = _exp_ulps(q, qe, got)
     theirs = _exp_ulps(q, np.zeros_like(q), np.exp(q))  # numpy's exp of q alone
-    # measured here: ours 0.503, numpy's 0.64 (x86-64-v4 clone)
+    # measured here: ours 0.509, numpy's 0.64 (8,365 points, x86-64-v4 clone)
     assert ours.max() <= 0.51, (ours.max(), q[ours.argmax()])
     assert ours.max() <= theirs.max()
 
