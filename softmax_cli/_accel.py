@@ -40,7 +40,8 @@ import numpy as np
 #: ``softmax compute 1 2 3`` never loads it; ``SOFTMAX_LAB_ACCEL=all`` uses it for any size.
 ACCEL_MIN = 4096
 #: rows at least this long are cut into spans of whole segments of :data:`SEG` entries,
-#: run by threads (:meth:`Job.long_row`); the segments, not the threads, fix the result
+#: run by threads (:meth:`Job.long_row`), row after row; the segments, not the threads,
+#: fix the result
 LONG = 1 << 17
 SEG = 1 << 15
 #: the environment variable: ``0`` turns the accelerator off, ``all`` uses it for any size

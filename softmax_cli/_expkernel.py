@@ -251,7 +251,7 @@ def run(
         return _run_numpy(a, tau, mode, out_dtype, wd, w, dest)
     threads = THREADS if a.size >= THREAD_MIN else 1
     rows, n = a.shape
-    if n >= _accel.LONG and rows < threads:  # a few long rows: each one cut among threads
+    if n >= _accel.LONG:  # long rows (by length alone, so no bit depends on the threads)
         for r in range(rows):
             job.long_row(r, lambda fn, total: _in_threads(fn, _ranges(total, _accel.SEG, threads)))
     else:

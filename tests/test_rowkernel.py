@@ -164,6 +164,27 @@ def test_long_rows_and_axes_match_the_reference(monkeypatch):
     assert np.array_equal(out, sm.softmax(x))
 
 
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_long_rows_in_spans_keep_their_bits_whatever_the_threads(monkeypatch, dtype):
+    from softmax_cli import _expkernel
+
+    monkeypatch.setattr(_accel, "LONG", 64)  # every row here is "long": spans of segments of 16
+    monkeypatch.setattr(_accel, "SEG", 16)
+    monkeypatch.setattr(_expkernel, "THREAD_MIN", 0)
+    monkeypatch.setenv(_accel.ENV, "all")
+    x = _batch(dtype).astype(dtype)[:, :23].repeat(4, axis=1)  # 92-entry rows, every kind
+    got = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(_expkernel, "THREADS", threads)
+        got[threads] = [fn(x) for fn in (sm.softmax, sm.log_softmax, sm.logsumexp)]
+    for a, b in zip(got[1], got[3], strict=True):
+        assert a.tobytes() == b.tobytes()
+    monkeypatch.setenv(_accel.ENV, "0")
+    for a, fn in zip(got[1], (sm.softmax, sm.log_softmax, sm.logsumexp), strict=True):
+        assert _ulps(a, fn(x)) <= 8, fn.__name__
+
+
 def test_what_goes_to_numpy(monkeypatch):
     big = np.zeros((4, _accel.ACCEL_MIN // 4))
     f64 = np.dtype(np.float64)
