@@ -233,6 +233,7 @@ def run(
     wd: np.dtype,
     w: np.ndarray | None = None,
     dest: np.ndarray | None = None,
+    accel: bool = True,
 ) -> np.ndarray:
     """Apply ``mode`` to every row of the 2-D array ``a`` (any float dtype, any strides).
 
@@ -242,33 +243,23 @@ def run(
     ``a``'s shape in ``out_dtype`` sharing no memory with ``a``, is written
     and returned instead of a new array (softmax, log-softmax).
 
-    The compiled accelerator (:mod:`softmax_cli._accel`) does the rows it
-    can, in up to :data:`THREADS` threads; the rest, and everything when it is
-    absent or off, take the numpy path.
+    The compiled accelerator (:mod:`softmax_cli._accel`) does the rows it can,
+    in up to :data:`THREADS` threads; the rest, and everything when it is
+    absent or off (or ``accel`` is false), take the numpy path: the reference.
     """
-    job = _accel.job(a, tau, mode, out_dtype, wd, w, dest)
-    if job is None:
-        return _run_numpy(a, tau, mode, out_dtype, wd, w, dest)
-    threads = THREADS if a.size >= THREAD_MIN else 1
-    rows, n = a.shape
-    if n >= _accel.LONG:  # long rows (by length alone, so no bit depends on the threads)
-        for r in range(rows):
-            job.long_row(r, lambda fn, total: _in_threads(fn, _ranges(total, _accel.SEG, threads)))
-    else:
-        _in_threads(job.rows, _ranges(rows, 1, threads))
-    return job.finish(lambda part: _run_numpy(part, tau, mode, out_dtype, wd))
+    job = _accel.job(a, tau, mode, out_dtype, wd, w, dest) if accel else None
+    if job is not None:
+        threads = THREADS if a.size >= THREAD_MIN else 1
+        if a.shape[1] >= _accel.LONG:  # by length alone, so no bit depends on the threads
 
+            def spread(fn, total: int) -> list:
+                return _in_threads(fn, _ranges(total, _accel.SEG, threads))
 
-def _run_numpy(
-    a: np.ndarray,
-    tau: float,
-    mode: str,
-    out_dtype: np.dtype,
-    wd: np.dtype,
-    w: np.ndarray | None = None,
-    dest: np.ndarray | None = None,
-) -> np.ndarray:
-    """:func:`run` by numpy alone: the reference."""
+            for r in range(a.shape[0]):
+                job.long_row(r, spread)
+        else:
+            _in_threads(job.rows, _ranges(a.shape[0], 1, threads))
+        return job.finish(lambda part: run(part, tau, mode, out_dtype, wd, accel=False))
     rows, n = a.shape
     if tau > 1:
         wide = _overflowing_rows(a, wd)
