@@ -383,12 +383,13 @@ def accel_threshold(repeats: int) -> str:
 
     Softmax of vectors and of batches of 10-wide rows, alternating ``SOFTMAX_LAB_ACCEL=all``
     and ``=0`` call by call; the ratio is the median of same-repeat ratios. It sets
-    :data:`softmax_cli._accel.ACCEL_MIN`.
+    :data:`softmax_cli._accel.ROW_MIN`.
     """
     rng = np.random.default_rng(1)
     lines = ["| input | elements | accelerator | numpy path | ratio |", "|---|---:|---:|---:|---:|"]
     inputs = [(f"vector n={n}", rng.normal(0, 3, n)) for n in (4, 16, 32, 64, 128, 1024)]
-    inputs += [(f"batch {r}×10", rng.normal(0, 3, (r, 10))) for r in (2, 4, 8, 100)]
+    inputs += [(f"batch {r}×10", rng.normal(0, 3, (r, 10))) for r in (2, 100)]
+    inputs += [(f"batch 1000×{n}", rng.normal(0, 3, (1000, n))) for n in (2, 4, 8)]
     for title, x in inputs:
         times: dict[str, list[float]] = {"all": [], "0": []}
         for _ in range(repeats):

@@ -13,7 +13,7 @@ What goes to the numpy path, explicitly:
 
 * inputs that are not float32 or float64 (integers, float16, bfloat16, float8,
   longdouble, a non-native byte order), weights ``b``, a temperature outside
-  ``[2⁻⁵⁰⁰, 2⁵⁰⁰]``, fewer than :data:`ACCEL_MIN` elements, and everything when
+  ``[2⁻⁵⁰⁰, 2⁵⁰⁰]``, vectors shorter than :data:`ROW_MIN`, and everything when
   ``SOFTMAX_LAB_ACCEL=0`` or when the module was not built;
 * row by row, after the C kernel: rows holding ``nan``, rows whose maximum is
   infinite, rows where ``x − max`` overflows at τ > 1, and log-softmax or
@@ -33,12 +33,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-#: elements (rows × length) from which the compiled kernel is used. Below it the numpy
-#: path is slower per call too (0.4× its time from 4 elements on, ``python
-#: benchmarks/run.py --accel-threshold``), but by less than the module's one-time
-#: import (0.4 ms, loaded machine); from about 4096 elements one call pays for it. So
-#: ``softmax compute 1 2 3`` never loads it; ``SOFTMAX_LAB_ACCEL=all`` uses it for any size.
-ACCEL_MIN = 4096
+#: the vector length from which the compiled kernel is used. It is faster per call at
+#: every size (0.4× the numpy path's time from 4 entries on: ``python benchmarks/run.py
+#: --accel-threshold``), but loading it costs about 0.4 ms once, which a call on a vector of
+#: three logits (``softmax compute 1 2 3``) never earns back. The rule is the vector's
+#: length, not the call's size, so a row gets the same bits in whatever batch it comes:
+#: the CSV reader's blocks and the compiled engine's cut a file differently.
+ROW_MIN = 8
 #: rows at least this long are cut into spans of whole segments of :data:`SEG` entries,
 #: run by threads (:meth:`Job.long_row`), row after row; the segments, not the threads,
 #: fix the result
@@ -144,7 +145,7 @@ def job(
         return None
     if out_dtype != a.dtype or a.size == 0 or not _TAU_RANGE[0] <= tau <= _TAU_RANGE[1]:
         return None
-    if how == "auto" and a.size < ACCEL_MIN:
+    if how == "auto" and a.shape[1] < ROW_MIN:
         return None
     if dest is not None and not (dest.flags.c_contiguous and dest.dtype == out_dtype):
         return None

@@ -8,9 +8,13 @@
      d + e = x - m exactly (TwoSum), q + qe = (x - m)/tau (TwoProduct via fma),
      t = exp(q + qe), ties with the maximum (d == 0, t == 1 exactly) counted
      apart, rest = (ties - 1) + sum of the other t; then softmax t/(1 + rest)
-     (the quotient by fma, see quot) or log-softmax q - log1p(rest) with the TwoSum error of that subtraction,
-     qe and log1p's low part added back; logsumexp m + tau*log1p(rest) in long
-     double, rounded once.
+     (the quotient by fma, see quot) or log-softmax q - log1p(rest) with the
+     TwoSum error of that subtraction, qe and log1p's low part added back;
+     logsumexp m + tau*log1p(rest) in long double, rounded once.
+
+   A batch's rows are cut into ranges (rows), one thread each; a long row into
+   spans of fixed segments (span), whose sums Python adds with math.fsum: no
+   bit of a result depends on the number of threads.
 
    Rows this file does not finish (a nan, an infinite maximum, x - m
    overflowing with tau > 1, a subnormal rest for the log modes) get status 1
@@ -40,8 +44,9 @@
      there is no hardware fma, the "default" clone calls libm's fma, which is
      exact.
    Bound: 0.5 + 0.0056 + 0.005 + 0.003 < 0.514 ULP.  Measured against mpmath
-   (tests/test_rowkernel.py, points spread over [-708, 0] and at every
-   reduction boundary (K + 1/2) ln2/N): see the test's bound.
+   (tests/test_rowkernel.py: 8,365 points spread over [-708, 0] and on both
+   sides of every kind of reduction boundary (K + 1/2) ln2/N): 0.509 ULP;
+   numpy's exp gives 0.64 on the same points.
 
    q < -708 (the result near or below the normal range): t = 0 in the
    vector loop, and for q >= -746 (a subnormal or tiny result) a scalar pass
@@ -50,8 +55,12 @@
 
    The loops are branch-free and vectorise (gcc -O3, -fopenmp-simd for the
    sums); target_clones compiles them for AVX-512, AVX2+FMA and the baseline,
-   picked at load time by the CPU (never -march=native).  -ffp-contract=off:
-   no multiply-add is fused behind the error-free transforms' back.
+   picked at load time by the CPU (never -march=native); other compilers build
+   the baseline alone.  -ffp-contract=off: no multiply-add is fused behind the
+   error-free transforms' back; no sum is reassociated (the 8 lanes below are
+   fixed), so every clone gives the same bits.  Long rows fetch ahead by hand:
+   the sum's loop is busy enough that the hardware prefetcher (on the VMs
+   measured) fell behind, tripling its time.
 
    Sums: the terms of a block of 128 are added in 8 lanes with TwoSum, each
    lane's error kept; lanes and their errors go into one Neumaier-compensated

@@ -178,11 +178,11 @@ def test_long_rows_in_spans_keep_their_bits_whatever_the_threads(monkeypatch, dt
 
 
 def test_what_goes_to_numpy(monkeypatch):
-    big = np.zeros((4, _accel.ACCEL_MIN // 4))
+    big = np.zeros((40, 100))
     f64 = np.dtype(np.float64)
     monkeypatch.setenv(_accel.ENV, "auto")
     args = (1.0, "softmax", f64, f64, None, None)
-    assert _accel.job(big[:, :10], *args) is None  # 40 elements: below ACCEL_MIN
+    assert _accel.job(np.zeros((1000, _accel.ROW_MIN - 1)), *args) is None  # rows too short
     assert (_accel.job(big, *args) is None) == (rk is None)
     if rk is None:
         return
@@ -203,7 +203,7 @@ def test_what_goes_to_numpy(monkeypatch):
 
 
 def test_small_inputs_never_load_it(monkeypatch, capsys):
-    """``softmax compute 1 2 3`` (and any input below ACCEL_MIN) does not load the module."""
+    """``softmax compute 1 2 3`` (and any vector shorter than ROW_MIN) does not load it."""
     from softmax_cli.cli.app import main
 
     def no(*_a):
@@ -216,4 +216,4 @@ def test_small_inputs_never_load_it(monkeypatch, capsys):
     except SystemExit as stop:
         assert stop.code in (0, None)
     assert "0.66524" in capsys.readouterr().out
-    sm.log_softmax(np.zeros((3, 1000)))
+    sm.log_softmax(np.zeros((3000, _accel.ROW_MIN - 1)))
