@@ -156,6 +156,29 @@ def one_thread(fn: Callable[[], object]) -> Callable[[], object]:
     return call
 
 
+def numpy_path(fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` with the compiled accelerator off (``SOFTMAX_LAB_ACCEL=0``): the numpy path."""
+
+    def call():
+        saved = os.environ.get("SOFTMAX_LAB_ACCEL")
+        os.environ["SOFTMAX_LAB_ACCEL"] = "0"
+        try:
+            return fn()
+        finally:
+            if saved is None:
+                del os.environ["SOFTMAX_LAB_ACCEL"]
+            else:
+                os.environ["SOFTMAX_LAB_ACCEL"] = saved
+
+    return call
+
+
+def np_softmax_rows(x: np.ndarray) -> np.ndarray:
+    """The plain formula over rows, as a user writes it: the yardstick for short rows."""
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def np_softmax_out(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """softmax of a vector by hand with preallocated buffers: the leanest numpy can do."""
     np.subtract(x, x.max(), out=out)
@@ -220,6 +243,7 @@ def array_workloads(quick: bool) -> list[Workload]:
     rng = np.random.default_rng(0)
     vec = rng.normal(0.0, 3.0, 10**7)
     batch = rng.normal(0.0, 3.0, (10**5, 100))
+    short = rng.normal(0.0, 3.0, (10**5, 10))
     out = np.empty_like(vec)
     out_ours = np.empty_like(vec)
     out_batch = np.empty_like(batch)
@@ -231,6 +255,7 @@ def array_workloads(quick: bool) -> list[Workload]:
             lambda: sm.softmax(vec),
             {
                 "ours, 1 thread": one_thread(lambda: sm.softmax(vec)),
+                "ours, numpy path": numpy_path(lambda: sm.softmax(vec)),
                 "ours, out=": lambda: sm.softmax(vec, out=out_ours),
                 "numpy by hand, out=": lambda: np_softmax_out(vec, out),
                 "scipy.special.softmax": scipy_fn("softmax", vec),
@@ -254,6 +279,7 @@ def array_workloads(quick: bool) -> list[Workload]:
             lambda: sm.softmax(batch, axis=-1),
             {
                 "ours, 1 thread": one_thread(lambda: sm.softmax(batch, axis=-1)),
+                "ours, numpy path": numpy_path(lambda: sm.softmax(batch, axis=-1)),
                 "ours, out=": lambda: sm.softmax(batch, axis=-1, out=out_batch),
                 "torch.softmax (2 threads)": torch_fn(lambda t: torch.softmax(t, -1), batch, 2),
                 "scipy.special.softmax": scipy_fn("softmax", batch),
@@ -266,6 +292,7 @@ def array_workloads(quick: bool) -> list[Workload]:
             lambda: sm.log_softmax(vec),
             {
                 "ours, 1 thread": one_thread(lambda: sm.log_softmax(vec)),
+                "ours, numpy path": numpy_path(lambda: sm.log_softmax(vec)),
                 "ours, out=": lambda: sm.log_softmax(vec, out=out_ours),
                 "scipy.special.log_softmax": scipy_fn("log_softmax", vec),
                 "torch.log_softmax": torch_fn(lambda t: torch.log_softmax(t, -1), vec),
@@ -278,6 +305,7 @@ def array_workloads(quick: bool) -> list[Workload]:
             lambda: sm.log_softmax(batch, axis=-1),
             {
                 "ours, 1 thread": one_thread(lambda: sm.log_softmax(batch, axis=-1)),
+                "ours, numpy path": numpy_path(lambda: sm.log_softmax(batch, axis=-1)),
                 "ours, out=": lambda: sm.log_softmax(batch, axis=-1, out=out_batch),
                 "scipy.special.log_softmax": scipy_fn("log_softmax", batch),
                 "torch.log_softmax (2 threads)": torch_fn(
@@ -286,6 +314,17 @@ def array_workloads(quick: bool) -> list[Workload]:
             },
             "≤ 1.0× scipy, ≤ 1.0× torch",
             [("scipy.special.log_softmax", 1.0), ("torch.log_softmax (2 threads)", 1.0)],
+        ),
+        Workload(
+            "softmax, batch 1e5×10 float64 (short rows, as the CSV pipeline)",
+            lambda: sm.softmax(short, axis=-1),
+            {
+                "ours, numpy path": numpy_path(lambda: sm.softmax(short, axis=-1)),
+                "numpy plain formula": lambda: np_softmax_rows(short),
+                "scipy.special.softmax": scipy_fn("softmax", short),
+            },
+            "≤ 1.0× the plain numpy formula",
+            [("numpy plain formula", 1.0)],
         ),
         Workload(
             "sparsemax, vector n=1e6 float64",
@@ -337,6 +376,34 @@ def array_workloads(quick: bool) -> list[Workload]:
             )
         )
     return ws
+
+
+def accel_threshold(repeats: int) -> str:
+    """Per-call time of the compiled accelerator against the numpy path, small inputs.
+
+    Softmax of vectors and of batches of 10-wide rows, alternating ``SOFTMAX_LAB_ACCEL=all``
+    and ``=0`` call by call; the ratio is the median of same-repeat ratios. It sets
+    :data:`softmax_cli._accel.ROW_MIN`.
+    """
+    rng = np.random.default_rng(1)
+    lines = ["| input | elements | accelerator | numpy path | ratio |", "|---|---:|---:|---:|---:|"]
+    inputs = [(f"vector n={n}", rng.normal(0, 3, n)) for n in (4, 16, 32, 64, 128, 1024)]
+    inputs += [(f"batch {r}×10", rng.normal(0, 3, (r, 10))) for r in (2, 100)]
+    inputs += [(f"batch 1000×{n}", rng.normal(0, 3, (1000, n))) for n in (2, 4, 8)]
+    for title, x in inputs:
+        times: dict[str, list[float]] = {"all": [], "0": []}
+        for _ in range(repeats):
+            for how in ("all", "0"):
+                os.environ["SOFTMAX_LAB_ACCEL"] = how
+                t0 = time.perf_counter()
+                for _ in range(200):
+                    sm.softmax(x)
+                times[how].append((time.perf_counter() - t0) / 200)
+        os.environ.pop("SOFTMAX_LAB_ACCEL")
+        ratio = same_repeat_ratio(times["all"], times["0"])
+        fast, slow = statistics.median(times["all"]), statistics.median(times["0"])
+        lines.append(f"| {title} | {x.size} | {fmt_time(fast)} | {fmt_time(slow)} | {ratio:.2f}× |")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- processes
@@ -651,7 +718,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller CSV runs")
     parser.add_argument("--only", default="", help="run workloads whose title holds this text")
     parser.add_argument("--results", type=Path, help="also write the report (markdown) here")
+    parser.add_argument(
+        "--accel-threshold",
+        action="store_true",
+        help="only the compiled accelerator against the numpy path on small inputs",
+    )
     args = parser.parse_args()
+    if args.accel_threshold:
+        print(accel_threshold(5 if args.quick else 15))
+        return
     repeats = 3 if args.quick else 9
     rows: list[Row] = []
     targets: dict[str, tuple[str, str]] = {}

@@ -1,5 +1,9 @@
 """The blocked kernel behind softmax, log_softmax and logsumexp.
 
+This is the numpy path, the reference; :func:`run` first offers the rows to the
+optional compiled accelerator (:mod:`softmax_cli._accel`), which computes the
+same formulas and hands back what it does not handle.
+
 It works on a 2-D array of rows (one vector per row) in cache-sized blocks,
 so the several cheap passes the accurate algorithm makes (shift with TwoSum,
 divide by τ with TwoProduct, exp, first-order correction, sum) run on data in
@@ -36,6 +40,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from . import _accel
 from .floats import two_prod, two_sum
 
 #: elements per block of a long row: 32 Ki float64 = 256 KiB, the four a block uses fit in L2
@@ -228,6 +233,7 @@ def run(
     wd: np.dtype,
     w: np.ndarray | None = None,
     dest: np.ndarray | None = None,
+    accel: bool = True,
 ) -> np.ndarray:
     """Apply ``mode`` to every row of the 2-D array ``a`` (any float dtype, any strides).
 
@@ -236,7 +242,24 @@ def run(
     ``w`` holds non-negative weights (logsumexp only). ``dest``, an array of
     ``a``'s shape in ``out_dtype`` sharing no memory with ``a``, is written
     and returned instead of a new array (softmax, log-softmax).
+
+    The compiled accelerator (:mod:`softmax_cli._accel`) does the rows it can,
+    in up to :data:`THREADS` threads; the rest, and everything when it is
+    absent or off (or ``accel`` is false), take the numpy path: the reference.
     """
+    job = _accel.job(a, tau, mode, out_dtype, wd, w, dest) if accel else None
+    if job is not None:
+        threads = THREADS if a.size >= THREAD_MIN else 1
+        if a.shape[1] >= _accel.LONG:  # by length alone, so no bit depends on the threads
+
+            def spread(fn, total: int) -> list:
+                return _in_threads(fn, _ranges(total, _accel.SEG, threads))
+
+            for r in range(a.shape[0]):
+                job.long_row(r, spread)
+        else:
+            _in_threads(job.rows, _ranges(a.shape[0], 1, threads))
+        return job.finish(lambda part: run(part, tau, mode, out_dtype, wd, accel=False))
     rows, n = a.shape
     if tau > 1:
         wide = _overflowing_rows(a, wd)

@@ -46,7 +46,10 @@ def test_blocks_and_threads_give_the_same_sums_as_one_pass(data, monkeypatch):
     assert len(f.ranges) == 3 and f(0.7) == whole
 
 
-def test_shared_top_class_gives_the_measures_of_the_probabilities(data):
+def test_shared_top_class_gives_the_measures_of_the_probabilities(data, monkeypatch):
+    # the fast path's sums are the numpy kernel's; the compiled accelerator's softmax differs
+    # from them by an ULP here and there (tests/test_rowkernel.py), so compare with numpy's
+    monkeypatch.setenv("SOFTMAX_LAB_ACCEL", "0")
     x, t = data
     x, t = x[:20000], t[:20000]
     for name in ("softmax", "sparsemax"):
