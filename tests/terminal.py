@@ -187,7 +187,9 @@ def run_tty_batch(
             env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
             prelude = f'softmax() {{ "{sys.executable}" -m softmax_cli "$@"; }}\n'
             if width in warm:
-                sockets = stack.enter_context(tempfile.TemporaryDirectory())
+                # a short directory: a Unix socket's path holds at most 107 bytes
+                short = "/tmp" if os.path.isdir("/tmp") else None
+                sockets = stack.enter_context(tempfile.TemporaryDirectory(dir=short))
                 stack.enter_context(WarmServer(env, cwd, sockets))
                 prelude = warm_function()
             proc = ptyprocess.PtyProcess.spawn(

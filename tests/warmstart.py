@@ -39,13 +39,14 @@ def shell_function(python: str = sys.executable) -> str:
 
 
 class WarmServer:
-    """A server process for one session (its environment is the session's); a context
-    manager that stops it. ``env`` gets :data:`SOCKET_ENV` for the session to pass on."""
+    """A server process for one session (its environment is the session's), listening
+    on ``warm.sock`` in ``socket_dir`` (a directory of its own); a context manager that
+    stops it. ``env`` gets :data:`SOCKET_ENV` for the session to pass on."""
 
     def __init__(self, env: dict[str, str], cwd, socket_dir) -> None:
         import subprocess
 
-        path = os.path.join(socket_dir, f"warm{os.getpid()}-{id(self)}.sock")
+        path = os.path.join(socket_dir, "warm.sock")
         env[SOCKET_ENV] = path
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.warmstart", "serve", path],
@@ -105,25 +106,34 @@ def preload() -> list[str]:
 
 
 def serve(path: str) -> None:
-    """Import the program, listen on ``path``, fork a child per connection."""
+    """Import the program, listen on ``path``, fork a child per connection; on SIGTERM
+    wait for the children still running, then exit."""
+    import signal
+
     preload()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("ready", flush=True)
-    while True:
-        conn, _ = listener.accept()
-        if os.fork() == 0:
-            listener.close()
-            _child(conn)  # never returns
-        conn.close()
-        _reap()
+    try:
+        while True:
+            conn, _ = listener.accept()
+            if os.fork() == 0:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as in a fresh process
+                listener.close()
+                _child(conn)  # never returns
+            conn.close()
+            _reap(os.WNOHANG)
+    finally:
+        _reap(0)
 
 
-def _reap() -> None:
+def _reap(flags: int) -> None:
+    """Collect ended children (``flags=0``: wait for all of them)."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, _ = os.waitpid(-1, flags)
         except ChildProcessError:
             return
         if pid == 0:
