@@ -36,6 +36,43 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+class _XdistGroups:
+    """Keep ``--dist loadgroup`` grouping on pytest >= 9.2 (pytest-xdist issue 1386).
+
+    xdist tells its controller a test's group by appending ``@NAME`` to the node id a
+    worker reports; it writes the id to ``item._nodeid``, which pytest 9.2's structured
+    node ids no longer read, so every group was silently split across the workers: the
+    README and help-example pty sessions (a module fixture each, about 100 s of CPU) ran
+    once on each worker. This runs after xdist's hook and sets the suffix where it did
+    not stick; once xdist does it itself, it finds the suffix there and does nothing.
+    """
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        if not getattr(config.option, "loadgroup", False):  # on workers of --dist loadgroup
+            return
+        for item in items:
+            names = sorted(
+                {
+                    str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                    for mark in item.iter_markers("xdist_group")
+                }
+            )
+            if not names:
+                continue
+            suffix = "@" + "_".join(names)
+            if not item.nodeid.endswith(suffix):
+                from _pytest.nodeid import NodeId  # pytest >= 9.2, where xdist's id is lost
+
+                item._id = NodeId.parse(item.nodeid + suffix)
+            if not item.nodeid.endswith(suffix):
+                raise pytest.UsageError(f"cannot put {item.nodeid} in its xdist group")
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_XdistGroups(), "softmax-xdist-groups")
+
+
 @dataclass
 class Run:
     code: int

@@ -10,13 +10,19 @@ a number glued to other text, a progress bar left behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import select
 import sys
+import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+
+from .warmstart import WarmServer
+from .warmstart import shell_function as warm_function
 
 ptyprocess = __import__("pytest").importorskip("ptyprocess")
 pyte = __import__("pytest").importorskip("pyte")
@@ -154,7 +160,7 @@ class Segment:
 
 
 def run_tty_batch(
-    commands: list[str], cwds: dict[int, Path], *, rows: int = 50
+    commands: list[str], cwds: dict[int, Path], *, rows: int = 50, warm: Collection[int] = ()
 ) -> dict[int, list[Segment]]:
     """Every command, in order, on one pty per width; the widths' sessions run at once.
 
@@ -166,27 +172,44 @@ def run_tty_batch(
     width, one :class:`Segment` per command, cut from the rendered scrollback at the
     markers. Python's start-up dominates a run: batching saves the pty and shell
     start-up, concurrency the rest.
+
+    In the sessions of the widths in ``warm``, ``softmax`` runs in a child forked from
+    an interpreter that imported the program once (``tests/warmstart.py``): the same
+    program writing to the same terminal, without the 0.4 s start-up per command.
     """
-    prelude = f'softmax() {{ "{sys.executable}" -m softmax_cli "$@"; }}\n'
     body = "".join(f"{c}\nprintf '\\n{MARK} %d %d\\n' {k} $? \n" for k, c in enumerate(commands))
-    spawned = {}
-    for width, cwd in cwds.items():
-        env = dict(os.environ, COLUMNS=str(width), LINES=str(rows), TERM="xterm-256color")
-        for name in ("NO_COLOR", "FORCE_COLOR"):
-            env.pop(name, None)
-        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-        proc = ptyprocess.PtyProcess.spawn(
-            ["bash", "-c", prelude + body], dimensions=(rows, width), env=env, cwd=str(cwd)
-        )
-        screen = pyte.HistoryScreen(width, rows, history=1_000_000)
-        spawned[proc.fd] = (width, proc, screen, pyte.ByteStream(screen))
-    deadline = time.monotonic() + 60 + 10 * len(commands)
+    with contextlib.ExitStack() as stack:
+        spawned = {}
+        for width, cwd in cwds.items():
+            env = dict(os.environ, COLUMNS=str(width), LINES=str(rows), TERM="xterm-256color")
+            for name in ("NO_COLOR", "FORCE_COLOR"):
+                env.pop(name, None)
+            env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+            prelude = f'softmax() {{ "{sys.executable}" -m softmax_cli "$@"; }}\n'
+            if width in warm:
+                # a short directory: a Unix socket's path holds at most 107 bytes
+                short = "/tmp" if os.path.isdir("/tmp") else None
+                sockets = stack.enter_context(tempfile.TemporaryDirectory(dir=short))
+                stack.enter_context(WarmServer(env, cwd, sockets))
+                prelude = warm_function()
+            proc = ptyprocess.PtyProcess.spawn(
+                ["bash", "-c", prelude + body], dimensions=(rows, width), env=env, cwd=str(cwd)
+            )
+            screen = pyte.HistoryScreen(width, rows, history=1_000_000)
+            spawned[proc.fd] = (width, proc, screen, pyte.ByteStream(screen))
+        _render_all(spawned, len(commands))
+    return _segments(spawned, commands)
+
+
+def _render_all(spawned: dict, count: int) -> None:
+    """Feed each session's output to its screen until every session has ended."""
+    deadline = time.monotonic() + 60 + 10 * count
     open_fds = set(spawned)
     while open_fds:
         if time.monotonic() > deadline:
             for _, proc, _, _ in spawned.values():
                 proc.terminate(force=True)
-            raise TimeoutError(f"a batch of {len(commands)} commands is still running")
+            raise TimeoutError(f"a batch of {count} commands is still running")
         ready, _, _ = select.select(list(open_fds), [], [], 1.0)
         for fd in ready:
             _, proc, _, stream = spawned[fd]
@@ -194,6 +217,10 @@ def run_tty_batch(
                 stream.feed(proc.read(65536))
             except EOFError:
                 open_fds.discard(fd)
+
+
+def _segments(spawned: dict, commands: list[str]) -> dict[int, list[Segment]]:
+    """Each session's rendered scrollback cut at the markers: a segment per command."""
     out: dict[int, list[Segment]] = {}
     for width, proc, screen, _ in spawned.values():
         proc.wait()

@@ -7,8 +7,10 @@ cut or wrapped mid-exponent, no progress bar left, and every exponent the 80-col
 screen shows. The three widths run as one batched session each, concurrently
 (``tests/terminal.py`` :func:`run_tty_batch`), each in a scratch directory that holds a
 copy of ``examples/`` and links to the rest of the checkout (a transcript that writes a
-file never meets another session's). The module is one xdist group: one worker runs
-the sessions once.
+file never meets another session's). At 80 columns each ``softmax`` is a fresh
+``python -m softmax_cli``; at 60 and 120 it is forked from an interpreter that imported
+the program once (``tests/warmstart.py``: the same program on the same terminal, a
+third of the CPU). The module is one xdist group: one worker runs the sessions once.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def screens(tmp_path_factory):
             elif not entry.name.startswith("."):
                 (d / entry.name).symlink_to(entry)
         cwds[width] = d
-    return run_tty_batch([command for command, _ in TRANSCRIPTS], cwds)
+    return run_tty_batch([command for command, _ in TRANSCRIPTS], cwds, warm=(60, 120))
 
 
 def test_readme_has_transcripts():

@@ -153,7 +153,8 @@ def test_every_command_has_help_examples():
 def help_screens(tmp_path_factory):
     """Every help example at 60, 80 and 120 columns: one batched pty session per width,
     the three at once, each in a scratch directory holding a copy of examples/ (the
-    examples write files)."""
+    examples write files); a fresh process per command at 80, forked from a warm
+    interpreter at 60 and 120 (``tests/warmstart.py``)."""
     import shutil
 
     from tests.terminal import ROOT, run_tty_batch
@@ -163,7 +164,7 @@ def help_screens(tmp_path_factory):
         d = tmp_path_factory.mktemp(f"help{width}")
         shutil.copytree(ROOT / "examples", d / "examples")
         cwds[width] = d
-    return run_tty_batch(EXAMPLES, cwds)
+    return run_tty_batch(EXAMPLES, cwds, warm=(60, 120))
 
 
 @pytest.mark.xdist_group("help-examples")  # one worker: the sessions run once

@@ -14,6 +14,7 @@ import pytest
 
 from tests.terminal import problems
 
+pytestmark = pytest.mark.xdist_group("sweep-methods")  # one worker: the sessions run once
 WIDTHS = [60, 80, 120]
 METHODS = ("softmax", "sparsemax", "entmax15")
 COMMANDS = [
@@ -32,7 +33,7 @@ def screens(tmp_path_factory):
     from tests.terminal import run_tty_batch
 
     cwds = {w: tmp_path_factory.mktemp(f"methods{w}") for w in WIDTHS}
-    return run_tty_batch(COMMANDS, cwds), cwds
+    return run_tty_batch(COMMANDS, cwds, warm=(60, 120)), cwds  # fresh processes at 80
 
 
 @pytest.mark.parametrize("width", WIDTHS)
