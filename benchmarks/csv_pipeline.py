@@ -8,7 +8,7 @@ time (user + system, every thread), M rows/s, the peak RSS, and the median over
 rounds of the ratio ours / polars *of the same round*; then the peak RSS of
 10⁵, 10⁶ and 10⁷ rows streamed through a pipe. ``--base DIR`` adds this
 package from another checkout (``git archive REV softmax_cli | tar -x -C DIR``)
-as one more contender, for a before/after in the same run.
+as two more contenders (float64, float32), for a before/after in the same run.
 
 It reuses the process launcher and data of ``run.py`` (the full benchmark, which
 also runs this workload with pandas and mawk). Nothing here is asserted by the tests.
@@ -43,6 +43,7 @@ def contenders(base: Path | None) -> dict[str, tuple[list[str], dict[str, str]]]
     if base is not None:
         before = dict(env, PYTHONPATH=str(base.resolve()))
         out[f"before ({base})"] = (ours_cmd(), before)
+        out[f"before ({base}), float32"] = ([*ours_cmd(), "--dtype", "float32"], before)
     return out
 
 
@@ -101,11 +102,15 @@ def main() -> None:
     )
     parser.add_argument("--base", type=Path, help="another checkout's package root, timed too")
     args = parser.parse_args()
+    base = args.base.resolve() if args.base is not None else None
     with tempfile.TemporaryDirectory(prefix="softmax-csv-bench-") as tmpdir:
         tmp = Path(tmpdir)
+        # ``python -m softmax_cli`` finds a package in the working directory first: run
+        # from a directory without one, so --base times the other checkout, not this one
+        os.chdir(tmp)
         src = tmp / "logits.csv"
         write_logits(src, int(args.rows))
-        lines = pipeline(src, tmp / "out.csv", args.repeats, args.base)
+        lines = pipeline(src, tmp / "out.csv", args.repeats, base)
         sizes = [int(float(s)) for s in args.memory.split(",") if s.strip()]
         if sizes:
             lines += memory(tmp, sizes)
