@@ -273,17 +273,15 @@ def f32_texts(pl: Any, flat: np.ndarray) -> Any:
 
 def _move_digits(pl: Any, text: Any, neg: np.ndarray, x: np.ndarray) -> Any:
     """``[-]0.0…0ddd`` (``x - 1`` zeros after the point) as ``[-]d.dde-0X`` (``de-0X``)."""
-    frame = pl.DataFrame({"t": text, "neg": neg, "x": x})
-    t, at = pl.col("t"), pl.col("neg").cast(pl.Int64) + pl.col("x") + 1
-    more = t.str.slice(at + 1)
+    d = pl.col("d")
+    frame = pl.DataFrame({"d": text.str.strip_chars_start("-0."), "neg": neg, "five": x == 5})
     return frame.select(
         pl.concat_str(
             pl.when(pl.col("neg")).then(pl.lit("-")).otherwise(pl.lit("")),
-            t.str.slice(at, 1),
-            pl.when(more.str.len_bytes() > 0).then(pl.lit(".")).otherwise(pl.lit("")),
-            more,
-            pl.lit("e-0"),
-            pl.col("x").cast(pl.String),
+            d.str.slice(0, 1),
+            pl.when(d.str.len_bytes() > 1).then(pl.lit(".")).otherwise(pl.lit("")),
+            d.str.slice(1),
+            pl.when(pl.col("five")).then(pl.lit("e-05")).otherwise(pl.lit("e-06")),
         )
     ).to_series()
 
