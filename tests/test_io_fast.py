@@ -111,11 +111,9 @@ def test_fast_text_reads_back_exactly(fast_and_slow):
 
 def test_an_inexact_engine_is_switched_off(monkeypatch):
     """The probe compares polars' text with repr's; any difference turns the fast path off."""
-    import polars as pl
-
     real = writers._repr_texts
     monkeypatch.setattr(writers, "_polars", None)
-    monkeypatch.setattr(writers, "_repr_texts", lambda p, v: pl.Series(v).cast(pl.String))
+    monkeypatch.setattr(writers, "_repr_texts", lambda p, text, v: text)  # polars' layout
     assert writers._fast_engine() is False
     monkeypatch.setattr(writers, "_polars", None)
     monkeypatch.setattr(writers, "_repr_texts", real)
@@ -296,6 +294,26 @@ def test_overlap_on_ctrl_c_writes_only_whole_rows():
     assert got.endswith("\n") and full.startswith(got) and got.count("\n") <= 1 + 6000
 
 
+def test_float32_ties_are_all_flagged():
+    """Every normal float32 ``odd·2**-n`` whose exact decimal has at most 10 digits (a
+    possible tie of %.{k}g between two k-digit decimals) is flagged, one value per
+    exponent field and trailing-zero count; and most values are not."""
+    from decimal import Decimal
+
+    from softmax_cli.io import floattext
+
+    e, tz = np.meshgrid(np.arange(1, 255), np.arange(24), indexing="ij")
+    e, tz = e.ravel(), tz.ravel()
+    mantissa = np.where(tz < 23, (np.uint32(1) << tz.astype(np.uint32)) | 1 << 23, 1 << 23)
+    bits = ((e.astype(np.uint32) << 23) | (mantissa & 0x7FFFFF)).astype(np.uint32)
+    flagged = floattext._maybe_tie(bits)
+    values = bits.view(np.float32).tolist()
+    digits = [len(Decimal(v).normalize().as_tuple().digits) for v in values]
+    short = np.array(digits) <= 10
+    assert flagged[short].all()
+    assert flagged.mean() < 0.5
+
+
 def test_float32_text_made_by_polars_is_the_bisections_text():
     """float32 text from polars' shortest digits, laid out as %g, against the bisection
     it stands in for: random bit patterns (every exponent, subnormals, nan, inf), powers
@@ -306,6 +324,9 @@ def test_float32_text_made_by_polars_is_the_bisections_text():
     rng = np.random.default_rng(12)
     with np.errstate(over="ignore"):
         decimals = [float(f"{m}e{e}") for m in (1, 5, 15, 125, 3333333) for e in range(-45, 39)]
+        tens = np.array([10.0**j for j in range(-45, 39)], dtype=np.float32)
+        odd = rng.integers(0, 2**13, 6000) * 2 + 1
+        ties = np.ldexp(odd, rng.integers(-24, 0, odd.size)).astype(np.float32)
         parts = [
             rng.integers(0, 2**32, 40_000, dtype=np.uint64).astype(np.uint32).view(np.float32),
             np.ldexp(np.float32(1), np.arange(-149, 128)).astype(np.float32),
@@ -313,6 +334,10 @@ def test_float32_text_made_by_polars_is_the_bisections_text():
             np.array(decimals, dtype=np.float32),
             softmax(rng.normal(0, 3, (2000, 10)).astype(np.float32), axis=-1).ravel(),
             np.array([0.0, -0.0, np.nan, np.inf, -np.inf], dtype=np.float32),
+            # each side of every power of ten (where the layout changes) and dyadic
+            # values of a few fractional bits (the ties of %.{k}g), both signs
+            np.nextafter(tens[:, None], np.array([0, np.inf], dtype=np.float32)).ravel(),
+            ties * rng.choice(np.array([-1, 1], dtype=np.float32), ties.size),
         ]
     x = np.concatenate(parts)
     assert x.size >= floattext._F32_FAST_MIN and floattext.f32_engine()

@@ -112,7 +112,8 @@ _F32_FAST_MIN = 4096
 _F32_PROBE = (  # each layout and its edges: %g positional/scientific, ".0", ties, powers of 2
     "0.1 -0.1 1.5 100 0.0001 0.00025 1e-05 1.5e-07 -3.25e-09 123456 1e+06 1234567.5 "
     "12345678 1.2e+08 1e+16 3.40282e+38 1.17549e-38 0.333333 0.33333334 16777215 7.5 "
-    "0.15625 1024 0.059305287 8.4e-45 nan inf -inf 0 -0"
+    "0.15625 1024 0.059305287 8.4e-45 nan inf -inf 0 -0 -1.5e-05 -1e-05 9.99e-05 2e-06 "
+    "-1.25e-06 7.1e-07 -9.5e-10 1.5e-10 -2.5e-38 0.5 -0.25 0.099999994 0.00123456789"
 ).split()
 _f32_polars: Any = None  # polars once probed and found to agree, False if not usable
 
@@ -172,6 +173,53 @@ def _format_short(flat: np.ndarray) -> list[str]:
     return _format_bisect(flat)
 
 
+def _f32_bits(value: float) -> int:
+    """The bits of the float32 nearest ``value``."""
+    return int(np.array(value, dtype=np.float32).view(np.uint32))
+
+
+#: bits of the float32 nearest 10**j: ``|x| >= 10**j`` in x's shortest digits iff x's
+#: magnitude bits are at least these (10**j lies in that float's rounding interval)
+_TEN_BITS = {j: _f32_bits(10.0**j) for j in (-9, -6, -5, -4, 6)}
+_MIN_NORMAL_BITS = 1 << 23
+
+
+def _f32_table(pl: Any) -> Any:
+    """:func:`_format_bisect`'s text of ``±2**E`` (zeros at ``E = 0``) as a polars Series
+    indexed by ``sign << 8 | E`` (the exponent field), made once."""
+    global _POW2_TEXT
+    if _POW2_TEXT is None:
+        powers = (np.arange(512, dtype=np.uint32) << np.uint32(23)).view(np.float32)
+        with np.errstate(invalid="ignore"):
+            _POW2_TEXT = pl.Series(_format_bisect(powers), dtype=pl.String)
+    return _POW2_TEXT
+
+
+_POW2_TEXT: Any = None
+
+
+def _maybe_tie(bits: np.ndarray) -> np.ndarray:
+    """Where a normal float32 (magnitude ``bits``) may be a tie of ``%.{k}g``, k = 7 ... 9.
+
+    polars' shortest ``k`` digits are the correctly rounded ``k``-digit decimal unless two
+    are equally near: then the value is ``odd·2**-n`` with a ``(k + 1)``-digit exact
+    expansion, so ``n + X + 1 <= 10`` (``X`` its decimal exponent). Flagged: ``n <= 10 -
+    X0`` with ``X0 <= X`` from the binary exponent; a value of ``tz`` trailing zero bits
+    has ``n = 150 - E - tz`` (one more than needed, for margin). Values under 16 need
+    ``tz >= 10``, so only those (and larger values) are looked at closely.
+    """
+    cand = np.flatnonzero(((bits & np.uint32(0x3FF)) == 0) | (bits >= np.uint32(0x41800000)))
+    out = np.zeros(bits.shape, dtype=bool)
+    if cand.size:
+        b = bits[cand].astype(np.int64)
+        e = b >> 23
+        full = (b & 0x7FFFFF) | (1 << 23)
+        tz = np.log2((full & -full).astype(np.float64)).astype(np.int64)  # exact: a power
+        x0 = ((e - 127) * 30103) // 100000  # floor((E - 127)·log10 2) <= X
+        out[cand] = 150 - e - tz <= 10 - x0
+    return out
+
+
 def f32_texts(pl: Any, flat: np.ndarray) -> Any:
     """:func:`_format_bisect`'s text of 1-D float32 ``flat``, as a polars String Series.
 
@@ -180,57 +228,62 @@ def f32_texts(pl: Any, flat: np.ndarray) -> Any:
     back (no text of fewer digits does), and its digits are ``D``: for ``k <= 6`` the
     float32 is closer to ``D`` than half a unit of the sixth digit, and for ``k > 6`` the
     correctly rounded ``k``-digit decimal is ``D`` unless the value lies exactly half way
-    between two of them or its rounding interval is lopsided (a power of two). So where
-    both write positional text (``-4 <= X < p``) ``%g``'s is polars' without a final
-    ``.0``; elsewhere it is ``d.ddde±XX``, made with string kernels. Values with a short
-    exact decimal expansion (where a tie could be), powers of two, subnormals, zeros,
-    nan, inf, and any text that does not read back to the same bits, are made by
-    :func:`_format_bisect`.
+    between two of them (:func:`_maybe_tie`) or its rounding interval is lopsided (a power
+    of two). polars lays out positional text for ``-6 <= X <= 12`` and ``d.ddde-X``
+    below, ``%g`` positional for ``-4 <= X < p``: for ``-4 <= X <= 5`` polars' text is
+    ``%g``'s as it is; ``X`` of -5 and -6 move the digits (``0.0000015`` → ``1.5e-06``)
+    and -7 ... -9 pad the exponent (``1.5e-7`` → ``1.5e-07``), with compiled string kernels
+    on just those entries. ``X`` is read from the bits: ``D >= 10**j`` exactly when ``x``
+    is at least the float32 nearest ``10**j``. Zeros and powers of two come from a table;
+    possible ties, subnormals, ``|x| >= 10**6``, nan and inf are made by
+    :func:`_format_bisect`. A probe of each layout checks the installed polars once
+    (:func:`f32_engine`).
     """
     bits = flat.view(np.uint32)
-    mantissa = bits & 0x7FFFFF
-    exponent = (bits >> 23) & 0xFF
-    regular = np.flatnonzero((mantissa != 0) & (exponent != 0) & (exponent != 0xFF))
-    mag = np.abs(flat[regular])
-    body = pl.Series(mag).cast(pl.String)  # "0.00025", "123.5", "100.0", "1.5e-7", "1e+16"
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        shortest = body.cast(pl.Float64).to_numpy()  # D·10^(X-k+1), rounded to float64
-        exp10 = np.floor(np.log10(shortest) + 1e-10).astype(np.int64)
-        scaled = mag.astype(np.float64) * 10.0 ** (9 - exp10).astype(np.float64)
-        short = np.abs(scaled - np.rint(scaled)) < 1e-3  # <= 10 digits exactly: maybe a tie
-    text = body.str.strip_suffix(".0")
-    sci = np.flatnonzero((exp10 < -4) | (exp10 >= 16))
-    big = np.flatnonzero((exp10 >= 6) & (exp10 < 16))  # positional in polars; in %g if X < k
-    if big.size:
-        plain = text.gather(big).str.replace(".", "", literal=True).str.strip_chars_end("0")
-        k = plain.str.len_bytes().cast(pl.Int64).to_numpy()
-        sci = np.union1d(sci, big[exp10[big] >= np.maximum(k, 6)])
-    if sci.size:
-        part = body.gather(sci).str.replace(".", "", literal=True).str.strip_chars_start("0")
-        digits = part.str.split("e").list.first().str.strip_chars_end("0")
-        d, x = pl.col("d"), pl.col("x")
-        frame = pl.DataFrame({"d": digits, "x": exp10[sci]})
-        made = frame.select(
-            pl.concat_str(
-                d.str.slice(0, 1),
-                pl.when(d.str.len_bytes() > 1).then("." + d.str.slice(1)).otherwise(pl.lit("")),
-                pl.when(x < 0).then(pl.lit("e-")).otherwise(pl.lit("e+")),
-                x.abs().cast(pl.String).str.zfill(2),
-            )
-        ).to_series()
-        text = text.scatter(sci, made)
-    neg = np.flatnonzero(flat[regular] < 0)
-    if neg.size:
-        text = text.scatter(neg, "-" + text.gather(neg))
-    back = text.cast(pl.Float64, strict=False).to_numpy().astype(np.float32)
-    ok = (back.view(np.uint32) == bits[regular]) & ~short
-    fast = regular[ok]
-    out = pl.Series(np.full(len(flat), "", dtype=object), dtype=pl.String)
-    out = out.scatter(fast, text.filter(pl.Series(ok)))
-    rest = np.setdiff1d(np.arange(len(flat)), fast, assume_unique=True)
+    mag = bits & np.uint32(0x7FFFFFFF)
+    text = pl.Series(flat).cast(pl.String)  # "0.00025", "-0.0000015", "1.5e-7", "100.0"
+    t = {j: np.uint32(b) for j, b in _TEN_BITS.items()}
+    pow2 = (mag & np.uint32(0x7FFFFF)) == 0
+    slow = (mag >= t[6]) | (mag < np.uint32(_MIN_NORMAL_BITS))
+    slow |= _maybe_tie(mag)
+    slow &= ~pow2 | (mag >= np.uint32(0x7F800000))  # nan, inf: not in the table
+    table = np.flatnonzero(pow2 & (mag < np.uint32(0x7F800000)))
+    parts: list[tuple[np.ndarray, Any]] = []  # (where, their text): one scatter at the end
+    small = np.flatnonzero((mag < t[-4]) & ~slow & ~pow2)
+    if small.size:
+        sm = mag[small]
+        moved = small[sm >= t[-6]]  # 0.0000ddd -> d.ddde-05, 0.00000ddd -> d.ddde-06
+        if moved.size:
+            x = np.where(mag[moved] >= t[-5], 5, 6)
+            parts.append((moved, _move_digits(pl, text.gather(moved), flat[moved] < 0, x)))
+        padded = small[(sm >= t[-9]) & (sm < t[-6])]  # d.ddde-7 -> d.ddde-07
+        if padded.size:
+            parts.append((padded, text.gather(padded).str.replace("e-", "e-0", literal=True)))
+    if table.size:
+        at = (bits[table] >> np.uint32(23)).astype(np.int64)  # sign << 8 | exponent
+        parts.append((table, _f32_table(pl).gather(at)))
+    rest = np.flatnonzero(slow)
     if rest.size:
-        out = out.scatter(rest, pl.Series(_format_bisect(flat[rest]), dtype=pl.String))
-    return out
+        parts.append((rest, pl.Series(_format_bisect(flat[rest]), dtype=pl.String)))
+    if parts:
+        where = np.concatenate([w for w, _ in parts])
+        text = text.scatter(where, pl.concat([s for _, s in parts]))
+    return text
+
+
+def _move_digits(pl: Any, text: Any, neg: np.ndarray, x: np.ndarray) -> Any:
+    """``[-]0.0…0ddd`` (``x - 1`` zeros after the point) as ``[-]d.dde-0X`` (``de-0X``)."""
+    d = pl.col("d")
+    frame = pl.DataFrame({"d": text.str.strip_chars_start("-0."), "neg": neg, "five": x == 5})
+    return frame.select(
+        pl.concat_str(
+            pl.when(pl.col("neg")).then(pl.lit("-")).otherwise(pl.lit("")),
+            d.str.slice(0, 1),
+            pl.when(d.str.len_bytes() > 1).then(pl.lit(".")).otherwise(pl.lit("")),
+            d.str.slice(1),
+            pl.when(pl.col("five")).then(pl.lit("e-05")).otherwise(pl.lit("e-06")),
+        )
+    ).to_series()
 
 
 def _format_bisect(flat: np.ndarray) -> list[str]:

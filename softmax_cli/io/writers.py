@@ -95,36 +95,38 @@ def _fast_engine() -> Any:
 _ONE_DIGIT_E5 = np.array([float(f"{k}e-05") for k in range(1, 10)])
 
 
-def _repr_texts(pl: Any, v: np.ndarray) -> Any:
-    """repr's text of float64 ``v`` whose every entry is nan or has ``1e-9 <= |v| < 1e-4``.
+def _repr_texts(pl: Any, text: Any, v: np.ndarray) -> Any:
+    """``text``, polars' text of float64 ``v``, with the entries repr lays out otherwise.
 
-    polars writes these ``NaN``, ``0.000015`` (exponent -5) and ``1.5e-7`` (-6 ... -9);
-    repr writes ``nan``, ``1.5e-05`` and ``1.5e-07``. Each kind is found with numpy and
-    rewritten with one string kernel on just its entries (a kernel's cost is per entry).
+    polars writes ``NaN``, ``0.000015`` (exponent -5) and ``1.5e-7`` (-6 ... -9); repr
+    writes ``nan``, ``1.5e-05`` and ``1.5e-07``. Each kind is found with numpy and
+    rewritten with one string kernel on just its entries (a kernel's cost is per entry),
+    and all go back in one scatter.
     """
-    text = pl.Series(v).cast(pl.String)
-    mag = np.abs(v)
     with np.errstate(invalid="ignore"):
-        nan = np.isnan(v)
-        five = mag >= 1e-5
-        neg = v < 0
-    one = np.isin(mag, _ONE_DIGIT_E5)  # 1e-05: no "." to put after the first digit
-    parts = [(np.flatnonzero(~five & ~nan), lambda t: t.str.replace("e-", "e-0", literal=True))]
-    for sign, lead in ((False, ""), (True, "-")):  # [-]0.0000dddd -> [-]d.ddde-05
-        at = len(lead) + 6
-
-        def moved(t: Any, lead: str = lead, at: int = at) -> Any:
-            digits = (t.str.slice(at, 1), pl.lit("."), t.str.slice(at + 1), pl.lit("e-05"))
-            return pl.select(pl.concat_str(pl.lit(lead), *digits)).to_series()
-
-        parts.append((np.flatnonzero(five & (neg == sign) & ~one), moved))
-    for idx, rewrite in parts:
-        if idx.size:
-            text = text.scatter(idx, rewrite(text.gather(idx)))
-    for idx in (np.flatnonzero(nan), np.flatnonzero(one)):
-        if idx.size:
-            strs = ["nan" if x != x else repr(x) for x in v[idx].tolist()]
-            text = text.scatter(idx, pl.Series(strs, dtype=pl.String))
+        mag = np.abs(v)
+        padded = np.flatnonzero((mag >= 1e-9) & (mag < 1e-5))
+        five = np.flatnonzero((mag >= 1e-5) & (mag < 1e-4))
+        nan = np.flatnonzero(np.isnan(v))
+    parts: list[tuple[np.ndarray, Any]] = []
+    if padded.size:
+        parts.append((padded, text.gather(padded).str.replace("e-", "e-0", literal=True)))
+    if five.size:
+        one = np.isin(mag[five], _ONE_DIGIT_E5)  # 1e-05: no "." to put after the digit
+        neg = v[five] < 0
+        for sign, lead in ((False, ""), (True, "-")):  # [-]0.0000dddd -> [-]d.ddde-05
+            idx = five[(neg == sign) & ~one]
+            if idx.size:
+                t, at = text.gather(idx), len(lead) + 6
+                digits = (t.str.slice(at, 1), pl.lit("."), t.str.slice(at + 1), pl.lit("e-05"))
+                parts.append((idx, pl.select(pl.concat_str(pl.lit(lead), *digits)).to_series()))
+        nan = np.concatenate([nan, five[one]])
+    if nan.size:
+        strs = ["nan" if x != x else repr(x) for x in v[nan].tolist()]
+        parts.append((nan, pl.Series(strs, dtype=pl.String)))
+    if parts:
+        where = np.concatenate([w for w, _ in parts])
+        text = text.scatter(where, pl.concat([t for _, t in parts]))
     return text
 
 
@@ -133,13 +135,9 @@ def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
     n, width = a.shape
     flat = np.ascontiguousarray(a).ravel()
     if flat.dtype == np.float32:
-        return f32_texts(pl, flat).reshape((n, width)).arr.join(delim).str.join("\n").item()
-    text = pl.Series(flat).cast(pl.String)
-    with np.errstate(invalid="ignore"):
-        mag = np.abs(flat)
-        odd = np.flatnonzero(((mag >= 1e-9) & (mag < 1e-4)) | np.isnan(flat))
-    if odd.size:
-        text = text.scatter(odd, _repr_texts(pl, flat[odd]))
+        text = f32_texts(pl, flat)
+    else:
+        text = _repr_texts(pl, pl.Series(flat).cast(pl.String), flat)
     return text.reshape((n, width)).arr.join(delim).str.join("\n").item()
 
 
