@@ -120,20 +120,18 @@ def _introsort(packed: np.ndarray, depth: int, only: np.ndarray | None) -> None:
         depth -= 1
 
 
-def _holding(
-    wanted: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _holding(wanted: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The segments that hold a wanted element."""
     hit = np.concatenate([[0], np.cumsum(wanted)])
     has = hit[hi] > hit[lo]
     return lo[has], hi[has]
 
 
-def _spans(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every position in ``[lo, hi)`` of each segment, and the segments' first offsets."""
+def _spans(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Every position in ``[lo, hi)`` of each segment, segment after segment."""
     size = hi - lo
     start = np.cumsum(size) - size
-    return np.arange(size.sum()) + np.repeat(lo - start, size), start
+    return np.arange(size.sum()) + np.repeat(lo - start, size)
 
 
 def _partition(packed: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -147,7 +145,7 @@ def _partition(packed: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray
         np.where(ka < kc, a, np.where(kb < kc, c, b)),
     )
     _swap(packed, lo, med)
-    pos, _ = _spans(lo + 1, hi)
+    pos = _spans(lo + 1, hi)
     size = hi - lo - 1
     v = packed[pos]
     floor = packed[lo] >> np.uint64(32) << np.uint64(32)  # the pivot's key, any token
@@ -158,7 +156,7 @@ def _partition(packed: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray
     l0 = np.cumsum(n_left) - n_left
     r_end = np.cumsum(n_right) - 1  # the right scan starts at a segment's last stop
     pairs = np.minimum(n_left, n_right)
-    k, p0 = _spans(np.zeros_like(pairs), pairs)
+    k = _spans(np.zeros_like(pairs), pairs)
     k_seg = np.repeat(np.arange(lo.size), pairs)
     li, ri = left[l0[k_seg] + k], right[r_end[k_seg] - k]
     swap = li < ri  # true on a prefix of each segment's pairs

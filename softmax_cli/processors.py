@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._torchsort import tied_order
 from .errors import SoftmaxInputError
 from .floats import is_float_dtype
 from .processor_checks import (
@@ -284,7 +285,34 @@ def top_p(
         remove_sorted[:, n - min(keep, n) :] = False
     remove = np.empty_like(remove_sorted)
     np.put_along_axis(remove, order, remove_sorted, axis=-1)
+    if rule != "llama.cpp":  # a prefix of the sorted row goes: does it end inside a tie?
+        cut = remove_sorted.sum(axis=-1)
+        r = np.flatnonzero((cut > 0) & (cut < n))
+        last = a[r, order[r, cut[r] - 1]]
+        rows = r[(last == a[r, order[r, cut[r]]]) & np.isfinite(last)]
+        sorted_rows = np.take_along_axis(a[rows], order[rows], axis=-1)
+        for row, drop, stay in _as_torch(a, rows, sorted_rows, cut[rows]):
+            remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
+
+
+def _as_torch(
+    a: np.ndarray, rows: np.ndarray, sorted_rows: np.ndarray, cut: np.ndarray
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Which of the tokens tied across the ``hf`` top-p cut torch's unstable sort removes.
+
+    ``sorted_rows[i]``: row ``rows[i]`` of ``a`` sorted ascending (its last places
+    at least); its first ``cut[i]`` places go, the last of them tied with the next.
+    As many of the tied tokens go in torch's order (:mod:`._torchsort`): per row,
+    the row, the tied tokens torch drops, those it keeps.
+    """
+    out = []
+    for row, s, c in zip(rows.tolist(), sorted_rows, cut.tolist(), strict=True):
+        t = s[c]
+        tied = tied_order(a[row], t)
+        gone = c - int(np.searchsorted(s, t))  # the tied places before the cut
+        out.append((row, tied[:gone], tied[gone:]))
+    return out
 
 
 def _top_p_few(
@@ -312,7 +340,16 @@ def _top_p_few(
     remove = cum <= a.dtype.type(1 - p)
     remove[:, width - min(keep, width) :] = False
     remove &= idx >= 0
+    # ties across the cut: the finite logits are the last places of the full row's sort
+    cut = remove.sum(axis=-1) + (width - count)
+    r = np.flatnonzero((cut > width - count) & (cut < width))
+    last = vals[r, cut[r] - 1]
+    rows = r[last == vals[r, cut[r]]]
+    fixes = _as_torch(a, rows, vals[rows], cut[rows])
     a[np.nonzero(remove)[0], idx[remove]] = -np.inf
+    for k, (row, drop, stay) in enumerate(fixes):
+        a[row, stay] = vals[rows[k], cut[rows[k]]]
+        a[row, drop] = -np.inf
     return a
 
 
