@@ -299,12 +299,13 @@ def top_p(
 def _as_torch(
     a: np.ndarray, rows: np.ndarray, sorted_rows: np.ndarray, cut: np.ndarray
 ) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Which of the tokens tied across the ``hf`` top-p cut torch's unstable sort removes.
+    """Which of the tokens tied across a cut in a sorted row torch's unstable sort puts first.
 
-    ``sorted_rows[i]``: row ``rows[i]`` of ``a`` sorted ascending (its last places
-    at least); its first ``cut[i]`` places go, the last of them tied with the next.
-    As many of the tied tokens go in torch's order (:mod:`._torchsort`): per row,
-    the row, the tied tokens torch drops, those it keeps.
+    ``sorted_rows[i]``: row ``rows[i]`` of ``a`` sorted ascending; its first
+    ``cut[i]`` places are on one side of a cut (top-p: removed; typical-p's
+    ``min_tokens_to_keep``: kept), the last of them tied with the next. As many of
+    the tied tokens are in torch's order (:mod:`._torchsort`). Per row: the row,
+    the tied tokens before the cut in torch's order, those after it.
     """
     out = []
     for row, s, c in zip(rows.tolist(), sorted_rows, cut.tolist(), strict=True):
@@ -419,6 +420,11 @@ def typical_p(
         remove_sorted[:, :keep] = False
     remove = np.empty_like(remove_sorted)
     np.put_along_axis(remove, order, remove_sorted, axis=-1)
+    if rule != "llama.cpp" and 1 < keep < n:  # the kept places end inside a tie?
+        r = np.flatnonzero(remove_sorted[:, keep] & (s_sorted[:, keep - 1] == s_sorted[:, keep]))
+        r = r[np.isfinite(s_sorted[r, keep])]
+        for row, stay, drop in _as_torch(shifted, r, s_sorted[r], np.full(r.size, keep)):
+            remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
 
 

@@ -216,3 +216,16 @@ def test_rows_without_a_tie_across_the_cut_do_not_reorder(monkeypatch):
     # the stable pass alone decides: the kept tokens are a top set
     for k, o in zip(kept, order, strict=True):
         assert set(np.flatnonzero(k)) == set(o[-k.sum() :])
+
+
+def test_typical_p_min_tokens_to_keep_keeps_the_tied_tokens_hugging_face_keeps():
+    # one dominant token holds the typical mass; min_tokens_to_keep=5 keeps the first 5
+    # places of torch's sort of |-log p - H|: the dominant token and 4 of 39 tied ones.
+    # Golden from transformers 5.24.0, torch 2.13.0+cpu:
+    #     x = np.zeros((1, 40), dtype=np.float32); x[0, 7] = 5
+    #     out = lp.TypicalLogitsWarper(0.7, min_tokens_to_keep=5)(None, torch.from_numpy(x))
+    #     print(np.flatnonzero(np.isfinite(out.numpy()[0])).tolist())
+    x = np.zeros((1, 40), dtype=np.float32)
+    x[0, 7] = 5
+    out = processors.typical_p(x, 0.7, min_tokens_to_keep=5)
+    assert np.flatnonzero(np.isfinite(out[0])).tolist() == [7, 21, 22, 23, 31]
