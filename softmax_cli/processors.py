@@ -16,18 +16,21 @@ argument names it; the rules, and the code each follows:
   it too: Hugging Face ``TopKLogitsWarper``, vLLM ``apply_top_k_top_p``);
   ``ties="first"``: exactly k tokens, ties by lower token id (llama.cpp
   ``llama_sampler_top_k_impl`` keeps exactly k; which tie it keeps is its sort's).
-* ``top_p(rule="hf")``: sort ascending (stable), drop the tokens whose cumulative
-  mass is ``≤ 1 − p`` (so the token that crosses ``p`` stays; of tied tokens
-  the lower id goes first), keep the last ``min_tokens_to_keep`` (Hugging Face
-  ``TopPLogitsWarper``, vLLM); ``rule="llama.cpp"``: sort descending (stable),
-  keep through the first token where the running sum ``≥ p``
-  (``llama_sampler_top_p_apply``).
+* ``top_p(rule="hf")``: sort ascending, drop the tokens whose cumulative
+  mass is ``≤ 1 − p`` (so the token that crosses ``p`` stays), keep the last
+  ``min_tokens_to_keep`` (Hugging Face ``TopPLogitsWarper``, vLLM); of tokens
+  tied across the cut, those CPU ``torch.sort`` puts first go
+  (:mod:`._torchsort`, only on rows with such a tie); ``rule="llama.cpp"``:
+  sort descending (stable: ties by lower id), keep through the first token where
+  the running sum ``≥ p`` (``llama_sampler_top_p_apply``).
 * ``min_p(rule="prob")``: drop ``p_i < min_p · max p`` (Hugging Face
   ``MinPLogitsWarper``, vLLM ``MinPLogitsProcessor``); ``rule="logit"``: keep
   ``x_i ≥ max x + log(min_p)`` (llama.cpp ``llama_sampler_min_p_apply``).
 * ``typical_p(rule="hf")``: keep every token whose ``|−log p_i − H|`` is ≤ that
-  of the first token where the cumulative mass reaches the target (ties kept);
-  ``rule="llama.cpp"``: keep through the first token where it *exceeds* it.
+  of the first token where the cumulative mass reaches the target (ties kept),
+  and the first ``min_tokens_to_keep`` places of torch's sort of those values
+  (part of a tie: as CPU ``torch.sort`` orders it); ``rule="llama.cpp"``: keep
+  through the first token where it *exceeds* it.
 
 Examples
 --------
@@ -249,6 +252,8 @@ def top_p(
     """Nucleus: the smallest top set with mass ≥ ``p`` (``rule``: ``hf`` or ``llama.cpp``).
 
     ``lanes``: torch's float32 vector width for the ``hf`` rule (:func:`server_probs`).
+    ``hf``: where tied logits straddle the cut, the ones CPU ``torch.sort`` puts
+    first go, as in Hugging Face (rows longer than 16: not the lower ids).
 
     Examples
     --------
@@ -256,6 +261,8 @@ def top_p(
     [-inf, -inf, 0.0, 0.0]
     >>> top_p([0.0, 0.0, 0.0, 0.0], 0.5, rule="llama.cpp").tolist()
     [0.0, 0.0, -inf, -inf]
+    >>> np.flatnonzero(np.isfinite(top_p(np.zeros(20), 0.3))).tolist()  # as HF keeps
+    [1, 2, 3, 4, 5, 6]
     """
     p = check_unit("top_p")(p)
     keep = check_min_keep(min_tokens_to_keep)
