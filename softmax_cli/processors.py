@@ -261,7 +261,7 @@ def top_p(
     [-inf, -inf, 0.0, 0.0]
     >>> top_p([0.0, 0.0, 0.0, 0.0], 0.5, rule="llama.cpp").tolist()
     [0.0, 0.0, -inf, -inf]
-    >>> np.flatnonzero(np.isfinite(top_p(np.zeros(20), 0.3))).tolist()  # as HF keeps
+    >>> np.flatnonzero(np.isfinite(top_p(np.zeros(20, np.float32), 0.3))).tolist()  # as HF
     [1, 2, 3, 4, 5, 6]
     """
     p = check_unit("top_p")(p)
