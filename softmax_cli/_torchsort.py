@@ -38,9 +38,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 
-__all__ = ["tied_order", "torch_order"]
+__all__ = ["sorted_from", "sorted_rows_of", "split_ties", "tied_order", "torch_order"]
 
 #: libstdc++'s ``_S_threshold``: segments this short are left to the insertion sort
 THRESHOLD = 16
@@ -214,3 +218,51 @@ def _adjust(k: list, v: list, hole: int, n: int, key: int, val: int) -> None:
         hole = parent
         parent = (hole - 1) // 2
     k[hole], v[hole] = key, val
+
+
+# -- ties at a cut in a sorted row (top-p, typical-p) ----------------------------------
+
+
+#: the rows torch sorted for a top-p step when not the rows it filters (:func:`sorted_from`)
+_SORTED: ContextVar[np.ndarray | None] = ContextVar("sorted", default=None)
+
+
+@contextmanager
+def sorted_from(rows: np.ndarray | None) -> Iterator[None]:
+    """Let a top-p step inside take its tie order from ``rows`` (2-D), torch's sort of them.
+
+    vLLM's ``apply_top_k_top_p`` sorts the rows once, before its top-k, and cuts
+    top-p in that order: of tokens tied across the cut, those its sort of the
+    rows before top-k puts first go (the tied tokens are the same in both rows).
+    """
+    token = _SORTED.set(rows)
+    try:
+        yield
+    finally:
+        _SORTED.reset(token)
+
+
+def sorted_rows_of(a: np.ndarray) -> np.ndarray:
+    """The rows whose torch sort orders a top-p cut's ties: ``a``, or :func:`sorted_from`'s."""
+    rows = _SORTED.get()
+    return a if rows is None else rows.reshape(a.shape)
+
+
+def split_ties(
+    a: np.ndarray, rows: np.ndarray, sorted_rows: np.ndarray, cut: np.ndarray
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Which of the tokens tied across a cut in a sorted row torch's unstable sort puts first.
+
+    ``sorted_rows[i]``: row ``rows[i]`` of ``a`` sorted ascending; its first
+    ``cut[i]`` places are on one side of a cut (top-p: removed; typical-p's
+    ``min_tokens_to_keep``: kept), the last of them tied with the next. As many of
+    the tied tokens are in torch's order (:mod:`._torchsort`). Per row: the row,
+    the tied tokens before the cut in torch's order, those after it.
+    """
+    out = []
+    for row, s, c in zip(rows.tolist(), sorted_rows, cut.tolist(), strict=True):
+        t = s[c]
+        tied = tied_order(a[row], t)
+        gone = c - int(np.searchsorted(s, t))  # the tied places before the cut
+        out.append((row, tied[:gone], tied[gone:]))
+    return out

@@ -20,7 +20,9 @@ argument names it; the rules, and the code each follows:
   mass is ``≤ 1 − p`` (so the token that crosses ``p`` stays), keep the last
   ``min_tokens_to_keep`` (Hugging Face ``TopPLogitsWarper``, vLLM); of tokens
   tied across the cut, those CPU ``torch.sort`` puts first go
-  (:mod:`._torchsort`, only on rows with such a tie); ``rule="llama.cpp"``:
+  (:mod:`._torchsort`, only on rows with such a tie); ``rule="vllm"``: the
+  same with ``1 − p`` in float32 (vLLM ``apply_top_k_top_p``, whose sort is of
+  the rows before its top-k: :func:`._torchsort.sorted_from`); ``rule="llama.cpp"``:
   sort descending (stable: ties by lower id), keep through the first token where
   the running sum ``≥ p`` (``llama_sampler_top_p_apply``).
 * ``min_p(rule="prob")``: drop ``p_i < min_p · max p`` (Hugging Face
@@ -55,7 +57,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._torchsort import tied_order
+from ._torchsort import sorted_rows_of, split_ties
 from .errors import SoftmaxInputError
 from .floats import is_float_dtype
 from .processor_checks import (
@@ -249,11 +251,13 @@ def top_k(x: ArrayLike, k: int, *, min_tokens_to_keep: int = 1, ties: str = "kee
 def top_p(
     x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "hf", lanes: int = 16
 ) -> np.ndarray:
-    """Nucleus: the smallest top set with mass ≥ ``p`` (``rule``: ``hf`` or ``llama.cpp``).
+    """Nucleus: the smallest top set with mass ≥ ``p`` (``rule``: ``hf``, ``vllm``, ``llama.cpp``).
 
     ``lanes``: torch's float32 vector width for the ``hf`` rule (:func:`server_probs`).
     ``hf``: where tied logits straddle the cut, the ones CPU ``torch.sort`` puts
     first go, as in Hugging Face (rows longer than 16: not the lower ids).
+    ``vllm``: the same, with ``1 − p`` computed in the logits' dtype from ``p`` in
+    it (vLLM's ``p`` is a float32 tensor; Hugging Face rounds ``1 − p`` once).
 
     Examples
     --------
@@ -283,12 +287,14 @@ def top_p(
         # with 1 - p in Python's float64, then rounded to float32 by the comparison
         finite = np.isfinite(a)
         width = int(finite.sum(axis=-1).max())
+        one = a.dtype.type(1)
+        bar = one - a.dtype.type(p) if rule == "vllm" else a.dtype.type(1 - p)
         if 4 * width < n:  # after a top-k: sort the few finite logits only
-            return _back(_top_p_few(a, finite, width, p, keep, lanes), x)
+            return _back(_top_p_few(a, finite, width, bar, keep, lanes), x)
         order = _argsort(a)
         probs = server_probs(np.take_along_axis(a, order, axis=-1), lanes)
         cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
-        remove_sorted = cum <= a.dtype.type(1 - p)
+        remove_sorted = cum <= bar
         remove_sorted[:, n - min(keep, n) :] = False
     remove = np.empty_like(remove_sorted)
     np.put_along_axis(remove, order, remove_sorted, axis=-1)
@@ -298,35 +304,15 @@ def top_p(
         last = a[r, order[r, cut[r] - 1]]
         rows = r[(last == a[r, order[r, cut[r]]]) & np.isfinite(last)]
         sorted_rows = np.take_along_axis(a[rows], order[rows], axis=-1)
-        for row, drop, stay in _as_torch(a, rows, sorted_rows, cut[rows]):
+        for row, drop, stay in split_ties(sorted_rows_of(a), rows, sorted_rows, cut[rows]):
             remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
 
 
-def _as_torch(
-    a: np.ndarray, rows: np.ndarray, sorted_rows: np.ndarray, cut: np.ndarray
-) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Which of the tokens tied across a cut in a sorted row torch's unstable sort puts first.
-
-    ``sorted_rows[i]``: row ``rows[i]`` of ``a`` sorted ascending; its first
-    ``cut[i]`` places are on one side of a cut (top-p: removed; typical-p's
-    ``min_tokens_to_keep``: kept), the last of them tied with the next. As many of
-    the tied tokens are in torch's order (:mod:`._torchsort`). Per row: the row,
-    the tied tokens before the cut in torch's order, those after it.
-    """
-    out = []
-    for row, s, c in zip(rows.tolist(), sorted_rows, cut.tolist(), strict=True):
-        t = s[c]
-        tied = tied_order(a[row], t)
-        gone = c - int(np.searchsorted(s, t))  # the tied places before the cut
-        out.append((row, tied[:gone], tied[gone:]))
-    return out
-
-
 def _top_p_few(
-    a: np.ndarray, finite: np.ndarray, width: int, p: float, keep: int, lanes: int
+    a: np.ndarray, finite: np.ndarray, width: int, bar: np.floating, keep: int, lanes: int
 ) -> np.ndarray:
-    """:func:`top_p`'s ``hf`` rule on rows with at most ``width`` finite logits.
+    """:func:`top_p`'s ``hf`` rule on rows with at most ``width`` finite logits (``bar``: 1 − p).
 
     Hugging Face's ascending sort puts the ``-inf`` logits first; the finite ones,
     right-aligned in rows of ``width``, are the last ``width`` places of its sorted
@@ -345,7 +331,7 @@ def _top_p_few(
     idx = np.take_along_axis(idx, order, axis=-1)
     probs = torch_softmax(vals, lanes, offset=n - width)
     cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
-    remove = cum <= a.dtype.type(1 - p)
+    remove = cum <= bar
     remove[:, width - min(keep, width) :] = False
     remove &= idx >= 0
     # ties across the cut: the finite logits are the last places of the full row's sort
@@ -353,7 +339,7 @@ def _top_p_few(
     r = np.flatnonzero((cut > width - count) & (cut < width))
     last = vals[r, cut[r] - 1]
     rows = r[last == vals[r, cut[r]]]
-    fixes = _as_torch(a, rows, vals[rows], cut[rows])
+    fixes = split_ties(sorted_rows_of(a), rows, vals[rows], cut[rows])
     a[np.nonzero(remove)[0], idx[remove]] = -np.inf
     for k, (row, drop, stay) in enumerate(fixes):
         a[row, stay] = vals[rows[k], cut[rows[k]]]
@@ -430,7 +416,7 @@ def typical_p(
     if rule != "llama.cpp" and 1 < keep < n:  # the kept places end inside a tie?
         r = np.flatnonzero(remove_sorted[:, keep] & (s_sorted[:, keep - 1] == s_sorted[:, keep]))
         r = r[np.isfinite(s_sorted[r, keep])]
-        for row, stay, drop in _as_torch(shifted, r, s_sorted[r], np.full(r.size, keep)):
+        for row, stay, drop in split_ties(shifted, r, s_sorted[r], np.full(r.size, keep)):
             remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
 

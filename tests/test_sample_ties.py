@@ -207,7 +207,7 @@ def test_rows_without_a_tie_across_the_cut_do_not_reorder(monkeypatch):
     def refuse(*args):
         raise AssertionError("no tie across the cut: torch's order is not needed")
 
-    monkeypatch.setattr(processors, "tied_order", refuse)
+    monkeypatch.setattr(_torchsort, "tied_order", refuse)
     x = np.random.default_rng(3).normal(0, 2, (8, 300)).astype(np.float32)
     x[:, 7] = x[:, 8]  # a tie below the cut
     np.minimum(x, 3, out=x)
@@ -229,3 +229,53 @@ def test_typical_p_min_tokens_to_keep_keeps_the_tied_tokens_hugging_face_keeps()
     x[0, 7] = 5
     out = processors.typical_p(x, 0.7, min_tokens_to_keep=5)
     assert np.flatnonzero(np.isfinite(out[0])).tolist() == [7, 21, 22, 23, 31]
+
+
+# vLLM v1 (commit 3e342658) vllm/v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p:
+#     logits_sort, logits_idx = logits.sort(dim=-1, descending=False)   # once, before top-k
+#     top_k_mask = logits_sort.gather(1, top_k_mask.unsqueeze(dim=1)) ...  # top-k by value
+#     probs_sum = torch.cumsum(probs_sort, dim=-1, out=probs_sort)
+#     top_p_mask = probs_sum <= 1 - p.unsqueeze(dim=1)                   # p: a float32 tensor
+#     top_p_mask[:, -1] = False
+# Goldens: those calls replayed with torch 2.13.0+cpu (vLLM needs a GPU build to install):
+#     def vllm_top_k_top_p(x, k, p):
+#         s, idx = torch.from_numpy(x.copy()).sort(dim=-1, descending=False)
+#         if k is not None:
+#             kth = s.gather(1, (s.size(1) - torch.tensor([k] * len(x))).unsqueeze(1))
+#             s.masked_fill_(s < kth, -float("inf"))
+#         cum = torch.cumsum(s.softmax(dim=-1), dim=-1)
+#         mask = cum <= 1 - torch.tensor([p] * len(x), dtype=torch.float32).unsqueeze(1)
+#         mask[:, -1] = False
+#         s.masked_fill_(mask, -float("inf"))
+#         return np.isfinite(s.scatter(-1, idx, s).numpy())
+#     x = (np.random.default_rng(21).integers(0, 6, (3, 60)) / 2).astype(np.float32)
+#     print([np.flatnonzero(r).tolist() for r in vllm_top_k_top_p(x, 12, 0.5)])
+#     print(vllm_top_k_top_p(np.zeros((1, 5), np.float32), None, 0.8).sum())   # 5
+VLLM_TIES = [
+    [14, 17, 18, 37, 40, 46, 48],
+    [12, 25, 30, 34, 43, 53],
+    [3, 14, 16, 31, 34, 37, 40, 42, 55],
+]
+
+
+def test_vllm_cuts_ties_in_its_sort_of_the_rows_before_top_k():
+    x = (np.random.default_rng(21).integers(0, 6, (3, 60)) / 2).astype(np.float32)
+    steps = sampling.plan("vllm", given={"top_k": 12, "top_p": 0.5})
+    out, _ = sampling.process(x, steps)
+    assert [np.flatnonzero(np.isfinite(r)).tolist() for r in out] == VLLM_TIES
+    # Hugging Face sorts the rows after its top-k: other tied tokens stay
+    hf, _ = sampling.process(x, sampling.plan("hf", given={"top_k": 12, "top_p": 0.5}))
+    assert [np.flatnonzero(np.isfinite(r)).tolist() for r in hf] != VLLM_TIES
+    # the gradient's kept set is the same chain's
+    z, _ = sampling.linearize(x, steps)
+    assert np.array_equal(np.isfinite(z), np.isfinite(out))
+
+
+def test_vllm_top_p_bar_is_one_minus_p_in_float32():
+    # five equal logits at p = 0.8: the first place's mass 0.2f is <= fl(1 - 0.8) = 0.2f
+    # (Hugging Face: that token goes) but not <= 1 - 0.8f = 0.19999999f (vLLM: it stays)
+    five = np.zeros((1, 5), dtype=np.float32)
+    vllm, _ = sampling.process(five, sampling.plan("vllm", given={"top_p": 0.8}))
+    hf, _ = sampling.process(five, sampling.plan("hf", given={"top_p": 0.8}))
+    assert int(np.isfinite(vllm).sum()) == 5
+    assert int(np.isfinite(hf).sum()) == 4
