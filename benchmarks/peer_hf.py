@@ -41,6 +41,16 @@ CASES = [
     ("min_p", {"min_p": 0.5}, lambda: lp.MinPLogitsWarper(0.5)),
     ("min_p", {"min_p": 0.05}, lambda: lp.MinPLogitsWarper(0.05)),
     ("typical_p", {"typical_p": 0.7}, lambda: lp.TypicalLogitsWarper(0.7)),
+    (
+        "top_p",
+        {"top_p": 0.9, "min_tokens_to_keep": 5},
+        lambda: lp.TopPLogitsWarper(0.9, min_tokens_to_keep=5),
+    ),
+    (
+        "typical_p",
+        {"typical_p": 0.7, "min_tokens_to_keep": 5},
+        lambda: lp.TypicalLogitsWarper(0.7, min_tokens_to_keep=5),
+    ),
     ("epsilon", {"epsilon_cutoff": 0.05}, lambda: lp.EpsilonLogitsWarper(0.05)),
     ("eta", {"eta_cutoff": 0.05}, lambda: lp.EtaLogitsWarper(0.05)),
     ("temperature", {"temperature": 0.01}, lambda: lp.TemperatureLogitsWarper(0.01)),
@@ -60,8 +70,12 @@ CASES = [
 ]
 
 
+#: the families of :func:`rows`, row ``i`` is of family ``i % 7``
+FAMILIES = ("normal", "ties", "all equal", "-inf", "powers of 2", "min-p boundary", "one finite")
+
+
 def rows(n: int, v: int, seed: int = 0) -> np.ndarray:
-    """Random and adversarial float32 rows of width ``v``."""
+    """Random and adversarial float32 rows of width ``v`` (:data:`FAMILIES`)."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
@@ -125,6 +139,8 @@ LANES = {"AVX2": 8, "AVX512": 16}
 def compare(x: np.ndarray, lanes: int = 16, oracle_rows: int = 300) -> list[tuple]:
     """Per case: rows whose kept set differs, the widest such margin, and probability ulps.
 
+    The last item: the families (:data:`FAMILIES`) with a differing row, and how many.
+
     Probabilities: ours (:func:`sampling.distribution` of our processed logits)
     against Hugging Face's own (``torch.softmax`` of its processed scores, float32),
     in float32 ulps of theirs, and against the mpmath oracle in ulps of ours.
@@ -146,7 +162,11 @@ def compare(x: np.ndarray, lanes: int = 16, oracle_rows: int = 300) -> list[tupl
         probs, _ = distribution(ours[same])
         vs_hf = np.abs(probs - hf_probs[same]) / np.spacing(hf_probs[same].astype(np.float32))
         vs_oracle = _oracle_ulps(probs[:oracle_rows], ours[same][:oracle_rows])
-        report.append((f"{name} {given}", len(bad), margin, float(vs_hf.max()), vs_oracle, cpu_dep))
+        fams = np.bincount(bad % len(FAMILIES), minlength=len(FAMILIES))
+        where = ", ".join(f"{FAMILIES[f]} {c}" for f, c in enumerate(fams) if c) or "-"
+        report.append(
+            (f"{name} {given}", len(bad), margin, float(vs_hf.max()), vs_oracle, cpu_dep, where)
+        )
     return report
 
 
@@ -169,19 +189,79 @@ def wide(lanes: int, n: int = 280, v: int = 4096) -> None:
         theirs = hf(torch.zeros((n, 1), dtype=torch.long), torch.from_numpy(x.copy())).numpy()
         differ = (np.isfinite(ours) != np.isfinite(theirs)).any(axis=-1)
         # a tie across HF's cut: a kept and a removed token of one logit (torch.sort is not
-        # stable past 16 tokens, so which of them stay is its sort's choice)
+        # stable past 16 tokens: which of them stay is its sort's choice, see _torchsort)
         hx = x / np.float32(0.7)
         kept_hf = np.isfinite(theirs)
         lo = np.where(kept_hf, hx, np.inf).min(axis=-1, keepdims=True)
         tie = ((hx == lo) & ~kept_hf & (top_k_kept(hx, k))).any(axis=-1)
         print(f"preset hf {given} on {n} rows of {v}: kept sets differ on {int(differ.sum())} "
-              f"rows, {int((differ & ~tie).sum())} without a tie across the cut")  # fmt: skip
+              f"rows ({int(tie.sum())} rows have a tie across HF's cut, "
+              f"{int((differ & tie).sum())} of them differ)")  # fmt: skip
+
+
+def typical_ties(n: int = 300) -> None:
+    """Typical-p with ``min_tokens_to_keep``: the kept places can end inside a tie.
+
+    Rows of widths 17 to 4,096 where one to three dominant tokens hold the typical
+    mass and the rest tie on a few levels: ``min_tokens_to_keep = k`` keeps the
+    first k places of torch's sort of ``|-log p - H|``, some of a tie group.
+    """
+    rng = np.random.default_rng(4)
+    differ = rows_tied = 0
+    for i in range(n):
+        v = int(rng.integers(17, 4097)) if i % 4 else int(rng.integers(17, 64))
+        x = rng.integers(0, 3, (1, v)).astype(np.float32)
+        x[0, rng.integers(v, size=int(rng.integers(1, 4)))] = rng.integers(6, 10)
+        if i % 3 == 0:
+            x[rng.random((1, v)) < 0.3] = -np.inf
+        k = int(rng.integers(2, 12))
+        ours, _ = process(x, plan(None, given={"typical_p": 0.7, "min_tokens_to_keep": k}))
+        hf = lp.TypicalLogitsWarper(0.7, min_tokens_to_keep=k)
+        theirs = hf(None, torch.from_numpy(x.copy())).numpy()
+        kept = x[np.isfinite(theirs)]
+        rows_tied += int(np.isin(kept, x[~np.isfinite(theirs)]).any())
+        differ += int((np.isfinite(ours) != np.isfinite(theirs)).any())
+    print(f"typical_p 0.7, min_tokens_to_keep 2..11, on {n} rows of 17..4096: kept sets differ "
+          f"on {differ} rows ({rows_tied} rows keep part of a tie)")  # fmt: skip
+
+
+def vllm_cpu(n: int = 300) -> None:
+    """The vllm preset's top-k + top-p against vLLM's own torch calls on CPU.
+
+    vLLM needs a GPU build to install; its ``apply_top_k_top_p`` (vLLM v1 commit
+    3e342658, ``vllm/v1/sample/ops/topk_topp_sampler.py``) is torch calls only,
+    replayed here: one ascending ``sort`` of the rows (before the top-k), the top-k
+    by value in the sorted rows, ``softmax``, ``cumsum``, ``<= 1 - p`` with ``p`` a
+    float32 tensor, the last place kept, ``scatter`` back. Tie-heavy rows of
+    widths 17 to 4,096.
+    """
+    rng = np.random.default_rng(6)
+    differ = tied = 0
+    for i in range(n):
+        v = int(rng.integers(17, 4097)) if i % 4 else int(rng.integers(17, 64))
+        x = (rng.integers(0, 6, (1, v)) / 2).astype(np.float32)
+        k, p = int(rng.integers(2, min(v, 200))), float(rng.choice([0.3, 0.5, 0.8, 0.9]))
+        ours, _ = process(x, plan("vllm", given={"top_k": k, "top_p": p}))
+        s, idx = torch.from_numpy(x.copy()).sort(dim=-1, descending=False)
+        kth = s.gather(1, torch.tensor([[v - k]]))
+        s.masked_fill_(s < kth, -float("inf"))
+        cum = torch.cumsum(s.softmax(dim=-1), dim=-1)
+        mask = cum <= 1 - torch.tensor([p], dtype=torch.float32).unsqueeze(1)
+        mask[:, -1] = False
+        s.masked_fill_(mask, -float("inf"))
+        theirs = s.scatter(-1, idx, s).numpy()
+        kept = np.isfinite(theirs)
+        tied += int(np.isin(x[~kept & (x >= kth.item())], x[kept]).any())
+        differ += int((np.isfinite(ours) != kept).any())
+    print(f"vllm preset, top-k and top-p on {n} rows of 17..4096 against vLLM's CPU "
+          f"torch calls: kept sets differ on {differ} rows ({tied} rows: a tie across the "
+          "cut)")  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=3000)
-    ap.add_argument("--width", type=int, default=12)
+    ap.add_argument("--width", default="12,40,300", help="row widths, comma-separated")
     ap.add_argument("--golden", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
@@ -189,17 +269,25 @@ def main() -> None:
     if cpu not in LANES:
         print(f"torch runs its {cpu} kernels: only AVX2 and AVX512 are reproduced bit for bit")
     lanes = LANES.get(cpu, 16)
+    widths = [int(w) for w in args.width.split(",")]
     print(f"transformers {transformers.__version__}, torch {torch.__version__} ({cpu}); "
-          f"{args.rows} rows of {args.width}")  # fmt: skip
-    x = rows(args.rows, args.width)
-    print(f"{'case':58} {'rows differ':>11} {'margin':>7} {'p vs HF':>8} {'p vs oracle':>11} "
-          f"{'CPU-dep.':>8}")  # fmt: skip
-    for case, differ, margin, vs_hf, vs_oracle, dep in compare(x, lanes):
-        print(f"{case:58} {differ:>11} {margin:>7.2f} {vs_hf:>8.2f} {vs_oracle:>11.2f} {dep:>8}")
+          f"{args.rows} rows of each width {widths}")  # fmt: skip
+    for width in widths:
+        x = rows(args.rows, width)
+        print(f"width {width}:")
+        print(f"{'case':62} {'rows differ':>11} {'margin':>7} {'p vs HF':>8} "
+              f"{'p vs oracle':>11} {'CPU-dep.':>8}  families differing")  # fmt: skip
+        for case, differ, margin, vs_hf, vs_oracle, dep, where in compare(
+            x, lanes, oracle_rows=max(20, 3600 // width)
+        ):
+            print(f"{case:62} {differ:>11} {margin:>7.2f} {vs_hf:>8.2f} {vs_oracle:>11.2f} "
+                  f"{dep:>8}  {where}")  # fmt: skip
     print("margin: widest distance of a differing token's exact test from the threshold,")
     print("in float32 ulps of it; p vs HF: float32 ulps of HF's; p vs oracle: ulps of ours;")
     print(f"CPU-dep.: rows whose kept set differs with {24 - lanes} lanes instead of {lanes}")
     wide(lanes)
+    typical_ties()
+    vllm_cpu()
     if args.golden:
         np.set_printoptions(precision=9, floatmode="unique")
         g = rows(14, 6, seed=7)

@@ -138,7 +138,7 @@ PROCESSORS: tuple[Processor, ...] = (
         "keep the smallest top set with mass ≥ p (nucleus)",
         (_param("top_p", float, "nucleus mass in (0, 1]", C.check_unit("top_p")),),
         aliases=("top-p", "nucleus"),
-        rules=("hf", "llama.cpp"),
+        rules=("hf", "llama.cpp", "vllm"),
         min_keep=True,
         lanes=True,
     ),

@@ -16,18 +16,23 @@ argument names it; the rules, and the code each follows:
   it too: Hugging Face ``TopKLogitsWarper``, vLLM ``apply_top_k_top_p``);
   ``ties="first"``: exactly k tokens, ties by lower token id (llama.cpp
   ``llama_sampler_top_k_impl`` keeps exactly k; which tie it keeps is its sort's).
-* ``top_p(rule="hf")``: sort ascending (stable), drop the tokens whose cumulative
-  mass is ``≤ 1 − p`` (so the token that crosses ``p`` stays; of tied tokens
-  the lower id goes first), keep the last ``min_tokens_to_keep`` (Hugging Face
-  ``TopPLogitsWarper``, vLLM); ``rule="llama.cpp"``: sort descending (stable),
-  keep through the first token where the running sum ``≥ p``
-  (``llama_sampler_top_p_apply``).
+* ``top_p(rule="hf")``: sort ascending, drop the tokens whose cumulative
+  mass is ``≤ 1 − p`` (so the token that crosses ``p`` stays), keep the last
+  ``min_tokens_to_keep`` (Hugging Face ``TopPLogitsWarper``, vLLM); of tokens
+  tied across the cut, those CPU ``torch.sort`` puts first go
+  (:mod:`._torchsort`, only on rows with such a tie); ``rule="vllm"``: the
+  same with ``1 − p`` in float32 (vLLM ``apply_top_k_top_p``, whose sort is of
+  the rows before its top-k: :func:`._torchsort.sorted_from`); ``rule="llama.cpp"``:
+  sort descending (stable: ties by lower id), keep through the first token where
+  the running sum ``≥ p`` (``llama_sampler_top_p_apply``).
 * ``min_p(rule="prob")``: drop ``p_i < min_p · max p`` (Hugging Face
   ``MinPLogitsWarper``, vLLM ``MinPLogitsProcessor``); ``rule="logit"``: keep
   ``x_i ≥ max x + log(min_p)`` (llama.cpp ``llama_sampler_min_p_apply``).
 * ``typical_p(rule="hf")``: keep every token whose ``|−log p_i − H|`` is ≤ that
-  of the first token where the cumulative mass reaches the target (ties kept);
-  ``rule="llama.cpp"``: keep through the first token where it *exceeds* it.
+  of the first token where the cumulative mass reaches the target (ties kept),
+  and the first ``min_tokens_to_keep`` places of torch's sort of those values
+  (part of a tie: as CPU ``torch.sort`` orders it); ``rule="llama.cpp"``: keep
+  through the first token where it *exceeds* it.
 
 Examples
 --------
@@ -52,6 +57,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._torchsort import sorted_rows_of, split_ties
 from .errors import SoftmaxInputError
 from .floats import is_float_dtype
 from .processor_checks import (
@@ -245,9 +251,13 @@ def top_k(x: ArrayLike, k: int, *, min_tokens_to_keep: int = 1, ties: str = "kee
 def top_p(
     x: ArrayLike, p: float, *, min_tokens_to_keep: int = 1, rule: str = "hf", lanes: int = 16
 ) -> np.ndarray:
-    """Nucleus: the smallest top set with mass ≥ ``p`` (``rule``: ``hf`` or ``llama.cpp``).
+    """Nucleus: the smallest top set with mass ≥ ``p`` (``rule``: ``hf``, ``vllm``, ``llama.cpp``).
 
     ``lanes``: torch's float32 vector width for the ``hf`` rule (:func:`server_probs`).
+    ``hf``: where tied logits straddle the cut, the ones CPU ``torch.sort`` puts
+    first go, as in Hugging Face (rows longer than 16: not the lower ids).
+    ``vllm``: the same, with ``1 − p`` computed in the logits' dtype from ``p`` in
+    it (vLLM's ``p`` is a float32 tensor; Hugging Face rounds ``1 − p`` once).
 
     Examples
     --------
@@ -255,6 +265,8 @@ def top_p(
     [-inf, -inf, 0.0, 0.0]
     >>> top_p([0.0, 0.0, 0.0, 0.0], 0.5, rule="llama.cpp").tolist()
     [0.0, 0.0, -inf, -inf]
+    >>> np.flatnonzero(np.isfinite(top_p(np.zeros(20, np.float32), 0.3))).tolist()  # as HF
+    [1, 2, 3, 4, 5, 6]
     """
     p = check_unit("top_p")(p)
     keep = check_min_keep(min_tokens_to_keep)
@@ -275,22 +287,32 @@ def top_p(
         # with 1 - p in Python's float64, then rounded to float32 by the comparison
         finite = np.isfinite(a)
         width = int(finite.sum(axis=-1).max())
+        one = a.dtype.type(1)
+        bar = one - a.dtype.type(p) if rule == "vllm" else a.dtype.type(1 - p)
         if 4 * width < n:  # after a top-k: sort the few finite logits only
-            return _back(_top_p_few(a, finite, width, p, keep, lanes), x)
+            return _back(_top_p_few(a, finite, width, bar, keep, lanes), x)
         order = _argsort(a)
         probs = server_probs(np.take_along_axis(a, order, axis=-1), lanes)
         cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
-        remove_sorted = cum <= a.dtype.type(1 - p)
+        remove_sorted = cum <= bar
         remove_sorted[:, n - min(keep, n) :] = False
     remove = np.empty_like(remove_sorted)
     np.put_along_axis(remove, order, remove_sorted, axis=-1)
+    if rule != "llama.cpp":  # a prefix of the sorted row goes: does it end inside a tie?
+        cut = remove_sorted.sum(axis=-1)
+        r = np.flatnonzero((cut > 0) & (cut < n))
+        last = a[r, order[r, cut[r] - 1]]
+        rows = r[(last == a[r, order[r, cut[r]]]) & np.isfinite(last)]
+        sorted_rows = np.take_along_axis(a[rows], order[rows], axis=-1)
+        for row, drop, stay in split_ties(sorted_rows_of(a), rows, sorted_rows, cut[rows]):
+            remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
 
 
 def _top_p_few(
-    a: np.ndarray, finite: np.ndarray, width: int, p: float, keep: int, lanes: int
+    a: np.ndarray, finite: np.ndarray, width: int, bar: np.floating, keep: int, lanes: int
 ) -> np.ndarray:
-    """:func:`top_p`'s ``hf`` rule on rows with at most ``width`` finite logits.
+    """:func:`top_p`'s ``hf`` rule on rows with at most ``width`` finite logits (``bar``: 1 − p).
 
     Hugging Face's ascending sort puts the ``-inf`` logits first; the finite ones,
     right-aligned in rows of ``width``, are the last ``width`` places of its sorted
@@ -309,10 +331,19 @@ def _top_p_few(
     idx = np.take_along_axis(idx, order, axis=-1)
     probs = torch_softmax(vals, lanes, offset=n - width)
     cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(a.dtype)
-    remove = cum <= a.dtype.type(1 - p)
+    remove = cum <= bar
     remove[:, width - min(keep, width) :] = False
     remove &= idx >= 0
+    # ties across the cut: the finite logits are the last places of the full row's sort
+    cut = remove.sum(axis=-1) + (width - count)
+    r = np.flatnonzero((cut > width - count) & (cut < width))
+    last = vals[r, cut[r] - 1]
+    rows = r[last == vals[r, cut[r]]]
+    fixes = split_ties(sorted_rows_of(a), rows, vals[rows], cut[rows])
     a[np.nonzero(remove)[0], idx[remove]] = -np.inf
+    for k, (row, drop, stay) in enumerate(fixes):
+        a[row, stay] = vals[rows[k], cut[rows[k]]]
+        a[row, drop] = -np.inf
     return a
 
 
@@ -382,6 +413,11 @@ def typical_p(
         remove_sorted[:, :keep] = False
     remove = np.empty_like(remove_sorted)
     np.put_along_axis(remove, order, remove_sorted, axis=-1)
+    if rule != "llama.cpp" and 1 < keep < n:  # the kept places end inside a tie?
+        r = np.flatnonzero(remove_sorted[:, keep] & (s_sorted[:, keep - 1] == s_sorted[:, keep]))
+        r = r[np.isfinite(s_sorted[r, keep])]
+        for row, stay, drop in split_ties(shifted, r, s_sorted[r], np.full(r.size, keep)):
+            remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
 
 

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import processor_records as table
+from ._torchsort import sorted_from
 from .errors import SoftmaxInputError
 from .exp_family import log_softmax, softmax
 from .processors import _rows, owned, softmax_rows
@@ -66,6 +67,8 @@ class Preset:
     greedy_at: float | None = None
     min_keep: bool = True
     source: str = ""
+    #: the step whose input top-p sorts (vLLM sorts once, before its top-k), if not its own
+    top_p_sorts: str | None = None
 
 
 _HF_SRC = (
@@ -121,9 +124,11 @@ PRESETS: dict[str, Preset] = {
             "top_k",
             "top_p",
         ),
+        rules={"top_p": "vllm"},
         greedy_at=1e-5,
         min_keep=False,
         source=_VLLM_SRC,
+        top_p_sorts="top_k",
     ),
     "llama.cpp": Preset(
         "llama.cpp",
@@ -155,6 +160,8 @@ class Step:
     values: dict[str, Any]
     rule: str | None = None
     greedy_at: float | None = None
+    #: the step whose input this one's sort orders ties by (:attr:`Preset.top_p_sorts`)
+    sorts: str | None = None
 
     @property
     def label(self) -> str:
@@ -245,7 +252,8 @@ def plan(
         vals = {q.name: values[q.name] for q in proc.params}
         if proc.min_keep:
             vals["min_tokens_to_keep"] = min_keep or 1
-        steps.append(Step(proc, vals, rule, greedy))
+        sorts = pre.top_p_sorts if (pre and name == "top_p") else None
+        steps.append(Step(proc, vals, rule, greedy, sorts))
     return steps
 
 
@@ -276,15 +284,25 @@ class Trace:
     mass: np.ndarray
 
 
-def _run(step: Step, a: np.ndarray, history: Any, lanes: int) -> np.ndarray:
+def _inputs(steps: Sequence[Step]) -> dict[str, np.ndarray | None]:
+    """The steps whose input a later step sorts: :func:`_run` keeps a copy of each."""
+    return {s.sorts: None for s in steps if s.sorts}
+
+
+def _run(
+    step: Step, a: np.ndarray, history: Any, lanes: int, inputs: dict | None = None
+) -> np.ndarray:
     proc, vals = step.processor, dict(step.values)
+    if inputs is not None and step.processor.name in inputs:
+        inputs[step.processor.name] = a.copy()
+    src = inputs.get(step.sorts) if (inputs and step.sorts) else None
     if step.greedy_at is not None and vals["temperature"] <= step.greedy_at:
         out = np.full_like(a, -np.inf)
         first = a.argmax(axis=-1)
         out[np.arange(a.shape[0]), first] = a[np.arange(a.shape[0]), first]
         return out
     mk = vals.pop("min_tokens_to_keep", 1)
-    with owned(a):  # the chain's own array: changed in place, not copied at every step
+    with owned(a), sorted_from(src):  # the chain's own array: changed in place
         return proc.apply(
             a, vals, rule=step.rule, min_tokens_to_keep=mk, history=history, lanes=lanes
         )
@@ -306,9 +324,10 @@ def process(
     """
     a = _rows(x)
     traces: list[Trace] = []
+    inputs = _inputs(steps)
     for step in steps:
         before = softmax_rows(a) if explain else None
-        a = _run(step, a, history, lanes)
+        a = _run(step, a, history, lanes, inputs)
         if explain:
             kept = np.isfinite(a)
             traces.append(
@@ -335,11 +354,12 @@ def linearize(
     """
     a = _rows(x)
     slope = np.ones_like(a)
+    inputs = _inputs(steps)
     for step in steps:
         greedy = step.greedy_at is not None and step.values["temperature"] <= step.greedy_at
         if step.processor.slope is not None and not greedy:
             slope = slope * step.processor.slope(a, step.values, history)
-        a = _run(step, a, history, lanes)
+        a = _run(step, a, history, lanes, inputs)
     return a, slope
 
 

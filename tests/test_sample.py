@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from softmax_cli import SoftmaxInputError, processors, registry, sampling, torch_softmax
+from softmax_cli import SoftmaxInputError, _torchsort, processors, registry, sampling, torch_softmax
 from softmax_cli.processors import softmax_rows
 
 X = np.array([
@@ -444,15 +444,16 @@ def test_torch_softmax_sums_by_lanes_and_rounds_like_torch():
 @pytest.mark.parametrize("lanes", [8, 16])
 def test_top_p_after_top_k_sorts_only_the_survivors_with_the_same_cut(lanes):
     # rows of 600 with 5 to 60 finite logits (ties among them): top_p's short path must cut
-    # exactly where Hugging Face's full ascending sort of the whole row cuts, torch's softmax
-    # of the sorted row (lanes by position) and a float64 running sum rounded per token
+    # exactly where Hugging Face's full ascending sort of the whole row cuts (torch's order,
+    # ties too: _torchsort), torch's softmax of the sorted row (lanes by position) and a
+    # float64 running sum rounded per token
     rng = np.random.default_rng(17)
     x = np.full((60, 600), -np.inf, dtype=np.float32)
     for r in range(60):
         cols = rng.choice(600, size=5 + r, replace=False)
         x[r, cols] = rng.integers(-6, 3, cols.size) / np.float32(2)
     for p in (0.3, 0.75, 0.9):
-        order = np.argsort(x, axis=-1, kind="stable")
+        order = np.array([_torchsort.torch_order(row) for row in x])
         probs = torch_softmax.softmax(np.take_along_axis(x, order, axis=-1), lanes)
         cum = np.cumsum(probs.astype(np.float64), axis=-1).astype(np.float32)
         remove_sorted = cum <= np.float32(1 - p)

@@ -212,7 +212,7 @@ def sample(
 
         def write(w: RecordWriter) -> None:
             for rows in batches():  # each batch's records out before the next is read
-                if w.delimited and not explain and not draws:  # made a column at a time
+                if not explain and not draws:  # made a column at a time
                     for res in rows:
                         w.write_columns(_columns(res, has_ids), len(res["order"]))
                 else:

@@ -352,9 +352,10 @@ class RecordWriter:
         """Write ``rows`` records given column by column: the same output as :meth:`write_all`.
 
         Each column is ``(name, value)``: a scalar is one field repeated on every row (a
-        row's id), a 1-D array or sequence holds one value per row. CSV/TSV text is made
-        a column at a time (floats by :func:`format_floats` in one call), which is what
-        makes a sparse distribution of 10⁵ tokens cheap; JSON is written record by record.
+        row's id), a 1-D array or sequence holds one value per row. The text is made a
+        column at a time (floats by :func:`format_floats` in one call), which is what
+        makes a sparse distribution of 10⁵ tokens cheap; JSON records then join their
+        fields by one template (the ``pretty`` layout: record by record).
 
         Examples
         --------
@@ -369,6 +370,9 @@ class RecordWriter:
         "a,b",2,0.25
         """
         self._check_open()
+        if not self.delimited and self._layout != "pretty":
+            self._json_columns(columns, rows)
+            return
         if not self.delimited:
             per_row = [v if _is_column(v) else [v] * rows for _, v in columns]
             names = [k for k, _ in columns]
@@ -391,6 +395,30 @@ class RecordWriter:
             else:
                 texts.append([d.join(delimited_fields(x, d)) for x in v])
         self._emit_lines("\n".join(map(d.join, zip(*texts, strict=True))))
+
+    def _json_columns(self, columns: Sequence[tuple[str, Any]], rows: int) -> None:
+        """:meth:`write_columns` for JSON records on one line each: one template per record."""
+        if rows == 0:
+            return
+        fields, texts = [], []
+        for k, v in columns:
+            key = json.dumps(str(k)).replace("%", "%%") + ": "
+            if not _is_column(v):  # the same on every row: part of the template
+                fields.append(key + json_text(v).replace("%", "%%"))
+                continue
+            fields.append(key + "%s")
+            if _float_array(v):
+                special = _JSON_SPECIAL
+                texts.append([special.get(t, t) for t in format_floats(v)])
+            elif isinstance(v, np.ndarray) and v.dtype.kind in "iu":
+                texts.append(list(map(str, v.tolist())))
+            else:
+                texts.append([json_text(x) for x in v])
+        template = "{" + ", ".join(fields) + "}"
+        if texts:
+            self._emit_json(list(map(template.__mod__, zip(*texts, strict=True))))
+        else:
+            self._emit_json([template % ()] * rows)
 
     def close(self) -> None:
         """Finish the output (closes the JSON array; writes a lone header if no rows came)."""
