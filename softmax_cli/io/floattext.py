@@ -255,10 +255,10 @@ def f32_texts(pl: Any, flat: np.ndarray) -> Any:
         moved = small[sm >= t[-6]]  # 0.0000ddd -> d.ddde-05, 0.00000ddd -> d.ddde-06
         if moved.size:
             x = np.where(mag[moved] >= t[-5], 5, 6)
-            parts.append((moved, _move_digits(pl, text.gather(moved), flat[moved] < 0, x)))
+            parts.append((moved, move_digits(pl, text.gather(moved), flat[moved] < 0, x)))
         padded = small[(sm >= t[-9]) & (sm < t[-6])]  # d.ddde-7 -> d.ddde-07
         if padded.size:
-            parts.append((padded, text.gather(padded).str.replace("e-", "e-0", literal=True)))
+            parts.append((padded, pad_exponent(text.gather(padded))))
     if table.size:
         at = (bits[table] >> np.uint32(23)).astype(np.int64)  # sign << 8 | exponent
         parts.append((table, _f32_table(pl).gather(at)))
@@ -271,8 +271,17 @@ def f32_texts(pl: Any, flat: np.ndarray) -> Any:
     return text
 
 
-def _move_digits(pl: Any, text: Any, neg: np.ndarray, x: np.ndarray) -> Any:
-    """``[-]0.0…0ddd`` (``x - 1`` zeros after the point) as ``[-]d.dde-0X`` (``de-0X``)."""
+def pad_exponent(text: Any) -> Any:
+    """polars' ``d.ddde-X`` (one exponent digit) as ``%g``/repr's ``d.ddde-0X``."""
+    return text.str.replace("e-", "e-0", literal=True)
+
+
+def move_digits(pl: Any, text: Any, neg: np.ndarray, x: np.ndarray) -> Any:
+    """``[-]0.0…0ddd`` (``x - 1`` zeros after the point) as ``[-]d.dde-0X`` (``de-0X``).
+
+    The float32 (:func:`f32_texts`) and float64 (``writers._repr_texts``) texts of
+    exponents -5 and -6 that polars writes positionally; a lone digit takes no point.
+    """
     d = pl.col("d")
     frame = pl.DataFrame({"d": text.str.strip_chars_start("-0."), "neg": neg, "five": x == 5})
     return frame.select(

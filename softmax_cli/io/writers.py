@@ -35,6 +35,8 @@ from .floattext import (
     f32_texts,
     format_float,
     format_floats,
+    move_digits,
+    pad_exponent,
     polars_pays,
     probed_polars,
 )
@@ -91,17 +93,13 @@ def _fast_engine() -> Any:
     return _polars
 
 
-#: float64 values whose repr has one digit and exponent -5 (``1e-05`` ... ``9e-05``)
-_ONE_DIGIT_E5 = np.array([float(f"{k}e-05") for k in range(1, 10)])
-
-
 def _repr_texts(pl: Any, text: Any, v: np.ndarray) -> Any:
     """``text``, polars' text of float64 ``v``, with the entries repr lays out otherwise.
 
     polars writes ``NaN``, ``0.000015`` (exponent -5) and ``1.5e-7`` (-6 ... -9); repr
     writes ``nan``, ``1.5e-05`` and ``1.5e-07``. Each kind is found with numpy and
-    rewritten with one string kernel on just its entries (a kernel's cost is per entry),
-    and all go back in one scatter.
+    rewritten by the string kernels the float32 text uses (:func:`move_digits`,
+    :func:`pad_exponent`) on just its entries, and all go back in one scatter.
     """
     with np.errstate(invalid="ignore"):
         mag = np.abs(v)
@@ -110,20 +108,12 @@ def _repr_texts(pl: Any, text: Any, v: np.ndarray) -> Any:
         nan = np.flatnonzero(np.isnan(v))
     parts: list[tuple[np.ndarray, Any]] = []
     if padded.size:
-        parts.append((padded, text.gather(padded).str.replace("e-", "e-0", literal=True)))
-    if five.size:
-        one = np.isin(mag[five], _ONE_DIGIT_E5)  # 1e-05: no "." to put after the digit
-        neg = v[five] < 0
-        for sign, lead in ((False, ""), (True, "-")):  # [-]0.0000dddd -> [-]d.ddde-05
-            idx = five[(neg == sign) & ~one]
-            if idx.size:
-                t, at = text.gather(idx), len(lead) + 6
-                digits = (t.str.slice(at, 1), pl.lit("."), t.str.slice(at + 1), pl.lit("e-05"))
-                parts.append((idx, pl.select(pl.concat_str(pl.lit(lead), *digits)).to_series()))
-        nan = np.concatenate([nan, five[one]])
+        parts.append((padded, pad_exponent(text.gather(padded))))
+    if five.size:  # [-]0.0000dddd -> [-]d.ddde-05
+        fives = np.full(five.size, 5)
+        parts.append((five, move_digits(pl, text.gather(five), v[five] < 0, fives)))
     if nan.size:
-        strs = ["nan" if x != x else repr(x) for x in v[nan].tolist()]
-        parts.append((nan, pl.Series(strs, dtype=pl.String)))
+        parts.append((nan, pl.Series(["nan"] * nan.size, dtype=pl.String)))
     if parts:
         where = np.concatenate([w for w, _ in parts])
         text = text.scatter(where, pl.concat([t for _, t in parts]))
