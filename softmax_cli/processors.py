@@ -300,13 +300,23 @@ def top_p(
     np.put_along_axis(remove, order, remove_sorted, axis=-1)
     if rule != "llama.cpp":  # a prefix of the sorted row goes: does it end inside a tie?
         cut = remove_sorted.sum(axis=-1)
-        r = np.flatnonzero((cut > 0) & (cut < n))
-        last = a[r, order[r, cut[r] - 1]]
-        rows = r[(last == a[r, order[r, cut[r]]]) & np.isfinite(last)]
+        rows = _cut_in_tie(cut, 0, n, lambda r, j: a[r, order[r, j]])
         sorted_rows = np.take_along_axis(a[rows], order[rows], axis=-1)
         for row, drop, stay in split_ties(sorted_rows_of(a), rows, sorted_rows, cut[rows]):
             remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
+
+
+def _cut_in_tie(cut: np.ndarray, lo, hi, at) -> np.ndarray:
+    """The rows whose cut, between sorted places ``cut − 1`` and ``cut`` (``lo < cut < hi``),
+    falls inside a run of equal finite values; ``at(rows, places)``: their sorted values.
+
+    There torch's unstable sort decides which of the tied tokens are on either side
+    (:func:`._torchsort.split_ties`).
+    """
+    r = np.flatnonzero((cut > lo) & (cut < hi))
+    last = at(r, cut[r] - 1)
+    return r[(last == at(r, cut[r])) & np.isfinite(last)]
 
 
 def _top_p_few(
@@ -336,9 +346,7 @@ def _top_p_few(
     remove &= idx >= 0
     # ties across the cut: the finite logits are the last places of the full row's sort
     cut = remove.sum(axis=-1) + (width - count)
-    r = np.flatnonzero((cut > width - count) & (cut < width))
-    last = vals[r, cut[r] - 1]
-    rows = r[last == vals[r, cut[r]]]
+    rows = _cut_in_tie(cut, width - count, width, lambda r, j: vals[r, j])
     fixes = split_ties(sorted_rows_of(a), rows, vals[rows], cut[rows])
     a[np.nonzero(remove)[0], idx[remove]] = -np.inf
     for k, (row, drop, stay) in enumerate(fixes):
@@ -414,8 +422,8 @@ def typical_p(
     remove = np.empty_like(remove_sorted)
     np.put_along_axis(remove, order, remove_sorted, axis=-1)
     if rule != "llama.cpp" and 1 < keep < n:  # the kept places end inside a tie?
-        r = np.flatnonzero(remove_sorted[:, keep] & (s_sorted[:, keep - 1] == s_sorted[:, keep]))
-        r = r[np.isfinite(s_sorted[r, keep])]
+        r = _cut_in_tie(np.full(a.shape[0], keep), 0, n, lambda r, j: s_sorted[r, j])
+        r = r[remove_sorted[r, keep]]
         for row, stay, drop in split_ties(shifted, r, s_sorted[r], np.full(r.size, keep)):
             remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
