@@ -57,7 +57,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._torchsort import sorted_rows_of, split_ties
 from .errors import SoftmaxInputError
 from .floats import is_float_dtype
 from .processor_checks import (
@@ -302,7 +301,7 @@ def top_p(
         cut = remove_sorted.sum(axis=-1)
         rows = _cut_in_tie(cut, 0, n, lambda r, j: a[r, order[r, j]])
         sorted_rows = np.take_along_axis(a[rows], order[rows], axis=-1)
-        for row, drop, stay in split_ties(sorted_rows_of(a), rows, sorted_rows, cut[rows]):
+        for row, drop, stay in _split_ties(a, rows, sorted_rows, cut[rows], sorted_rows_of=True):
             remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
 
@@ -317,6 +316,25 @@ def _cut_in_tie(cut: np.ndarray, lo, hi, at) -> np.ndarray:
     r = np.flatnonzero((cut > lo) & (cut < hi))
     last = at(r, cut[r] - 1)
     return r[(last == at(r, cut[r])) & np.isfinite(last)]
+
+
+def _split_ties(
+    a: np.ndarray,
+    rows: np.ndarray,
+    sorted_rows: np.ndarray,
+    cut: np.ndarray,
+    *,
+    sorted_rows_of: bool = False,
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """:func:`._torchsort.split_ties` on ``a`` (``sorted_rows_of``: on the rows torch
+    sorted for this step, :func:`._torchsort.sorted_rows_of`); imported only when some
+    row has a tie at its cut, so start-up and the tie-free rows never load it."""
+    if not rows.size:
+        return []
+    from . import _torchsort
+
+    src = _torchsort.sorted_rows_of(a) if sorted_rows_of else a
+    return _torchsort.split_ties(src, rows, sorted_rows, cut)
 
 
 def _top_p_few(
@@ -347,7 +365,7 @@ def _top_p_few(
     # ties across the cut: the finite logits are the last places of the full row's sort
     cut = remove.sum(axis=-1) + (width - count)
     rows = _cut_in_tie(cut, width - count, width, lambda r, j: vals[r, j])
-    fixes = split_ties(sorted_rows_of(a), rows, vals[rows], cut[rows])
+    fixes = _split_ties(a, rows, vals[rows], cut[rows], sorted_rows_of=True)
     a[np.nonzero(remove)[0], idx[remove]] = -np.inf
     for k, (row, drop, stay) in enumerate(fixes):
         a[row, stay] = vals[rows[k], cut[rows[k]]]
@@ -424,7 +442,7 @@ def typical_p(
     if rule != "llama.cpp" and 1 < keep < n:  # the kept places end inside a tie?
         r = _cut_in_tie(np.full(a.shape[0], keep), 0, n, lambda r, j: s_sorted[r, j])
         r = r[remove_sorted[r, keep]]
-        for row, stay, drop in split_ties(shifted, r, s_sorted[r], np.full(r.size, keep)):
+        for row, stay, drop in _split_ties(shifted, r, s_sorted[r], np.full(r.size, keep)):
             remove[row, drop], remove[row, stay] = True, False
     return _back(_drop(a, remove), x)
 
