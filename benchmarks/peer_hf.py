@@ -225,6 +225,31 @@ def typical_ties(n: int = 300) -> None:
           f"on {differ} rows ({rows_tied} rows keep part of a tie)")  # fmt: skip
 
 
+def typical_wide(lanes: int, n: int = 32, v: int = 151_936) -> None:
+    """Typical-p 0.7 on LLM-wide rows: many scores tie above and below ``H`` in float32.
+
+    Normal logits (σ 3, 2 and 1) and rows of a few levels; kept sets against Hugging
+    Face's warper, and its time against ours (same rows, alternating, medians of 3).
+    """
+    rng = np.random.default_rng(9)
+    x = np.concatenate(
+        [rng.normal(0, s, (n // 4, v)) for s in (3, 2, 1)] + [rng.integers(0, 5, (n // 4, v))]
+    ).astype(np.float32)
+    warper = lp.TypicalLogitsWarper(0.7)
+    ours_t, theirs_t = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        ours, _ = process(x, plan(None, given={"typical_p": 0.7}), lanes=lanes)
+        ours_t.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        theirs = warper(None, torch.from_numpy(x.copy())).numpy()
+        theirs_t.append(time.perf_counter() - t)
+    differ = int((np.isfinite(ours) != np.isfinite(theirs)).any(axis=-1).sum())
+    ratio = float(np.median(ours_t) / np.median(theirs_t))
+    print(f"typical_p 0.7 on {len(x)} rows of {v}: kept sets differ on {differ} rows; "
+          f"time {ratio:.2f}x Hugging Face's")  # fmt: skip
+
+
 def vllm_cpu(n: int = 300) -> None:
     """The vllm preset's top-k + top-p against vLLM's own torch calls on CPU.
 
@@ -287,6 +312,7 @@ def main() -> None:
     print(f"CPU-dep.: rows whose kept set differs with {24 - lanes} lanes instead of {lanes}")
     wide(lanes)
     typical_ties()
+    typical_wide(lanes)
     vllm_cpu()
     if args.golden:
         np.set_printoptions(precision=9, floatmode="unique")

@@ -160,6 +160,7 @@ PROCESSORS: tuple[Processor, ...] = (
         aliases=("typical-p", "typical"),
         rules=("hf", "llama.cpp"),
         min_keep=True,
+        lanes=True,
     ),
     Processor(
         "epsilon_cutoff",

@@ -71,6 +71,8 @@ from .processor_checks import (
     check_unit,
 )
 from .torch_softmax import softmax as torch_softmax
+from .torch_softmax import stable_argsort as _argsort
+from .torch_softmax import typical_sorted
 
 __all__ = [
     "epsilon_cutoff",
@@ -193,26 +195,6 @@ def _first_k(a: np.ndarray, k: int) -> np.ndarray:
     tied = a == kth
     need = k - above.sum(axis=-1, keepdims=True)
     return above | (tied & (np.cumsum(tied, axis=-1) <= need))
-
-
-def _argsort(a: np.ndarray) -> np.ndarray:
-    """Stable ascending argsort per row; float32 by unique 64-bit keys (4x faster).
-
-    The key is the float's bits mapped to an order-preserving unsigned integer, then
-    the index: keys are distinct, so numpy's (unstable, vectorised) sort gives the
-    stable order. ``-0.0`` is taken as ``+0.0`` (equal, as in a comparison).
-    """
-    if a.dtype != np.float32:
-        return np.argsort(a, axis=-1, kind="stable")
-    bits = (a + np.float32(0)).view(np.uint32)
-    flip = (bits.view(np.int32) >> 31).view(np.uint32)  # all ones where negative
-    flip |= np.uint32(0x80000000)
-    bits ^= flip  # negatives: every bit flipped; others: the sign bit set
-    key = bits.astype(np.uint64)
-    key <<= np.uint64(32)
-    key |= np.arange(a.shape[-1], dtype=np.uint64)
-    key.sort(axis=-1)
-    return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
 
 
 def _drop(a: np.ndarray, remove: np.ndarray) -> np.ndarray:
@@ -412,23 +394,35 @@ def min_p(
 
 
 def typical_p(
-    x: ArrayLike, mass: float, *, min_tokens_to_keep: int = 1, rule: str = "hf"
+    x: ArrayLike,
+    mass: float,
+    *,
+    min_tokens_to_keep: int = 1,
+    rule: str = "hf",
+    lanes: int = 16,
 ) -> np.ndarray:
-    """Locally typical sampling: the tokens whose surprise is nearest the entropy, to ``mass``."""
+    """Locally typical sampling: the tokens whose surprise is nearest the entropy, to ``mass``.
+
+    ``rule="hf"`` follows ``TypicalLogitsWarper`` on torch's float32 kernels
+    (:func:`.torch_softmax.typical_sorted`; ``lanes`` as for :func:`min_p`): tokens
+    whose scores tie in exact arithmetic are told apart, or not, by torch's roundings.
+    """
     mass = check_unit("typical_p")(mass)
     keep = check_min_keep(min_tokens_to_keep)
     a = _rows(x)
     if mass >= 1:
         return _back(a, x)
-    probs = softmax_rows(a)
-    with np.errstate(divide="ignore"):
-        surprise = -np.log(probs)
-    shifted = np.abs(surprise - _entropy(probs))
-    order = np.argsort(shifted, axis=-1, kind="stable")
-    s_sorted = np.take_along_axis(shifted, order, axis=-1)
-    cum = np.cumsum(np.take_along_axis(probs, order, axis=-1), axis=-1)
     n = a.shape[-1]
     m = a.dtype.type(mass)
+    if rule == "hf" and a.dtype == np.float32:
+        shifted, order, cum = typical_sorted(a, mass, lanes)
+    else:
+        probs = softmax_rows(a)
+        with np.errstate(divide="ignore"):
+            shifted = np.abs(-np.log(probs) - _entropy(probs))
+        order = np.argsort(shifted, axis=-1, kind="stable")
+        cum = np.cumsum(np.take_along_axis(probs, order, axis=-1), axis=-1)
+    s_sorted = np.take_along_axis(shifted, order, axis=-1)
     if rule == "llama.cpp":
         hit = (cum > m) & (np.arange(n) >= keep - 1)
         last = np.where(hit.any(axis=-1), hit.argmax(axis=-1), n - 1)

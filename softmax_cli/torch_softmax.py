@@ -47,7 +47,19 @@ import numpy as np
 
 from .errors import SoftmaxInputError
 
-__all__ = ["LANES", "exp_sleef", "lane_sum", "lanes_of", "softmax"]
+__all__ = [
+    "LANES",
+    "exp_sleef",
+    "lane_sum",
+    "lanes_of",
+    "log_sleef",
+    "log_softmax",
+    "nansum",
+    "softmax",
+    "stable_argsort",
+    "typical_shifted",
+    "typical_sorted",
+]
 
 #: the float32 vector width of each torch CPU build this module reproduces
 LANES = {"avx512": 16, "avx2": 8}
@@ -272,3 +284,245 @@ def softmax(a: np.ndarray, lanes: int = 16, *, offset: int = 0) -> np.ndarray:
     out = np.zeros_like(a)
     out[r, c] = e * (one / np.where(s > 0, s, one))[r]
     return out
+
+
+# SLEEF 3.x xlogf_u1 (src/libm/sleefsimdsp.c, with FMA): ln 2 as a float pair, the polynomial
+_LN2_HI, _LN2_LO = _F32(0.69314718246459960938), _F32(-1.904654323148236017e-09)
+_LOG_POLY = (_F32(0.3027294874), _F32(0.3996108174), _F32(0.6666694880))
+
+
+def _fma32(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """float32 ``a·b + c`` fused, from float32 operands (see :func:`_fma`)."""
+    return _fma(np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(c, np.float64))
+
+
+def log_sleef(d: np.ndarray, lanes: int = 16) -> np.ndarray:
+    """SLEEF's ``logf_u10`` with FMA, as torch's ``Vectorized<float>::log``, for ``d > 0`` finite.
+
+    ``d = m·2^e`` with ``m`` in [0.75, 1.5) (``e`` from ``d·fl(1/0.75)``; on AVX-512
+    ``m`` comes from ``d``'s own bits, ``getmant``, and on AVX2 from ``d·2^-e``: the two
+    differ only where that product rounds up to a power of 2); ``x = (m − 1)/(m + 1)``
+    as a float pair (SLEEF's ``dfdiv``), ``log d = e·ln 2 + 2x + x³·t(x²)`` summed as
+    float pairs, and the pair's two halves added last.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> log_sleef(np.array([1.0, 2.0, 0.5], dtype=np.float32)).tolist()
+    [0.0, 0.6931471824645996, -0.6931471824645996]
+    """
+    d = np.asarray(d, _F32)
+    with np.errstate(over="ignore"):
+        prod = d * (_F32(1) / _F32(0.75))
+    _, ex = np.frexp(prod)
+    ex = np.where(np.isinf(prod), 129, ex)  # SLEEF: the exponent of infinity, 128
+    e = (ex - 1).astype(_F32)  # floor(log2) of the rounded product
+    if lanes == 16:
+        frac, _ = np.frexp(d)  # d = frac·2^k, frac in [0.5, 1)
+        m = (frac * 2).astype(_F32)
+        m = np.where(m >= _F32(1.5), m / _F32(2), m).astype(_F32)
+    else:
+        m = np.ldexp(d, -(ex - 1)).astype(_F32)
+    one = _F32(1)
+    nx = m - one  # dfadd2(−1, m): exact (Sterbenz), its low part 0
+    dx = one + m  # dfadd2(1, m): the sum and its rounding error
+    v = dx - one
+    dy = (one - (dx - v)) + (m - v)
+    t = one / dx  # dfdiv(n, d) with n = (nx, 0)
+    qx = nx * t
+    u = _fma32(t, nx, -qx)
+    w = _fma32(-dx, t, np.ones_like(dx))
+    w = _fma32(-dy, t, w)
+    qy = _fma32(qx, w, u)
+    x2 = qx * qx
+    poly = _fma32(np.full_like(x2, _LOG_POLY[0]), x2, np.full_like(x2, _LOG_POLY[1]))
+    poly = _fma32(poly, x2, np.full_like(x2, _LOG_POLY[2]))
+    sx = _LN2_HI * e  # dfmul((ln2 hi, lo), e)
+    sy = _fma32(np.full_like(e, _LN2_LO), e, _fma32(np.full_like(e, _LN2_HI), e, -sx))
+    ax, ay = qx * _F32(2), qy * _F32(2)  # dfadd(s, dfscale(x, 2))
+    s = sx + ax
+    sy = (((sx - s) + ax) + sy) + ay
+    y = (x2 * qx) * poly  # dfadd(s, x³·t)
+    sx = s + y
+    sy = ((s - sx) + y) + sy
+    return sx + sy
+
+
+def log_softmax(a: np.ndarray, lanes: int = 16) -> np.ndarray:
+    """torch's CPU ``log_softmax(a, dim=-1)`` of float32 rows ``a`` (2-D), bit for bit.
+
+    ``_vec_log_softmax_lastdim``: ``m = max``, ``s = Σ exp(x − m)`` (SLEEF's exp,
+    :func:`lane_sum`), ``L = log s`` (:func:`log_sleef`), then ``(x − m) − L``.
+    ``-inf`` stays ``-inf``; a row of only ``-inf`` gives ``-inf`` throughout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> log_softmax(np.array([[0.0, 0.0]], dtype=np.float32)).tolist()
+    [[-0.6931471824645996, -0.6931471824645996]]
+    """
+    a = np.asarray(a, _F32)
+    m = np.max(a, axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, _F32(0))
+    d = a - m
+    s = lane_sum(exp_sleef(np.where(np.isfinite(d), d, _F32(-200))), lanes)
+    return d - log_sleef(np.where(s > 0, s, _F32(1)), lanes)[:, None]
+
+
+#: float32 lanes of torch's sum kernels (``SumKernel.cpp`` is dispatched up to AVX2 only)
+SUM_LANES = 8
+
+
+def _cascade(v: np.ndarray) -> np.ndarray:
+    """torch's ``row_sum`` along axis 1 of ``v`` (rows, n, ...): four interleaved partial
+    sums (``ilp_factor``), each a cascade of levels of 16 (``multi_row_sum``)."""
+    rows, n = v.shape[:2]
+    size = n // 4
+    groups = v[:, : size * 4].reshape(rows, size, 4, *v.shape[2:])
+    power = max(4, (max(size - 1, 1).bit_length() if size > 2 else 1) // 4)
+    step, mask = 1 << power, (1 << power) - 1
+    acc = np.zeros((4, rows, 4, *v.shape[2:]), dtype=v.dtype)
+    i = 0
+    while i + step <= size:
+        for _ in range(step):
+            acc[0] += groups[:, i]
+            i += 1
+        for j in range(1, 4):
+            acc[j] += acc[j - 1]
+            acc[j - 1] = 0
+            if i & (mask << (j * power)):
+                break
+    for k in range(i, size):
+        acc[0] += groups[:, k]
+    for j in range(1, 4):
+        acc[0] += acc[j]
+    part = acc[0]
+    for k in range(size * 4, n):
+        part[:, 0] += v[:, k]
+    for k in range(1, 4):
+        part[:, 0] += part[:, k]
+    return part[:, 0]
+
+
+def nansum(v: np.ndarray) -> np.ndarray:
+    """torch's CPU ``v.nansum(-1)`` of float32 rows ``v`` (2-D), bit for bit (nan counts 0).
+
+    ``cascade_sum``: rows of :data:`SUM_LANES` or more are summed by vectors of that
+    many lanes (:func:`_cascade` over the vectors), then the leftover entries in order,
+    then the lanes one by one; shorter rows by :func:`_cascade` over the entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nansum(np.array([[1.0, np.nan, 2.0]], dtype=np.float32)).tolist()
+    [3.0]
+    """
+    v = np.asarray(v, _F32)
+    v = np.where(np.isnan(v), _F32(0), v)
+    rows, n = v.shape
+    if n < SUM_LANES:
+        return _cascade(v)
+    full = n - n % SUM_LANES
+    lanes = _cascade(v[:, :full].reshape(rows, -1, SUM_LANES))
+    out = np.zeros(rows, dtype=_F32)
+    for k in range(full, n):
+        out += v[:, k]
+    for k in range(SUM_LANES):
+        out += lanes[:, k]
+    return out
+
+
+def typical_shifted(a: np.ndarray, lanes: int = 16) -> np.ndarray:
+    """Hugging Face's ``TypicalLogitsWarper`` scores ``|−log p − H|`` of float32 rows ``a``.
+
+    ``normalized = log_softmax(a)`` (:func:`log_softmax`, bit for bit),
+    ``p = exp(normalized)``, ``H = −nansum(normalized·p)`` (:func:`nansum`, bit for
+    bit). torch's ``exp`` here is MKL's ``vsExp`` on x86 builds, not reproduced: the
+    float32 exp correctly rounded stands in for it (MKL's differs in the last bit on
+    about 1% of values, which moves ``H`` by a rounding on about 0.5% of rows).
+    ``-inf`` logits score ``inf``.
+    """
+    norm = log_softmax(a, lanes)
+    with np.errstate(invalid="ignore"):
+        p = np.exp(norm.astype(np.float64)).astype(_F32)
+        ent = -nansum(norm * p)
+    return np.abs(-norm - ent[:, None])
+
+
+def stable_argsort(a: np.ndarray) -> np.ndarray:
+    """Stable ascending argsort per row; float32 by unique 64-bit keys (4x faster).
+
+    The key is the float's bits mapped to an order-preserving unsigned integer, then
+    the index: keys are distinct, so numpy's (unstable, vectorised) sort gives the
+    stable order. ``-0.0`` is taken as ``+0.0`` (equal, as in a comparison).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stable_argsort(np.array([[1.0, -0.0, 0.0, -2.0]], dtype=np.float32)).tolist()
+    [[3, 1, 2, 0]]
+    """
+    if a.dtype != np.float32:
+        return np.argsort(a, axis=-1, kind="stable")
+    bits = (a + np.float32(0)).view(np.uint32)
+    flip = (bits.view(np.int32) >> 31).view(np.uint32)  # all ones where negative
+    flip |= np.uint32(0x80000000)
+    bits ^= flip  # negatives: every bit flipped; others: the sign bit set
+    key = bits.astype(np.uint64)
+    key <<= np.uint64(32)
+    key |= np.arange(a.shape[-1], dtype=np.uint64)
+    key.sort(axis=-1)
+    return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
+
+
+def typical_sorted(
+    a: np.ndarray, mass: float, lanes: int = 16
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``TypicalLogitsWarper`` up to its cut: the scores, their ascending order, and the
+    cumulative probabilities of the logits in that order (torch's softmax, summed in
+    float64 and rounded to float32, as CPU ``cumsum`` does).
+
+    The order is stable. CPU torch's ``sort`` is not, and where equal scores belong to
+    different logits (``|−log p − H|`` ties above and below ``H``) its order moves the
+    softmax's lane sums and so the cumulative sums by a few roundings. The cut keeps
+    the scores up to the one where the sums reach ``mass``, equal across a tie, so a row
+    is sorted again in torch's order (:func:`._torchsort.torch_order`) only where that
+    score could change (:func:`_cut_may_move`).
+    """
+    shifted = typical_shifted(a, lanes)
+    order = stable_argsort(shifted)
+    s = np.take_along_axis(shifted, order, axis=-1)
+    v = np.take_along_axis(a, order, axis=-1)
+    cum = np.cumsum(softmax(v, lanes).astype(np.float64), axis=-1).astype(_F32)
+    mixed = (s[:, 1:] == s[:, :-1]) & (v[:, 1:] != v[:, :-1]) & np.isfinite(s[:, 1:])
+    rows = np.flatnonzero(mixed.any(axis=-1))
+    rows = rows[_cut_may_move(s[rows], cum[rows], _F32(mass))]
+    if rows.size:  # rare: _torchsort is imported only then
+        from . import _torchsort
+
+        for r in rows:  # each such tie in torch's order: only segments holding one are sorted
+            tied = np.isin(shifted[r], s[r, 1:][mixed[r]])
+            theirs = _torchsort.torch_order(shifted[r], only=tied)
+            order[r, tied[order[r]]] = theirs[tied[theirs]]
+        v = np.take_along_axis(a[rows], order[rows], axis=-1)
+        cum[rows] = np.cumsum(softmax(v, lanes).astype(np.float64), axis=-1).astype(_F32)
+    return shifted, order, cum
+
+
+#: how far another order may move a cumulative sum at the end of a tie: the softmax's
+#: lane sums round otherwise, a few roundings of 1 (2^-20: 8; measured: 0 on 216 rows
+#: of 4,096 and 151,936)
+_NEAR = 2.0**-20
+
+
+def _cut_may_move(s: np.ndarray, cum: np.ndarray, mass: np.floating) -> np.ndarray:
+    """Rows whose cut score ``s[last]`` (``last``: the first place where ``cum`` reaches
+    ``mass``) could change if every sum moved by up to :data:`_NEAR`: some place the cut
+    could then fall on (a sum that near ``mass``, the place after it, or ``last``)
+    holds another score."""
+    n = s.shape[-1]
+    last = np.minimum((cum < mass).sum(axis=-1), n - 1)
+    near = np.abs(cum - mass) <= _NEAR
+    near[:, 1:] |= near[:, :-1]
+    near[np.arange(len(s)), last] = True
+    return (near & (s != np.take_along_axis(s, last[:, None], axis=-1))).any(axis=-1)
