@@ -81,15 +81,6 @@ __all__ = [
 #: Bin strategies of :func:`ece`, :func:`mce` and :func:`reliability`.
 STRATEGIES = ("width", "mass")
 
-#: method -> the registry loss :func:`fit_temperature` minimises for it. These are the
-#: Fenchel–Young losses: convex in the logits z, hence convex in β for z = βx.
-_FIT_LOSSES: dict[str, tuple[str, dict[str, Any]]] = {
-    "softmax": ("ce", {}),
-    "sparsemax": ("sparsemax", {}),
-    "entmax15": ("entmax", {"alpha": 1.5}),
-    "entmax": ("entmax", {}),
-}
-
 #: rows of the strided subset whose fitted β starts the full fit (of 4× as many rows or more)
 _WARM_ROWS = 1 << 15
 
@@ -102,7 +93,7 @@ def fit_methods() -> list[str]:
     >>> fit_methods()
     ['softmax', 'sparsemax', 'entmax15', 'entmax']
     """
-    return list(_FIT_LOSSES)
+    return [name for name in registry.names() if registry.get(name).fit_loss is not None]
 
 
 @dataclass(frozen=True)
@@ -257,11 +248,14 @@ def fit_temperature(
     2.88539
     """
     name = str(method).lower()
-    if name not in _FIT_LOSSES:
+    fit = registry.get(name).fit_loss if name in registry.names() else None
+    if fit is None:
         raise SoftmaxInputError(
-            f"{{param}} {method!r} cannot be fitted; choose one of {', '.join(_FIT_LOSSES)}",
+            f"{{param}} {method!r} cannot be fitted; choose one of {', '.join(fit_methods())}",
             param="method",
         )
+    loss_name, fixed = fit
+    ce = loss_name == "ce"  # cross-entropy: its exact NLL (-inf classes allowed), Newton steps
     x, t, _ = _rows(logits, labels, axis)
     finite = bool(np.isfinite(x).all())  # the usual case: the checks below need not look
     if not finite and (np.isnan(x).any() or np.isposinf(x).any()):
@@ -275,11 +269,11 @@ def fit_temperature(
     if np.isneginf(m).any():
         r = int(np.flatnonzero(np.isneginf(m))[0])
         raise SoftmaxInputError(f"vector {r + 1} is all -inf: it is no distribution")
-    if name != "softmax" and not finite:
+    if not ce and not finite:
         raise SoftmaxInputError(f"{name} needs finite logits to fit a temperature, not -inf")
     _check_attainable(x, t, m, finite)
     eps = np.finfo(x.dtype).eps
-    if name == "softmax":
+    if ce:
         f: Any = SoftmaxNLL(x, t, m, finite)
         start = 1.0
         if x.shape[0] >= 4 * _WARM_ROWS:  # start Newton near the root: fit a strided subset
@@ -287,12 +281,11 @@ def fit_temperature(
             sub = SoftmaxNLL(x[::k], t[::k], m[::k], finite)
             start = solve(sub, 1e-6, newton=True)[0]
     else:
-        loss_name, fixed = _FIT_LOSSES[name]
         loss = registry.get_loss(loss_name)
         checked = loss.validate({**params, **fixed})
         f = LossOfBeta(x, t, loss, {**checked, "temperature": 1.0})
         start = 1.0
-    beta, value, iterations = solve(f, eps, newton=name == "softmax", start=start)
+    beta, value, iterations = solve(f, eps, newton=ce, start=start)
     before = f.value(1.0)
     return TemperatureFit(
         temperature=float(1 / beta),

@@ -50,6 +50,8 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_EXP}:softmax",
         derivative=derivative_forms.softmax_form,
         condition=f"{_COND}:softmax",
+        log_probs=exp_family.log_softmax,
+        fit_loss=("ce", {}),
         traces={
             "naive": ("exp(x) / Σ exp(x)", f"{_TRACE}:softmax_naive"),
             "shifted": ("exp(x − m) / Σ exp(x − m), m = max x", f"{_TRACE}:softmax_shifted"),
@@ -111,6 +113,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_SPARSE}:sparsemax",
         sparse=True,
         derivative=derivative_forms.sparsemax_form,
+        fit_loss=("sparsemax", {}),
     ),
     Mapping(
         "entmax15",
@@ -120,6 +123,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         oracle=f"{_SPARSE}:entmax15",
         sparse=True,
         derivative=derivative_forms.entmax15_form,
+        fit_loss=("entmax", {"alpha": 1.5}),
     ),
     Mapping(
         "entmax",
@@ -131,6 +135,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         sparse=True,
         derivative=derivative_forms.entmax_form,
         example={"alpha": 1.3},
+        fit_loss=("entmax", {}),
     ),
     Mapping(
         "sparse-softmax",

@@ -122,6 +122,13 @@ class Mapping:
     traces: dict[str, tuple[str, str]] = field(default_factory=dict)
     example: dict[str, Any] = field(default_factory=dict)
     oracle_ulp: float = 4.0
+    #: ``log p`` from the logits, ``log_probs(x, axis=, temperature=, **params)``: exact
+    #: however small ``p`` is (``log`` of a rounded ``p = 0`` is ``-inf``); the NLL of
+    #: ``calibrate`` and the ``log p_t`` of ``compute --stats`` use it where present.
+    log_probs: Callable[..., np.ndarray] | None = None
+    #: The Fenchel–Young loss (registry name, fixed parameters) minimised over ``β = 1/τ``
+    #: to fit this mapping's temperature (:func:`softmax_cli.calibrate.fit_temperature`).
+    fit_loss: tuple[str, dict[str, Any]] | None = None
 
     def validate(self, given: dict[str, Any]) -> dict[str, Any]:
         """Check ``given`` parameters against this mapping's; return them converted.

@@ -62,8 +62,9 @@ def measure(
     pt = p[rows, t]
     sumsq = np.einsum("ij,ij->i", p, p)
     correct = top == t
-    if mapping.name == "softmax":  # from the logits: correctly rounded, however small p_t
-        nll = calibrate.nll(x, t, temperature=tau)
+    if mapping.log_probs is not None:  # from the logits: exact however small p_t is
+        lp = mapping.log_probs(x, axis=-1, temperature=tau, **params)
+        nll = float(-np.mean(lp[rows, t]))
     else:
         with np.errstate(divide="ignore"):
             nll = float(-np.mean(np.log(pt)))

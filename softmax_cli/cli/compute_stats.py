@@ -20,7 +20,6 @@ from .. import registry
 from ..analysis.compute import Methods, row_params, run_mapping
 from ..analysis.stats import Summary, row_stats, stat_columns
 from ..errors import SoftmaxInputError
-from ..exp_family import log_softmax
 from ..io.writers import RowWriter
 from ..render import MAX_ROWS, HeadTail, rows_table
 from ..render.calibrate import measures_table
@@ -65,10 +64,12 @@ def _block_stats(
     """Each method's :func:`row_stats` of one block of logits."""
     out = []
     for m, params in methods:
-        p = run_mapping(m, x, axis=-1, temperature=temperature, params=row_params(m, params, index))
+        given = row_params(m, params, index)
+        p = run_mapping(m, x, axis=-1, temperature=temperature, params=given)
         log_pt = None
-        if labels is not None and m.name == "softmax":  # exact however small p_t is
-            log_pt = log_softmax(x, temperature=temperature)[np.arange(x.shape[0]), labels]
+        if labels is not None and m.log_probs is not None:  # exact however small p_t is
+            lp = m.log_probs(x, axis=-1, temperature=temperature, **given)
+            log_pt = lp[np.arange(x.shape[0]), labels]
         out.append(row_stats(p, labels, log_p_label=log_pt, bits=bits))
     return out
 
