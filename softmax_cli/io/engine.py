@@ -67,6 +67,20 @@ _PLAIN = b"0123456789.eE+-"  # with the delimiter and \n: the bytes a fast block
 _ENGINE_ENV = "SOFTMAX_LAB_ENGINE"
 
 
+def _csvparse() -> Any:
+    """The compiled block parser (softmax_cli/_csvparse.c), or None when it is not built.
+
+    ``SOFTMAX_LAB_ENGINE=polars`` leaves it out: blocks go to polars, as before it.
+    """
+    if os.environ.get(_ENGINE_ENV, "").lower() == "polars":
+        return None
+    try:
+        from .. import _csvparse
+    except ImportError:
+        return None
+    return _csvparse
+
+
 def _polars() -> Any:
     """polars, imported now, or None when it is not installed (the engine is then off)."""
     try:
@@ -201,7 +215,8 @@ class _Engine:
         self.delim = parser.delim
         self.width = parser.width
         self.plain = _PLAIN + parser.delim.encode("ascii")  # the bytes of a plain line but \n
-        self.pl: Any = None
+        self.pl: Any = None  # polars, when the compiled parser is not built
+        self.cp: Any = None  # the compiled parser
 
     @classmethod
     def start(
@@ -246,14 +261,15 @@ class _Engine:
             return None
         if parser.id_index is not None:  # found by the reader (pandas' index, a label column)
             return None
-        if parser.width > MAX_WIDTH:
+        cp = _csvparse()
+        if cp is None and parser.width > MAX_WIDTH:
+            return None
+        pl = _polars() if cp is None else None
+        if cp is None and pl is None:
             return None
         pending = "".join(src.pushback + rest).encode("utf-8") + head[cut:]
-        pl = _polars()
-        if pl is None:
-            return None
         engine = cls(parser, pending, read, ended, src.next_no)
-        engine.pl = pl
+        engine.cp, engine.pl = cp, pl
         return engine
 
     # -- blocks ----------------------------------------------------------------------
@@ -328,7 +344,9 @@ class _Engine:
                     yield Batch(values=part, ids=None, lines=lines)
 
     def _fast(self, block: bytes) -> np.ndarray | None:
-        """The block's values through polars, or None when it must be read exactly."""
+        """The block's values (compiled parser, else polars), or None: read it exactly."""
+        if self.cp is not None:  # the byte checks, the grammar and the rounding in one pass
+            return self.cp.parse_block(block, self.delim, self.width, self.parser.dt)
         # the plain bytes but newlines deleted: what is left must be the newlines, one a row
         # (one pass over the block; counting them with numpy after took 10% more)
         newlines = block.translate(None, self.plain)
