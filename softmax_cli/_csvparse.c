@@ -161,11 +161,70 @@ slow_token(const char *s, const char *t, int f32, int *ok)
 
 #define IS_DIGIT(c) ((unsigned char)((c) - '0') < 10)
 
+/* Eight digits at a time (SWAR), on little-endian machines: the bytes at p as one
+   word, byte k the k-th character. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HAVE_SWAR 1
+#else
+#define HAVE_SWAR 0
+#endif
+
+static inline uint64_t
+load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* every byte of v in '0'..'9': no high nibble but 3, and adding 6 carries none to 0x3A */
+static inline int
+eight_digits(uint64_t v)
+{
+    uint64_t hi = v & UINT64_C(0xF0F0F0F0F0F0F0F0);
+    uint64_t over = (v + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0);
+    return (hi | (over >> 4)) == UINT64_C(0x3333333333333333);
+}
+
+/* the value of eight digit bytes: pairs, then fours, then the eight (the first
+   character, the lowest byte, the most significant digit) */
+static inline uint64_t
+eight_value(uint64_t v)
+{
+    v -= UINT64_C(0x3030303030303030);
+    v = (v * 10 + (v >> 8)) & UINT64_C(0x00FF00FF00FF00FF);
+    v = (v * 100 + (v >> 16)) & UINT64_C(0x0000FFFF0000FFFF);
+    return (v * 10000 + (v >> 32)) & UINT64_C(0xFFFFFFFF);
+}
+
+/* digits from p on into w (wrapping past 19 digits: the caller counts them) */
+static inline const char *
+digits(const char *p, const char *end, uint64_t *w)
+{
+    uint64_t x = *w;
+#if HAVE_SWAR
+    while (end - p >= 8) {
+        uint64_t v = load8(p);
+        if (!eight_digits(v)) break;
+        x = x * 100000000 + eight_value(v);
+        p += 8;
+    }
+#else
+    (void)end;
+#endif
+    while (IS_DIGIT(*p)) {
+        x = x * 10 + (uint64_t)(*p - '0');
+        p++;
+    }
+    *w = x;
+    return p;
+}
+
 /* One field at *pp (the block ends in '\n', so every scan stops): its value into
    *out as float64 or float32 bits; *pp moved past it. 0: not a plain number, or an
    overflow. */
 static int
-field(const char **pp, int f32, double *d, float *fl)
+field(const char **pp, const char *end, int f32, double *d, float *fl)
 {
     const char *s = *pp, *p = s;
     int neg = 0;
@@ -175,20 +234,14 @@ field(const char **pp, int f32, double *d, float *fl)
     }
     const char *ds = p;
     uint64_t w = 0;
-    while (IS_DIGIT(*p)) {
-        w = w * 10 + (uint64_t)(*p - '0');
-        p++;
-    }
+    p = digits(p, end, &w);
     const char *de = p; /* end of the integer digits */
     int64_t nfrac = 0;
     const char *fs = p, *fe = p;
     if (*p == '.') {
         p++;
         fs = p;
-        while (IS_DIGIT(*p)) {
-            w = w * 10 + (uint64_t)(*p - '0');
-            p++;
-        }
+        p = digits(p, end, &w);
         fe = p;
         nfrac = fe - fs;
     }
@@ -314,7 +367,7 @@ parse_lines(const char *p, const char *end, char delim, Py_ssize_t width, Py_ssi
     float *o32 = (float *)out;
     for (Py_ssize_t r = 0; r < rows; r++) {
         for (Py_ssize_t j = 0; j < width; j++) {
-            if (!field(&p, f32, o64, o32)) return 0;
+            if (!field(&p, end, f32, o64, o32)) return 0;
             o64++;
             o32++;
             if (*p != (j + 1 == width ? '\n' : delim)) return 0;
@@ -453,7 +506,7 @@ py_parse_token(PyObject *self, PyObject *args)
     const char *p = buf;
     double d = 0.0;
     float fl = 0.0f;
-    int ok = memchr(buf, '\n', (size_t)tok.len) == NULL && field(&p, f32, &d, &fl) &&
+    int ok = memchr(buf, '\n', (size_t)tok.len) == NULL && field(&p, buf + tok.len + 1, f32, &d, &fl) &&
              p == buf + tok.len;
     PyMem_Free(buf);
     PyBuffer_Release(&tok);
