@@ -27,7 +27,7 @@ from softmax_cli.io.read import InputError
 from softmax_cli.io.read import open_vectors as exact_open
 from softmax_cli.io.read.textround import round_once
 
-from .test_engine import hard_floats
+from .test_engine import both, hard_floats
 from .test_textround import hard_texts, oracle_bits
 
 cp = engine._csvparse()
@@ -345,3 +345,27 @@ def test_a_large_input_is_read_without_importing_polars(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
     )
     assert proc.stdout.split() == ["30000", "False", "False"], proc.stdout + proc.stderr
+
+
+@needs_parser
+def test_rows_wider_than_the_polars_limit_are_parsed_in_blocks(tmp_path, monkeypatch):
+    """polars made a column per value (rows over MAX_WIDTH kept the exact reader); the
+    compiled parser reads them in blocks, with the exact reader's bits."""
+    monkeypatch.setattr(engine, "MIN_BYTES", 1000)
+    monkeypatch.setattr(engine, "HEAD_BYTES", 60_000)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 60_000)
+    parsed = []
+    real = engine._Engine._fast
+    monkeypatch.setattr(
+        engine._Engine, "_fast", lambda self, block: parsed.append(real(self, block)) or parsed[-1]
+    )
+    width = engine.MAX_WIDTH + 904
+    rng = np.random.default_rng(8)
+    x = np.round(rng.standard_normal((24, width)), 3)
+    src = tmp_path / "wide.csv"
+    src.write_text("".join(",".join(map(repr, r)) + "\n" for r in x.tolist()))
+    _, layout, dtype, raw, shape, lines = both(src)
+    assert layout.width == width
+    assert shape == (24, width) and lines == list(range(1, 25))
+    assert np.array_equal(np.frombuffer(raw, dtype).reshape(shape), x)
+    assert len(parsed) >= 3 and all(p is not None for p in parsed)
