@@ -288,72 +288,52 @@ field(const char **pp, const char *end, int f32, double *d, float *fl)
         }
         q = ex - nfrac + (ndig - lead - taken);
     }
-    uint64_t bits;
     if (w == 0) {
         if (f32) *fl = neg ? -0.0f : 0.0f;
         else *d = neg ? -0.0 : 0.0;
         return 1;
     }
-    if (!f32) {
 #if HAVE_CLINGER
-        if (!truncated && w <= (UINT64_C(1) << 53) && q >= -22 && q <= 22) {
-            double v = (double)w;
-            v = q < 0 ? v / P10[-q] : v * P10[q];
-            *d = neg ? -v : v;
-            return 1;
-        }
-#endif
-        int done = 0;
-        if (q < POW10_MIN) {
-            bits = 0, done = 1;
-        } else if (q > POW10_MAX) {
-            return 0; /* at least 1e351: overflows */
-        } else if (eisel_lemire(w, q, F64, &bits)) {
-            uint64_t b2;
-            done = !truncated || (eisel_lemire(w + 1, q, F64, &b2) && b2 == bits);
-        }
-        double v;
-        if (done) {
-            memcpy(&v, &bits, 8);
-            v = neg ? -v : v;
-        } else {
-            int ok;
-            v = slow_token(s, p, 0, &ok);
-            if (!ok) return 0;
-        }
-        if (isinf(v)) return 0; /* an overflow: the exact reader's error */
-        *d = v;
+    if (!f32 && !truncated && w <= (UINT64_C(1) << 53) && q >= -22 && q <= 22) {
+        double v = (double)w;
+        v = q < 0 ? v / P10[-q] : v * P10[q];
+        *d = neg ? -v : v;
         return 1;
     }
-#if HAVE_CLINGER
-    if (!truncated && w <= (UINT64_C(1) << 24) && q >= -10 && q <= 10) {
+    if (f32 && !truncated && w <= (UINT64_C(1) << 24) && q >= -10 && q <= 10) {
         float v = (float)w;
         v = q < 0 ? v / P10F[-q] : v * P10F[q];
         *fl = neg ? -v : v;
         return 1;
     }
 #endif
+    fmt_t f = f32 ? F32 : F64;
+    uint64_t bits = 0, b2;
     int done = 0;
     if (q < POW10_MIN) {
-        bits = 0, done = 1;
+        done = 1; /* w < 2^64 times 10^-351: far below half the least subnormal */
     } else if (q > POW10_MAX) {
-        return 0;
-    } else if (eisel_lemire(w, q, F32, &bits)) {
-        uint64_t b2;
-        done = !truncated || (eisel_lemire(w + 1, q, F32, &b2) && b2 == bits);
+        return 0; /* at least 1e351: overflows */
+    } else if (eisel_lemire(w, q, f, &bits)) {
+        done = !truncated || (eisel_lemire(w + 1, q, f, &b2) && b2 == bits);
     }
-    float v;
-    if (done) {
+    double v; /* a float32 value when f32 (exact in a double) */
+    if (done && f32) {
         uint32_t b32 = (uint32_t)bits;
-        memcpy(&v, &b32, 4);
+        float v32;
+        memcpy(&v32, &b32, 4);
+        v = neg ? -(double)v32 : (double)v32;
+    } else if (done) {
+        memcpy(&v, &bits, 8);
         v = neg ? -v : v;
     } else {
         int ok;
-        v = (float)slow_token(s, p, 1, &ok);
+        v = slow_token(s, p, f32, &ok);
         if (!ok) return 0;
     }
-    if (isinf(v)) return 0;
-    *fl = v;
+    if (isinf(v)) return 0; /* an overflow: the exact reader's error */
+    if (f32) *fl = (float)v;
+    else *d = v;
     return 1;
 }
 
