@@ -261,6 +261,9 @@ field(const char **pp, const char *end, int f32, double *d, float *fl)
             p++;
         }
         if (p == es) return 0; /* "1e", "1e+" */
+        /* an exponent past 10^8 is 0 or inf whatever ~10^7 digits say; a token of more
+           digits than that with it (a gigabyte) is left to the exact reader */
+        if (ex >= 100000000 && ndig >= 10000000) return 0;
         if (eneg) ex = -ex;
     }
     *pp = p;

@@ -315,6 +315,15 @@ def test_overflow_is_none_and_underflow_is_zero_as_in_the_exact_reader(token, dt
 
 
 @needs_parser
+def test_a_saturated_exponent_with_ten_million_digits_is_left_to_the_exact_reader():
+    """Exponents are read up to 10^8 and more only saturate, which is exact for a token
+    of fewer than 10^7 digits (0 or inf either way); a longer one returns None."""
+    assert cp.parse_token(b"0." + b"0" * 999 + b"1e999999999999", False) is None  # inf
+    assert cp.parse_token(b"1" + b"0" * 999 + b"e-999999999999", True) == 0.0
+    assert cp.parse_token(b"0." + b"0" * 10_000_001 + b"1e100000000", False) is None
+
+
+@needs_parser
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="delim"):
         cp.parse_block(b"1\n", "e", 1, F64)
