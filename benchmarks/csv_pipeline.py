@@ -107,7 +107,8 @@ def stages(src: Path, repeats: int) -> list[str]:
     """Markdown rows: the CPU per row of each stage of ours and of the polars pipeline.
 
     One stage at a time in this process (no overlap), alternating every round: the
-    engine's reading (1 MiB blocks, its read-ahead thread), the byte checks alone,
+    engine's reading (1 MiB blocks, its read-ahead thread; the compiled block parser, and
+    polars in its place with the byte checks polars' blocks need, alone),
     softmax, and the text of the softmax outputs in the engine's batches, against
     ``read_csv``, the numpy formula and ``write_csv`` of the whole input.
     """
@@ -135,10 +136,14 @@ def stages(src: Path, repeats: int) -> list[str]:
     assert writers._fast_engine() and floattext.f32_engine()  # probed before timing
     plain = b"0123456789.eE+-,"
 
-    def read(dtype: str) -> None:
-        with engine.open_vectors(str(src), dtype=dtype) as reader:
-            for _ in reader:
-                pass
+    def read(dtype: str, parser: str = "") -> None:
+        os.environ[engine._ENGINE_ENV] = parser  # "polars": the blocks to polars, not to C
+        try:
+            with engine.open_vectors(str(src), dtype=dtype) as reader:
+                for _ in reader:
+                    pass
+        finally:
+            os.environ.pop(engine._ENGINE_ENV)
 
     def formula() -> None:
         for b in parts:
@@ -148,7 +153,8 @@ def stages(src: Path, repeats: int) -> list[str]:
     tasks = {
         "parse: ours, float64 (engine)": lambda: read("float64"),
         "parse: ours, float32 (engine)": lambda: read("float32"),
-        "parse: of which the byte checks": lambda: [b.translate(None, plain) for b in blocks],
+        "parse: ours, float64 (engine, polars blocks)": lambda: read("float64", "polars"),
+        "parse: the polars blocks' byte checks": lambda: [b.translate(None, plain) for b in blocks],
         "parse: polars `read_csv`, whole input": lambda: pl.read_csv(src),
         "softmax: ours, float64": lambda: [softmax(b, axis=-1) for b in parts],
         "softmax: numpy formula": formula,

@@ -27,9 +27,17 @@ from softmax_cli.io.read import open_vectors as exact_open
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
-    """Engine thresholds of a few hundred bytes; counts the blocks polars parsed."""
+@pytest.fixture(params=["compiled", "polars"])
+def small_blocks(monkeypatch, request):
+    """Engine thresholds of a few hundred bytes; counts the blocks the engine parsed.
+
+    Run with each block parser: the compiled one (softmax_cli/_csvparse.c) and polars,
+    the engine's parser where the compiled one is not built.
+    """
+    if request.param == "polars":
+        monkeypatch.setattr(engine, "_csvparse", lambda: None)
+    elif engine._csvparse() is None:
+        pytest.skip("the compiled block parser is not built (tests/test_csvparse.py says why)")
     monkeypatch.setattr(engine, "MIN_BYTES", 400)
     monkeypatch.setattr(engine, "HEAD_BYTES", 400)
     monkeypatch.setattr(engine, "BLOCK_BYTES", 700)
@@ -243,6 +251,7 @@ def test_small_files_and_other_layouts_keep_the_exact_reader(tmp_path, monkeypat
 
 def test_without_polars_the_engine_is_off(tmp_path, monkeypatch, small_blocks):
     monkeypatch.setattr(engine, "_polars", lambda: None)
+    monkeypatch.setattr(engine, "_csvparse", lambda: None)  # and without the compiled parser
     src = tmp_path / "x.csv"
     src.write_text("a,b\n" + "1.5,2\n" * 400)
     assert both(src)[4] == (400, 2)

@@ -1,31 +1,37 @@
-"""The compiled I/O engine: large CSV/TSV input parsed by polars, with an exact fallback.
+"""The compiled I/O engine: large CSV/TSV input parsed in compiled code, with an exact fallback.
 
 :func:`open_vectors` is :func:`softmax_cli.io.read.open_vectors` (same arguments, same
 :class:`~softmax_cli.io.read.VectorReader`, same batches, same errors) with one
 difference: a large file or pipe of plain numbers is parsed in blocks of about 1 MiB
-by polars (compiled, multi-threaded, correctly rounded) instead of numpy's text parser.
+by the compiled block parser (``softmax_cli/_csvparse.c``), or by polars where that is
+not built, instead of numpy's text parser.
 
 Exact, always
 -------------
 The layout (delimiter, header, width) is read by the exact reader from the first
-lines. Then every block is checked before polars may take it: it must hold only the
-bytes ``0-9 . e E + -``, the delimiter and ``\\n`` (no blank line, comment, quote,
-space, ``\\r``, letter such as ``inf``/``nan``/``NA``/``0x10``, ``_``, unicode minus or
-byte outside ASCII), and polars must read it into exactly one row per line, each of
-``width`` values, with no missing value and no infinity (an overflowing literal such as
-``1e400``). Within those bytes polars' and Python's float grammars are the same (the
-tests hold every malformed token of that alphabet to it) and both round correctly, so
-the values are the same bits. Any block that fails a check goes to the exact reader
-(:class:`~softmax_cli.io.read.delimited._DelimitedParser`, line numbers kept), which
-owns every error message; a block with a quote hands it the rest of the input (a
-quoted field may span lines). float32 is read as float64 and rounded once from the
-text (io/read/textround.py), as the exact reader does.
+lines. Then each block goes to the compiled parser, which returns its values only when
+every line is ``width`` fields of the bytes ``0-9 . e E + -`` between delimiters, each
+in Python's float grammar and finite in the dtype, rounded once from the text to the
+dtype (float32 directly); else None. Without it, polars may take a block holding only
+those bytes, the delimiter and ``\\n`` (no blank line, comment, quote, space, ``\\r``,
+letter such as ``inf``/``nan``/``NA``/``0x10``, ``_``, unicode minus or byte outside
+ASCII), and must read it into exactly one row per line, each of ``width`` values, with
+no missing value and no infinity (an overflowing literal such as ``1e400``). Within
+those bytes polars' and Python's float grammars are the same (the tests hold every
+malformed token of that alphabet to it) and both round correctly, so the values are the
+same bits; its float32 is read as float64 and rounded once from the text
+(io/read/textround.py), as the exact reader does. Any block that fails goes to the
+exact reader (:class:`~softmax_cli.io.read.delimited._DelimitedParser`, line numbers
+kept), which owns every error message; a block with a quote hands it the rest of the
+input (a quoted field may span lines).
 
-Small inputs (under :data:`MIN_BYTES`), rows wider than :data:`MAX_WIDTH`, JSON,
-whitespace-separated text, an id column (given or found), a column selection
-(``columns``), a delimiter other than ``,`` or tab, longdouble/float16, text streams,
-terminals and ``SOFTMAX_LAB_ENGINE=off`` keep the exact reader alone; polars is imported
-only when a large input needs it, and the engine is off when polars is not installed.
+Small inputs (under :data:`MIN_BYTES`), JSON, whitespace-separated text, an id column
+(given or found), a column selection (``columns``), a delimiter other than ``,`` or tab,
+longdouble/float16, text streams, terminals and ``SOFTMAX_LAB_ENGINE=off`` keep the
+exact reader alone, as do rows wider than :data:`MAX_WIDTH` when polars parses.
+``SOFTMAX_LAB_ENGINE=polars`` has polars parse even where the compiled parser is built.
+polars is imported only when a large input needs it (never with the compiled parser);
+the engine is off when neither is there.
 
 Examples
 --------
@@ -60,11 +66,26 @@ __all__ = ["MIN_BYTES", "open_vectors"]
 MIN_BYTES = 1 << 20  # inputs smaller than this keep the exact reader (and never import polars)
 HEAD_BYTES = 1 << 20  # bytes read first: the layout, and whether a pipe is large
 BLOCK_BYTES = 1 << 20  # bytes per block handed to polars (2 and 4 MiB: more memory, no faster)
-#: Rows wider than this keep the exact reader: polars makes a column per value, and a
-#: frame of 256,000 columns took 80 s and 490 MB for 5 rows (the exact reader: 1 s, 100 MB).
+#: Rows wider than this keep the exact reader when polars parses: it makes a column per
+#: value, and a frame of 256,000 columns took 80 s and 490 MB for 5 rows (the exact
+#: reader: 1 s, 100 MB). The compiled parser has no such limit.
 MAX_WIDTH = 4096
 _PLAIN = b"0123456789.eE+-"  # with the delimiter and \n: the bytes a fast block may hold
 _ENGINE_ENV = "SOFTMAX_LAB_ENGINE"
+
+
+def _csvparse() -> Any:
+    """The compiled block parser (softmax_cli/_csvparse.c), or None when it is not built.
+
+    ``SOFTMAX_LAB_ENGINE=polars`` leaves it out: blocks go to polars, as before it.
+    """
+    if os.environ.get(_ENGINE_ENV, "").lower() == "polars":
+        return None
+    try:
+        from .. import _csvparse
+    except ImportError:
+        return None
+    return _csvparse
 
 
 def _polars() -> Any:
@@ -201,7 +222,8 @@ class _Engine:
         self.delim = parser.delim
         self.width = parser.width
         self.plain = _PLAIN + parser.delim.encode("ascii")  # the bytes of a plain line but \n
-        self.pl: Any = None
+        self.pl: Any = None  # polars, when the compiled parser is not built
+        self.cp: Any = None  # the compiled parser
 
     @classmethod
     def start(
@@ -246,14 +268,15 @@ class _Engine:
             return None
         if parser.id_index is not None:  # found by the reader (pandas' index, a label column)
             return None
-        if parser.width > MAX_WIDTH:
+        cp = _csvparse()
+        if cp is None and parser.width > MAX_WIDTH:
+            return None
+        pl = _polars() if cp is None else None
+        if cp is None and pl is None:
             return None
         pending = "".join(src.pushback + rest).encode("utf-8") + head[cut:]
-        pl = _polars()
-        if pl is None:
-            return None
         engine = cls(parser, pending, read, ended, src.next_no)
-        engine.pl = pl
+        engine.cp, engine.pl = cp, pl
         return engine
 
     # -- blocks ----------------------------------------------------------------------
@@ -328,7 +351,9 @@ class _Engine:
                     yield Batch(values=part, ids=None, lines=lines)
 
     def _fast(self, block: bytes) -> np.ndarray | None:
-        """The block's values through polars, or None when it must be read exactly."""
+        """The block's values (compiled parser, else polars), or None: read it exactly."""
+        if self.cp is not None:  # the byte checks, the grammar and the rounding in one pass
+            return self.cp.parse_block(block, self.delim, self.width, self.parser.dt)
         # the plain bytes but newlines deleted: what is left must be the newlines, one a row
         # (one pass over the block; counting them with numpy after took 10% more)
         newlines = block.translate(None, self.plain)
