@@ -31,6 +31,9 @@ from typing import Any, TextIO
 import numpy as np
 
 from .floattext import (
+    COMPILED_MIN,
+    compiled,
+    compiled_rows,
     f32_engine,
     f32_texts,
     format_float,
@@ -134,16 +137,29 @@ def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
 def _fast_rows(a: np.ndarray, delim: str) -> str | None:
     """Rows of a float64 or float32 2-D ``a`` as delimited lines (no final newline), or None.
 
-    Exactly the text :func:`format_floats` gives, joined; None when polars is missing
-    or the batch is small (the ``repr`` path is then as quick).
+    Exactly the text :func:`format_floats` gives, joined: by the compiled formatter
+    (``softmax_cli/_floattext.c``) where it is built, else by polars; None when neither
+    is there or the batch is small (the ``repr`` path is then as quick).
     """
+    if _compiled_ready(a):
+        return compiled_rows(a, delim)
     if not _fast_rows_ready(a):
         return None
     return _polars_texts(_fast_engine() if a.dtype == np.float64 else f32_engine(), a, delim)
 
 
+def _compiled_ready(a: np.ndarray) -> bool:
+    """Whether :func:`_fast_rows` formats ``a`` with the compiled formatter."""
+    if a.dtype not in _FAST_DTYPES or a.shape[1] == 0 or a.size < COMPILED_MIN:
+        return False
+    return bool(compiled())
+
+
 def _fast_rows_ready(a: np.ndarray) -> bool:
-    """Whether :func:`_fast_rows` formats ``a`` with polars (imported and probed now)."""
+    """Whether :func:`_fast_rows` formats ``a`` in compiled code (C, or polars: imported and
+    probed now)."""
+    if _compiled_ready(a):
+        return True
     if a.dtype not in _FAST_DTYPES or a.shape[1] == 0 or not polars_pays(a.size, _FAST_MIN):
         return False
     return bool(_fast_engine() if a.dtype == np.float64 else f32_engine())
@@ -402,7 +418,7 @@ class RowWriter(RecordWriter):
             self._started = True
             for s in range(0, width, _WIDE_VALUES):
                 piece = a[r : r + 1, s : s + _WIDE_VALUES]
-                fast = self.delimited and width <= _POLARS_WIDTH
+                fast = self.delimited and (width <= _POLARS_WIDTH or _compiled_ready(piece))
                 text = _fast_rows(piece, d) if fast else None
                 if text is None:
                     strs = format_floats(piece)
