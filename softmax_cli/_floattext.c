@@ -108,14 +108,50 @@ put_digits(char *p, uint64_t d, int n)
     }
 }
 
-/* floor(cp g / 2^127) rounded to odd, g = (hi, lo): the paper's rop, the bits below the
-   product's low 64 ignored. */
-static inline uint64_t
-rop(uint64_t ghi, uint64_t glo, uint64_t cp)
+/* A product g cp of up to 192 bits: hi = floor(g cp / 2^64), lo = the low 64 bits. */
+typedef struct {
+    u128 hi;
+    uint64_t lo;
+} wide;
+
+static inline wide
+mul(uint64_t ghi, uint64_t glo, uint64_t cp)
 {
     u128 x = (u128)cp * glo;
-    u128 y = (u128)cp * ghi + (uint64_t)(x >> 64);
-    return (uint64_t)(y >> 63) | ((uint64_t)y != 0);
+    wide r = {(u128)cp * ghi + (uint64_t)(x >> 64), (uint64_t)x};
+    return r;
+}
+
+/* g 2^s, 0 <= s <= 4 */
+static inline wide
+shifted(uint64_t ghi, uint64_t glo, int s)
+{
+    wide r = {s ? (((u128)ghi << 64) | glo) >> (64 - s) : (u128)ghi, glo << s};
+    return r;
+}
+
+static inline wide
+plus(wide a, wide b)
+{
+    wide r = {a.hi + b.hi, a.lo + b.lo};
+    r.hi += r.lo < a.lo;
+    return r;
+}
+
+static inline wide
+minus(wide a, wide b)
+{
+    wide r = {a.hi - b.hi - (a.lo < b.lo), a.lo - b.lo};
+    return r;
+}
+
+/* floor(g cp / 2^127) rounded to odd: the paper's rop, which reads only the bits from 2^64
+   up (so a product one unit of g above an integer still reads as that integer). The three
+   points share one multiplication: g (cb +- 2) 2^h = g cb 2^h +- g 2^(h+1), exactly. */
+static inline uint64_t
+rop(wide p)
+{
+    return (uint64_t)(p.hi >> 63) | ((uint64_t)p.hi != 0);
 }
 
 typedef struct {
@@ -146,7 +182,7 @@ shortest(uint64_t c, int q, int lower_closer)
 {
     decimal r;
     int even = (c & 1) == 0;
-    uint64_t cb = c << 2, cbr = cb + 2, cbl = cb - 2 + (uint64_t)lower_closer;
+    uint64_t cb = c << 2;
     /* floor(q log10 2), or floor(log10(3/4 2^q)): 1262611 / 2^22 = log10 2 to 22 bits,
        524031 / 2^22 = -log10(3/4); exact for |q| <= 1500 (checked in the tests) */
     int k = (q * 1262611 - (lower_closer ? 524031 : 0)) >> 22;
@@ -155,9 +191,10 @@ shortest(uint64_t c, int q, int lower_closer)
     int h = q + POW10_EXP[row] + 127;
     uint64_t ghi = POW10_M[row][0], glo = POW10_M[row][1] + 1;
     ghi += glo == 0;
-    uint64_t vbl = rop(ghi, glo, cbl << h);
-    uint64_t vb = rop(ghi, glo, cb << h);
-    uint64_t vbr = rop(ghi, glo, cbr << h);
+    wide pb = mul(ghi, glo, cb << h);
+    uint64_t vb = rop(pb);
+    uint64_t vbr = rop(plus(pb, shifted(ghi, glo, h + 1)));                /* cbr = cb + 2 */
+    uint64_t vbl = rop(minus(pb, shifted(ghi, glo, h + 1 - lower_closer))); /* cb - 2 or 1 */
     uint64_t lower = vbl + !even, upper = vbr - !even;
     uint64_t s = vb >> 2;
     r.k = k;
@@ -213,17 +250,15 @@ static inline char *
 put_fixed(char *p, const decimal *r, int dot_zero)
 {
     int n = r->n, x = n - 1 + r->e;
-    if (x < 0) {
+    if (x < 0) { /* x >= -4 here (-5 and below are scientific), "0.000" at most */
         int z = -x - 1;
-        p[0] = '0';
-        p[1] = '.';
-        memset(p + 2, '0', (size_t)z);
+        memcpy(p, "0.000", 5);
         put_digits(p + 2 + z, r->d, n);
         return p + 2 + z + n;
     }
-    if (x >= n - 1) {
+    if (x >= n - 1) { /* x <= 15 here: at most 15 zeros */
         put_digits(p, r->d, n);
-        memset(p + n, '0', (size_t)(x - n + 1));
+        memcpy(p + n, "0000000000000000", 16);
         p += x + 1;
         if (dot_zero) {
             p[0] = '.';
@@ -384,9 +419,12 @@ typedef struct {
     int f32;
     Py_ssize_t rows, cols;
     char delim;
-    char *out; /* rows * (cols * (MAX + 1)) bytes */
+    char *out; /* room for rows * cols * (MAX + 1) bytes and SLACK */
     Py_ssize_t len;
 } job;
+
+/* bytes a value may write past its own text (put_fixed's block of zeros) */
+#define SLACK 32
 
 static void *
 run(void *arg)
@@ -436,14 +474,12 @@ py_rows(PyObject *self, PyObject *args)
         return NULL;
     PyObject *res = NULL;
     job jobs[MAX_THREADS];
-    int nj = 0;
-    memset(jobs, 0, sizeof jobs);
+    Py_ssize_t size = f32 ? 4 : 8, per = (f32 ? MAX_F32 : MAX_F64) + 1;
     if (rows < 0 || cols < 1 || dlen != 1 || (unsigned char)delim[0] > 127 || threads < 1) {
         PyErr_SetString(PyExc_ValueError, "bad shape, delimiter or thread count");
         goto done;
     }
-    Py_ssize_t size = f32 ? 4 : 8;
-    if (cols > PY_SSIZE_T_MAX / size / (rows ? rows : 1) || x.len < rows * cols * size) {
+    if (cols > PY_SSIZE_T_MAX / 64 / (rows ? rows : 1) || x.len < rows * cols * size) {
         PyErr_SetString(PyExc_ValueError, "the buffer is smaller than rows x cols values");
         goto done;
     }
@@ -453,44 +489,41 @@ py_rows(PyObject *self, PyObject *args)
     }
     if (threads > MAX_THREADS) threads = MAX_THREADS;
     if (threads > rows) threads = (int)rows;
-    Py_ssize_t per = (f32 ? MAX_F32 : MAX_F64) + 1;
+    /* The text is written straight into a str of the greatest length, each range of rows
+       at its own offset; the ranges are then moved together and the str cut to length
+       (pages never written are never touched). */
+    res = PyUnicode_New(rows * cols * per + threads * SLACK, 127);
+    if (res == NULL) goto done;
+    char *base = (char *)PyUnicode_DATA(res), *o;
     for (Py_ssize_t lo = 0, t = 0; t < threads; t++) {
         Py_ssize_t hi = rows * (t + 1) / threads;
-        job *j = &jobs[nj++];
-        j->x = (const char *)x.buf + lo * cols * size;
-        j->f32 = f32;
-        j->rows = hi - lo;
-        j->cols = cols;
-        j->delim = delim[0];
-        j->out = PyMem_RawMalloc((size_t)(j->rows * cols * per));
-        if (j->out == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
+        jobs[t].x = (const char *)x.buf + lo * cols * size;
+        jobs[t].f32 = f32;
+        jobs[t].rows = hi - lo;
+        jobs[t].cols = cols;
+        jobs[t].delim = delim[0];
+        jobs[t].out = base + lo * cols * per + t * SLACK;
         lo = hi;
     }
     Py_BEGIN_ALLOW_THREADS
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS] = {0};
-    for (int t = 1; t < nj; t++) started[t] = pthread_create(&tid[t], NULL, run, &jobs[t]) == 0;
+    for (int t = 1; t < threads; t++)
+        started[t] = pthread_create(&tid[t], NULL, run, &jobs[t]) == 0;
     run(&jobs[0]);
-    for (int t = 1; t < nj; t++) {
+    for (int t = 1; t < threads; t++) {
         if (started[t]) pthread_join(tid[t], NULL);
         else run(&jobs[t]);
     }
-    Py_END_ALLOW_THREADS
-    Py_ssize_t total = 0;
-    for (int t = 0; t < nj; t++) total += jobs[t].len;
-    res = PyUnicode_New(total - 1, 127);  /* each range ends in a newline: the last goes */
-    if (res == NULL) goto done;
-    char *o = (char *)PyUnicode_DATA(res);
-    for (int t = 0; t < nj; t++) {
-        Py_ssize_t n = jobs[t].len - (t == nj - 1);
-        memcpy(o, jobs[t].out, (size_t)n);
-        o += n;
+    o = base + jobs[0].len;
+    for (int t = 1; t < threads; t++) {
+        memmove(o, jobs[t].out, (size_t)jobs[t].len);
+        o += jobs[t].len;
     }
+    Py_END_ALLOW_THREADS
+    if (PyUnicode_Resize(&res, o - base - 1) < 0) /* each range ends in a newline: not the last */
+        res = NULL;  /* PyUnicode_Resize dropped it */
 done:
-    for (int t = 0; t < nj; t++) PyMem_RawFree(jobs[t].out);
     PyBuffer_Release(&x);
     return res;
 }
