@@ -274,6 +274,15 @@ put_fixed(char *p, const decimal *r, int dot_zero)
     return p + n + 1;
 }
 
+/* "nan" (no sign, whatever the payload: repr and %g alike), "inf" or "-inf" */
+static inline char *
+put_nonfinite(char *p, int nan, int neg)
+{
+    if (!nan && neg) *p++ = '-';
+    memcpy(p, nan ? "nan" : "inf", 3);
+    return p + 3;
+}
+
 /* repr(v) */
 static inline char *
 put_f64(char *p, double v)
@@ -282,15 +291,7 @@ put_f64(char *p, double v)
     memcpy(&bits, &v, 8);
     uint64_t mant = bits & ((1ull << 52) - 1);
     int be = (int)((bits >> 52) & 0x7ff);
-    if (be == 0x7ff) {
-        if (mant) {
-            memcpy(p, "nan", 3);
-            return p + 3;
-        }
-        if (bits >> 63) *p++ = '-';
-        memcpy(p, "inf", 3);
-        return p + 3;
-    }
+    if (be == 0x7ff) return put_nonfinite(p, mant != 0, (int)(bits >> 63));
     if (bits >> 63) *p++ = '-';
     if (be == 0 && mant == 0) {
         memcpy(p, "0.0", 3);
@@ -375,15 +376,7 @@ put_f32(char *p, float f)
     memcpy(&bits, &f, 4);
     uint32_t mant = bits & 0x7fffffu;
     int be = (int)((bits >> 23) & 0xff);
-    if (be == 0xff) {
-        if (mant) {
-            memcpy(p, "nan", 3);
-            return p + 3;
-        }
-        if (bits >> 31) *p++ = '-';
-        memcpy(p, "inf", 3);
-        return p + 3;
-    }
+    if (be == 0xff) return put_nonfinite(p, mant != 0, (int)(bits >> 31));
     if (be == 0 || mant == 0) {
         if (be == 0 && mant == 0) {
             if (bits >> 31) *p++ = '-';

@@ -7,6 +7,8 @@ float32/float16/bfloat16/float8, numpy's shortest repr for longdouble. Non-finit
 ``nan``, ``inf`` and ``-inf``. The sign and payload of a NaN are not kept.
 Negative zero is written ``-0.0`` (``-0`` for float32/16) and reads back negative.
 Every writer (:mod:`softmax_cli.io.records`, :mod:`softmax_cli.io.writers`) uses these.
+Large float64/float32 arrays are formatted by the optional compiled formatter
+(``softmax_cli/_floattext.c``, :func:`compiled_rows`), which writes the same text.
 
 Examples
 --------

@@ -49,7 +49,12 @@ from .records import quote as _quote
 __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
 
 
-# -- fast float64 text, through polars when it is installed --------------------------------
+# -- fast float64 text: the C formatter, else polars when it is installed -------------------
+#
+# The compiled formatter (``softmax_cli/_floattext.c``, built at install where a C compiler is
+# found; :func:`~softmax_cli.io.floattext.compiled_rows`) writes a whole batch's rows as
+# ``repr``'s / ``format_floats``' text in one pass, without polars. What follows is the
+# path it falls back to.
 #
 # ``repr`` costs ~0.6 µs per float64 (CPython's shortest-digit search), which made writing
 # CSV the slowest step of ``softmax compute``. polars (optional: the ``fast`` extra) formats
@@ -205,9 +210,9 @@ class RowWriter(RecordWriter):
     dtype : dtype
         Values are rounded to this dtype and written to read back exactly in it.
     overlap : bool
-        CSV/TSV of large float64 batches: format each batch on a thread (polars lets go
-        of the GIL) while the caller computes the next one; the text is written, in
-        order, from the calling thread by a later ``write`` or by ``close``. The arrays
+        CSV/TSV of large float64 batches: format each batch on a thread (the C formatter
+        and polars let go of the GIL) while the caller computes the next one; the text is
+        written, in order, from the calling thread by a later ``write`` or by ``close``. The arrays
         given to ``write`` must then not change after it returns. The bytes written
         are the same either way.
 
