@@ -41,6 +41,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -448,11 +449,12 @@ run(void *arg)
 }
 
 PyDoc_STRVAR(rows_doc,
-"rows(x, f32, rows, cols, delim, threads=1) -> str\n\n"
+"rows(x, f32, rows, cols, delim, threads=1) -> str or None\n\n"
 "The rows x cols C-contiguous values in buffer x (float32 if f32, else float64) as text:\n"
 "each value as format_floats writes it, delim (one ASCII character) between the values\n"
 "of a row, a newline between rows, none at the end. threads > 1 splits the rows into\n"
-"that many ranges formatted at once (the text is the same). Releases the GIL.");
+"that many ranges formatted at once (the text is the same). Releases the GIL. None for\n"
+"float32 under a C locale whose decimal point is not '.'.");
 
 static PyObject *
 py_rows(PyObject *self, PyObject *args)
@@ -478,6 +480,13 @@ py_rows(PyObject *self, PyObject *args)
     }
     if (rows == 0) {
         res = PyUnicode_New(0, 127);
+        goto done;
+    }
+    /* the float32 text asks snprintf and strtod at times: under a locale whose decimal
+       point is not "." (a program's setlocale), leave the job to the Python paths */
+    const char *point = localeconv()->decimal_point;
+    if (f32 && (point[0] != '.' || point[1] != 0)) {
+        res = Py_NewRef(Py_None);
         goto done;
     }
     if (threads > MAX_THREADS) threads = MAX_THREADS;

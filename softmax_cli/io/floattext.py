@@ -134,7 +134,8 @@ def compiled() -> Any:
 
 def compiled_rows(a: np.ndarray, delim: str, threads: int = 1) -> str | None:
     """The rows of 2-D float64 or float32 ``a`` as delimited lines, without a final newline,
-    by the compiled formatter; None where it is not built or ``a`` is of another dtype.
+    by the compiled formatter; None where it is not built, ``a`` is of another dtype, or
+    (float32) a program set a C locale whose decimal point is not ``.``.
 
     The text is :func:`format_floats`' (``repr`` for float64), joined by ``delim`` (one
     ASCII character) and newlines. ``threads`` > 1 formats that many ranges of rows at

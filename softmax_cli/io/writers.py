@@ -146,10 +146,9 @@ def _fast_rows(a: np.ndarray, delim: str) -> str | None:
     (``softmax_cli/_floattext.c``) where it is built, else by polars; None when neither
     is there or the batch is small (the ``repr`` path is then as quick).
     """
-    if _compiled_ready(a):
-        return compiled_rows(a, delim)
-    if not _fast_rows_ready(a):
-        return None
+    text = compiled_rows(a, delim) if _compiled_ready(a) else None
+    if text is not None or not _polars_ready(a):
+        return text
     return _polars_texts(_fast_engine() if a.dtype == np.float64 else f32_engine(), a, delim)
 
 
@@ -161,10 +160,12 @@ def _compiled_ready(a: np.ndarray) -> bool:
 
 
 def _fast_rows_ready(a: np.ndarray) -> bool:
-    """Whether :func:`_fast_rows` formats ``a`` in compiled code (C, or polars: imported and
-    probed now)."""
-    if _compiled_ready(a):
-        return True
+    """Whether :func:`_fast_rows` formats ``a`` in compiled code (C, or polars)."""
+    return _compiled_ready(a) or _polars_ready(a)
+
+
+def _polars_ready(a: np.ndarray) -> bool:
+    """Whether polars would format ``a`` (imported and probed now)."""
     if a.dtype not in _FAST_DTYPES or a.shape[1] == 0 or not polars_pays(a.size, _FAST_MIN):
         return False
     return bool(_fast_engine() if a.dtype == np.float64 else f32_engine())
