@@ -408,12 +408,19 @@ put_f32(char *p, float f)
 
 /* ---- rows -------------------------------------------------------------------------- */
 
+/* a row's leading text (its id and the delimiter after it), ASCII */
+typedef struct {
+    const char *text;
+    Py_ssize_t len;
+} lead;
+
 typedef struct {
     const char *x; /* the first value of the range */
+    const lead *ids; /* the range's first id, or NULL */
     int f32;
     Py_ssize_t rows, cols;
     char delim;
-    char *out; /* room for rows * cols * (MAX + 1) bytes and SLACK */
+    char *out; /* room for the range's text and SLACK */
     Py_ssize_t len;
 } job;
 
@@ -425,36 +432,81 @@ run(void *arg)
 {
     job *j = arg;
     char *p = j->out;
-    if (j->f32) {
-        const float *v = (const float *)j->x;
-        for (Py_ssize_t r = 0; r < j->rows; r++) {
+    const float *v32 = (const float *)j->x;
+    const double *v64 = (const double *)j->x;
+    for (Py_ssize_t r = 0; r < j->rows; r++) {
+        if (j->ids) {
+            memcpy(p, j->ids[r].text, (size_t)j->ids[r].len);
+            p += j->ids[r].len;
+            *p++ = j->delim;
+        }
+        if (j->f32) {
             for (Py_ssize_t c = 0; c < j->cols; c++) {
-                p = put_f32(p, *v++);
+                p = put_f32(p, *v32++);
                 *p++ = j->delim;
             }
-            p[-1] = '\n';
-        }
-    } else {
-        const double *v = (const double *)j->x;
-        for (Py_ssize_t r = 0; r < j->rows; r++) {
+        } else {
             for (Py_ssize_t c = 0; c < j->cols; c++) {
-                p = put_f64(p, *v++);
+                p = put_f64(p, *v64++);
                 *p++ = j->delim;
             }
-            p[-1] = '\n';
         }
+        p[-1] = '\n';
     }
     j->len = p - j->out;
     return NULL;
 }
 
+/* The ids as leads (NULL with *ascii = 0 if one is not ASCII text); NULL and an exception
+   when ids is not a list of rows str. */
+static lead *
+leads(PyObject *ids, Py_ssize_t rows, Py_ssize_t *total, int *ascii)
+{
+    *total = 0;
+    *ascii = 1;
+    if (!PyList_Check(ids) || PyList_GET_SIZE(ids) != rows) {
+        PyErr_SetString(PyExc_ValueError, "ids must be a list of one str per row");
+        return NULL;
+    }
+    lead *out = PyMem_Malloc(sizeof(lead) * (size_t)(rows ? rows : 1));
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        PyObject *t = PyList_GET_ITEM(ids, r);
+        if (!PyUnicode_Check(t)) {
+            PyErr_SetString(PyExc_ValueError, "ids must be a list of one str per row");
+            PyMem_Free(out);
+            return NULL;
+        }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(t) < 0) {
+            PyMem_Free(out);
+            return NULL;
+        }
+#endif
+        if (!PyUnicode_IS_ASCII(t)) {
+            *ascii = 0;
+            PyMem_Free(out);
+            return NULL;
+        }
+        out[r].text = (const char *)PyUnicode_DATA(t);
+        out[r].len = PyUnicode_GET_LENGTH(t);
+        *total += out[r].len + 1;
+    }
+    return out;
+}
+
 PyDoc_STRVAR(rows_doc,
-"rows(x, f32, rows, cols, delim, threads=1) -> str or None\n\n"
+"rows(x, f32, rows, cols, delim, threads=1, ids=None) -> str or None\n\n"
 "The rows x cols C-contiguous values in buffer x (float32 if f32, else float64) as text:\n"
 "each value as format_floats writes it, delim (one ASCII character) between the values\n"
-"of a row, a newline between rows, none at the end. threads > 1 splits the rows into\n"
-"that many ranges formatted at once (the text is the same). Releases the GIL. None for\n"
-"float32 under a C locale whose decimal point is not '.'.");
+"of a row, a newline between rows, none at the end; ids (a list of one str per row, as\n"
+"they are to be written) puts each row's id and a delim before its values. threads > 1\n"
+"splits the rows into that many ranges formatted at once (the text is the same). Releases\n"
+"the GIL. None where an id is not ASCII, and for float32 under a C locale whose decimal\n"
+"point is not '.'.");
 
 static PyObject *
 py_rows(PyObject *self, PyObject *args)
@@ -465,11 +517,14 @@ py_rows(PyObject *self, PyObject *args)
     Py_ssize_t rows, cols;
     const char *delim;
     Py_ssize_t dlen;
-    if (!PyArg_ParseTuple(args, "y*inns#|i", &x, &f32, &rows, &cols, &delim, &dlen, &threads))
+    PyObject *ids = Py_None;
+    if (!PyArg_ParseTuple(args, "y*inns#|iO", &x, &f32, &rows, &cols, &delim, &dlen, &threads,
+                          &ids))
         return NULL;
     PyObject *res = NULL;
+    lead *heads = NULL;
     job jobs[MAX_THREADS];
-    Py_ssize_t size = f32 ? 4 : 8, per = (f32 ? MAX_F32 : MAX_F64) + 1;
+    Py_ssize_t size = f32 ? 4 : 8, per = (f32 ? MAX_F32 : MAX_F64) + 1, idbytes = 0;
     if (rows < 0 || cols < 1 || dlen != 1 || (unsigned char)delim[0] > 127 || threads < 1) {
         PyErr_SetString(PyExc_ValueError, "bad shape, delimiter or thread count");
         goto done;
@@ -477,6 +532,14 @@ py_rows(PyObject *self, PyObject *args)
     if (cols > PY_SSIZE_T_MAX / 64 / (rows ? rows : 1) || x.len < rows * cols * size) {
         PyErr_SetString(PyExc_ValueError, "the buffer is smaller than rows x cols values");
         goto done;
+    }
+    if (ids != Py_None) {
+        int ascii;
+        heads = leads(ids, rows, &idbytes, &ascii);
+        if (heads == NULL) {
+            if (!ascii) res = Py_NewRef(Py_None);
+            goto done;
+        }
     }
     if (rows == 0) {
         res = PyUnicode_New(0, 127);
@@ -494,17 +557,20 @@ py_rows(PyObject *self, PyObject *args)
     /* The text is written straight into a str of the greatest length, each range of rows
        at its own offset; the ranges are then moved together and the str cut to length
        (pages never written are never touched). */
-    res = PyUnicode_New(rows * cols * per + threads * SLACK, 127);
+    res = PyUnicode_New(rows * cols * per + idbytes + threads * SLACK, 127);
     if (res == NULL) goto done;
-    char *base = (char *)PyUnicode_DATA(res), *o;
+    char *base = (char *)PyUnicode_DATA(res), *o = base;
     for (Py_ssize_t lo = 0, t = 0; t < threads; t++) {
         Py_ssize_t hi = rows * (t + 1) / threads;
         jobs[t].x = (const char *)x.buf + lo * cols * size;
+        jobs[t].ids = heads ? heads + lo : NULL;
         jobs[t].f32 = f32;
         jobs[t].rows = hi - lo;
         jobs[t].cols = cols;
         jobs[t].delim = delim[0];
-        jobs[t].out = base + lo * cols * per + t * SLACK;
+        jobs[t].out = o;
+        o += (hi - lo) * cols * per + SLACK;
+        for (Py_ssize_t r = lo; heads && r < hi; r++) o += heads[r].len + 1;
         lo = hi;
     }
     Py_BEGIN_ALLOW_THREADS
@@ -526,6 +592,7 @@ py_rows(PyObject *self, PyObject *args)
     if (PyUnicode_Resize(&res, o - base - 1) < 0) /* each range ends in a newline: not the last */
         res = NULL;  /* PyUnicode_Resize dropped it */
 done:
+    PyMem_Free(heads);
     PyBuffer_Release(&x);
     return res;
 }

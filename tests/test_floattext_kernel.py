@@ -13,6 +13,7 @@ compiler has the module.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sysconfig
@@ -178,6 +179,17 @@ def test_rows_delimiters_threads_and_shapes():
             want = _joined(x, delim)
             for threads in (1, 2, 3, 8):
                 assert ft.rows(x, dt == np.float32, 517, 7, delim, threads) == want
+    ids = [f'"r,{i}"' if i % 7 == 0 else f"r{i}" for i in range(517)]  # as written
+    for dt in (np.float64, np.float32):
+        x = rng.standard_normal((517, 3)).astype(dt)
+        lines = _joined(x, ";").split("\n")
+        want = "\n".join(f"{i};{row}" for i, row in zip(ids, lines, strict=True))
+        for threads in (1, 2, 5):
+            assert ft.rows(x, dt == np.float32, 517, 3, ";", threads, ids) == want
+    assert ft.rows(np.zeros((2, 1)), 0, 2, 1, ",", 1, ["a", "é"]) is None  # not ASCII
+    for bad in (["a"], ["a", 1], ("a", "b")):
+        with pytest.raises(ValueError, match="ids"):
+            ft.rows(np.zeros((2, 1)), 0, 2, 1, ",", 1, bad)
     assert ft.rows(np.zeros((0, 3)), 0, 0, 3, ",") == ""
     with pytest.raises(ValueError, match="smaller"):
         ft.rows(np.zeros((2, 3)), 0, 3, 3, ",")
@@ -216,6 +228,33 @@ def test_the_writers_use_it_and_fall_back_to_the_same_text(monkeypatch):
         monkeypatch.setattr(writers, "_compiled_ready", lambda a: False)
         assert writers._fast_rows(x, ",") in (want, None)  # polars, or None without it
         monkeypatch.undo()
+
+
+def test_row_writer_with_ids_is_the_same_text_with_and_without_it(monkeypatch):
+    """Ids (quoted where needed, non-ASCII ones too, several columns) before the values."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((900, 6)) * 10.0 ** rng.integers(-9, 18, (900, 6))
+    ids = [f"r{i}" if i % 5 else f'odd,"{i}"' for i in range(900)]
+    ids[17] = "naïve-17"
+    several = [(i, f"g{k % 3}") for k, i in enumerate(ids)]
+
+    def text(id_name, rows_ids, dt):
+        out = io.StringIO()
+        with writers.RowWriter(
+            out, "csv", columns=None, id_name=id_name, has_ids=True, dtype=dt
+        ) as w:
+            for r0 in range(0, 900, 600):  # a batch with the non-ASCII id, one without
+                w.write(x[r0 : r0 + 600], rows_ids[r0 : r0 + 600])
+        return out.getvalue()
+
+    for dt in (np.float64, np.float32):
+        for id_name, rows_ids in (("id", ids), (["id", "group"], several)):
+            fast = text(id_name, rows_ids, dt)
+            with monkeypatch.context() as m:
+                m.setattr(floattext, "_compiled", False)
+                m.setattr(writers, "_polars", False)
+                m.setattr(floattext, "_f32_polars", False)
+                assert text(id_name, rows_ids, dt) == fast  # the repr path
 
 
 @needs_kernel

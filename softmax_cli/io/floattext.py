@@ -132,19 +132,25 @@ def compiled() -> Any:
     return _compiled
 
 
-def compiled_rows(a: np.ndarray, delim: str, threads: int = 1) -> str | None:
+def compiled_rows(
+    a: np.ndarray, delim: str, threads: int = 1, ids: list[str] | None = None
+) -> str | None:
     """The rows of 2-D float64 or float32 ``a`` as delimited lines, without a final newline,
-    by the compiled formatter; None where it is not built, ``a`` is of another dtype, or
-    (float32) a program set a C locale whose decimal point is not ``.``.
+    by the compiled formatter; None where it is not built, ``a`` is of another dtype, an id
+    is not ASCII, or (float32) a program set a C locale whose decimal point is not ``.``.
 
     The text is :func:`format_floats`' (``repr`` for float64), joined by ``delim`` (one
-    ASCII character) and newlines. ``threads`` > 1 formats that many ranges of rows at
+    ASCII character) and newlines; ``ids`` (one str per row, as written) go first in their
+    rows, each followed by ``delim``. ``threads`` > 1 formats that many ranges of rows at
     once (the same text); the GIL is released meanwhile.
 
     Examples
     --------
     >>> text = compiled_rows(np.array([[0.1, -0.0], [1e16, np.nan]]), ",")
     >>> text is None or text.splitlines() == ["0.1,-0.0", "1e+16,nan"]
+    True
+    >>> text = compiled_rows(np.array([[0.5], [2.0]], dtype=np.float32), ";", ids=["a", "b"])
+    >>> text is None or text.splitlines() == ["a;0.5", "b;2"]
     True
     """
     if a.dtype not in _COMPILED_DTYPES or a.ndim != 2 or a.shape[1] == 0:
@@ -153,7 +159,7 @@ def compiled_rows(a: np.ndarray, delim: str, threads: int = 1) -> str | None:
     if not mod:
         return None
     a = np.ascontiguousarray(a)
-    return mod.rows(a, a.dtype == np.float32, a.shape[0], a.shape[1], delim, threads)
+    return mod.rows(a, a.dtype == np.float32, a.shape[0], a.shape[1], delim, threads, ids)
 
 
 #: float32 values per call from which polars makes the text (when installed and probed)

@@ -139,17 +139,22 @@ def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
     return text.reshape((n, width)).arr.join(delim).str.join("\n").item()
 
 
-def _fast_rows(a: np.ndarray, delim: str) -> str | None:
+def _fast_rows(a: np.ndarray, delim: str, ids: list[str] | None = None) -> str | None:
     """Rows of a float64 or float32 2-D ``a`` as delimited lines (no final newline), or None.
 
-    Exactly the text :func:`format_floats` gives, joined: by the compiled formatter
+    Exactly the text :func:`format_floats` gives, joined (each row after its text of
+    ``ids`` and ``delim``, when given): by the compiled formatter
     (``softmax_cli/_floattext.c``) where it is built, else by polars; None when neither
     is there or the batch is small (the ``repr`` path is then as quick).
     """
-    text = compiled_rows(a, delim) if _compiled_ready(a) else None
+    text = compiled_rows(a, delim, ids=ids) if _compiled_ready(a) else None
     if text is not None or not _polars_ready(a):
         return text
-    return _polars_texts(_fast_engine() if a.dtype == np.float64 else f32_engine(), a, delim)
+    pl = _fast_engine() if a.dtype == np.float64 else f32_engine()
+    text = _polars_texts(pl, a, delim)
+    if ids is not None:
+        text = "\n".join(map(add, [i + delim for i in ids], text.split("\n")))
+    return text
 
 
 def _compiled_ready(a: np.ndarray) -> bool:
@@ -329,12 +334,10 @@ class RowWriter(RecordWriter):
         """The CSV/TSV lines of ``a`` (and its ids), without the final newline."""
         d = self._delim
         width = a.shape[1]
-        fast = _fast_rows(a, d)
         if self._has_ids:
             ids = self._quoted_ids(ids, d)  # type: ignore[arg-type]
+        fast = _fast_rows(a, d, ids)
         if fast is not None:
-            if self._has_ids:
-                fast = "\n".join(map(add, [i + d for i in ids], fast.split("\n")))  # type: ignore[union-attr]
             return fast
         it = iter(format_floats(a))
         if self._has_ids:
