@@ -108,8 +108,9 @@ def stages(src: Path, repeats: int) -> list[str]:
 
     One stage at a time in this process (no overlap), alternating every round: the
     engine's reading (1 MiB blocks, its read-ahead thread; the compiled block parser, and
-    polars in its place with the byte checks polars' blocks need, alone),
-    softmax, and the text of the softmax outputs in the engine's batches, against
+    polars in its place with the byte checks polars' blocks need, alone), softmax, and the
+    text of the softmax outputs in the engine's batches (by the compiled formatter where it
+    is built, and by the polars path it falls back to), against
     ``read_csv``, the numpy formula and ``write_csv`` of the whole input.
     """
     import io
@@ -158,8 +159,14 @@ def stages(src: Path, repeats: int) -> list[str]:
         "parse: polars `read_csv`, whole input": lambda: pl.read_csv(src),
         "softmax: ours, float64": lambda: [softmax(b, axis=-1) for b in parts],
         "softmax: numpy formula": formula,
-        "text: ours, float64": lambda: [writers._polars_texts(pl, b, ",") for b in p64],
-        "text: ours, float32": lambda: [writers._polars_texts(pl, b, ",") for b in p32],
+        "text: ours, float64": lambda: [writers._fast_rows(b, ",") for b in p64],
+        "text: ours, float32": lambda: [writers._fast_rows(b, ",") for b in p32],
+        "text: ours without the C formatter (polars), float64": lambda: [
+            writers._polars_texts(pl, b, ",") for b in p64
+        ],
+        "text: ours without the C formatter (polars), float32": lambda: [
+            writers._polars_texts(pl, b, ",") for b in p32
+        ],
         "text: polars `write_csv`, whole output": lambda: pl.DataFrame(
             np.concatenate(p64)
         ).write_csv(io.BytesIO()),

@@ -31,6 +31,9 @@ from typing import Any, TextIO
 import numpy as np
 
 from .floattext import (
+    COMPILED_MIN,
+    compiled,
+    compiled_rows,
     f32_engine,
     f32_texts,
     format_float,
@@ -46,7 +49,12 @@ from .records import quote as _quote
 __all__ = ["FORMATS", "RowWriter", "format_float", "format_floats"]
 
 
-# -- fast float64 text, through polars when it is installed --------------------------------
+# -- fast float64 text: the C formatter, else polars when it is installed -------------------
+#
+# The compiled formatter (``softmax_cli/_floattext.c``, built at install where a C compiler is
+# found; :func:`~softmax_cli.io.floattext.compiled_rows`) writes a whole batch's rows as
+# ``repr``'s / ``format_floats``' text in one pass, without polars. What follows is the
+# path it falls back to.
 #
 # ``repr`` costs ~0.6 µs per float64 (CPython's shortest-digit search), which made writing
 # CSV the slowest step of ``softmax compute``. polars (optional: the ``fast`` extra) formats
@@ -131,19 +139,38 @@ def _polars_texts(pl: Any, a: np.ndarray, delim: str) -> str:
     return text.reshape((n, width)).arr.join(delim).str.join("\n").item()
 
 
-def _fast_rows(a: np.ndarray, delim: str) -> str | None:
+def _fast_rows(a: np.ndarray, delim: str, ids: list[str] | None = None) -> str | None:
     """Rows of a float64 or float32 2-D ``a`` as delimited lines (no final newline), or None.
 
-    Exactly the text :func:`format_floats` gives, joined; None when polars is missing
-    or the batch is small (the ``repr`` path is then as quick).
+    Exactly the text :func:`format_floats` gives, joined (each row after its text of
+    ``ids`` and ``delim``, when given): by the compiled formatter
+    (``softmax_cli/_floattext.c``) where it is built, else by polars; None when neither
+    is there or the batch is small (the ``repr`` path is then as quick).
     """
-    if not _fast_rows_ready(a):
-        return None
-    return _polars_texts(_fast_engine() if a.dtype == np.float64 else f32_engine(), a, delim)
+    text = compiled_rows(a, delim, ids=ids) if _compiled_ready(a) else None
+    if text is not None or not _polars_ready(a):
+        return text
+    pl = _fast_engine() if a.dtype == np.float64 else f32_engine()
+    text = _polars_texts(pl, a, delim)
+    if ids is not None:
+        text = "\n".join(map(add, [i + delim for i in ids], text.split("\n")))
+    return text
+
+
+def _compiled_ready(a: np.ndarray) -> bool:
+    """Whether :func:`_fast_rows` formats ``a`` with the compiled formatter."""
+    if a.dtype not in _FAST_DTYPES or a.shape[1] == 0 or a.size < COMPILED_MIN:
+        return False
+    return bool(compiled())
 
 
 def _fast_rows_ready(a: np.ndarray) -> bool:
-    """Whether :func:`_fast_rows` formats ``a`` with polars (imported and probed now)."""
+    """Whether :func:`_fast_rows` formats ``a`` in compiled code (C, or polars)."""
+    return _compiled_ready(a) or _polars_ready(a)
+
+
+def _polars_ready(a: np.ndarray) -> bool:
+    """Whether polars would format ``a`` (imported and probed now)."""
     if a.dtype not in _FAST_DTYPES or a.shape[1] == 0 or not polars_pays(a.size, _FAST_MIN):
         return False
     return bool(_fast_engine() if a.dtype == np.float64 else f32_engine())
@@ -189,9 +216,9 @@ class RowWriter(RecordWriter):
     dtype : dtype
         Values are rounded to this dtype and written to read back exactly in it.
     overlap : bool
-        CSV/TSV of large float64 batches: format each batch on a thread (polars lets go
-        of the GIL) while the caller computes the next one; the text is written, in
-        order, from the calling thread by a later ``write`` or by ``close``. The arrays
+        CSV/TSV of large float64 batches: format each batch on a thread (the C formatter
+        and polars let go of the GIL) while the caller computes the next one; the text is
+        written, in order, from the calling thread by a later ``write`` or by ``close``. The arrays
         given to ``write`` must then not change after it returns. The bytes written
         are the same either way.
 
@@ -307,12 +334,10 @@ class RowWriter(RecordWriter):
         """The CSV/TSV lines of ``a`` (and its ids), without the final newline."""
         d = self._delim
         width = a.shape[1]
-        fast = _fast_rows(a, d)
         if self._has_ids:
             ids = self._quoted_ids(ids, d)  # type: ignore[arg-type]
+        fast = _fast_rows(a, d, ids)
         if fast is not None:
-            if self._has_ids:
-                fast = "\n".join(map(add, [i + d for i in ids], fast.split("\n")))  # type: ignore[union-attr]
             return fast
         it = iter(format_floats(a))
         if self._has_ids:
@@ -402,7 +427,7 @@ class RowWriter(RecordWriter):
             self._started = True
             for s in range(0, width, _WIDE_VALUES):
                 piece = a[r : r + 1, s : s + _WIDE_VALUES]
-                fast = self.delimited and width <= _POLARS_WIDTH
+                fast = self.delimited and (width <= _POLARS_WIDTH or _compiled_ready(piece))
                 text = _fast_rows(piece, d) if fast else None
                 if text is None:
                     strs = format_floats(piece)
