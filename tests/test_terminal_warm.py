@@ -50,3 +50,48 @@ def test_the_commands_cover_success_and_each_failure(sessions):
     statuses = [s.status for s in sessions[False]]
     assert statuses == [0, 1, 2, 0, 0, 0, 1, 0, 0], [s.text for s in sessions[False]]
     assert all(s.lines for s in sessions[False][:6]), "each of these shows something"
+
+
+def test_the_client_survives_a_command_that_ends_before_its_last_send(tmp_path, monkeypatch):
+    # The whole request fits in the first send; a quick command can then run, report and
+    # close its end before the client goes on. A zero-length sendall on that closed socket
+    # failed with EPIPE (seen in CI as a BrokenPipeError on the screen): the client must
+    # send nothing more and read the status that is already waiting.
+    import os
+    import socket
+    import threading
+
+    from tests import warmstart
+
+    path = str(tmp_path / "w.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    served = threading.Event()
+
+    def server() -> None:
+        conn, _ = listener.accept()
+        request, fds = warmstart._receive(conn)
+        for fd in fds:
+            os.close(fd)
+        assert request["argv"] == ["compute", "1"]
+        conn.sendall((3).to_bytes(4, "big", signed=True))
+        conn.close()
+        served.set()
+
+    thread = threading.Thread(target=server)
+    thread.start()
+    real_send_fds = socket.send_fds
+
+    def send_then_wait(conn, buffers, fds):  # the command ends before the client goes on
+        sent = real_send_fds(conn, buffers, fds)
+        assert served.wait(10)
+        return sent
+
+    monkeypatch.setenv(warmstart.SOCKET_ENV, path)
+    monkeypatch.setattr(socket, "send_fds", send_then_wait)
+    try:
+        assert warmstart.client(["compute", "1"]) == 3
+    finally:
+        thread.join(10)
+        listener.close()

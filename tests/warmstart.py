@@ -228,7 +228,8 @@ def client(argv: list[str]) -> int:
         conn.connect(os.environ[SOCKET_ENV])
         message = len(payload).to_bytes(_LEN, "big") + payload
         sent = socket.send_fds(conn, [message], [0, 1, 2])
-        conn.sendall(message[sent:])
+        if sent < len(message):  # never sendall(b""): a quick command may have ended and
+            conn.sendall(message[sent:])  # closed its end, and an empty send then fails EPIPE
         status = b""
         while len(status) < 4:
             more = conn.recv(4 - len(status))
