@@ -60,12 +60,20 @@ def setting() -> str:
     return "all" if text == "all" else "auto"
 
 
-def kernel():
-    """The compiled module, or ``None`` where it was not built (the import is cached)."""
+def compiled(name: str):
+    """The package's compiled module ``name`` (``_rowkernel``, ``_csvparse``,
+    ``_floattext``: optional ext-modules built at install), or ``None`` where it was not
+    built. Imported on first use only, so start-up never loads one; the import is cached.
+    """
     try:
-        return importlib.import_module(f"{__package__}._rowkernel")
+        return importlib.import_module(f"{__package__}.{name}")
     except ImportError:
         return None
+
+
+def kernel():
+    """The compiled row kernel, or ``None`` where it was not built."""
+    return compiled("_rowkernel")
 
 
 class Job:

@@ -224,7 +224,7 @@ def test_the_writers_use_it_and_fall_back_to_the_same_text(monkeypatch):
     for x in (x64, x64.astype(np.float32)):
         want = _joined(x, ",")
         assert writers._fast_rows(x, ",") == want
-        monkeypatch.setattr(floattext, "_compiled", False)
+        monkeypatch.setattr(floattext, "compiled", lambda: None)
         monkeypatch.setattr(writers, "_compiled_ready", lambda a: False)
         assert writers._fast_rows(x, ",") in (want, None)  # polars, or None without it
         monkeypatch.undo()
@@ -251,7 +251,7 @@ def test_row_writer_with_ids_is_the_same_text_with_and_without_it(monkeypatch):
         for id_name, rows_ids in (("id", ids), (["id", "group"], several)):
             fast = text(id_name, rows_ids, dt)
             with monkeypatch.context() as m:
-                m.setattr(floattext, "_compiled", False)
+                m.setattr(floattext, "compiled", lambda: None)
                 m.setattr(writers, "_polars", False)
                 m.setattr(floattext, "_f32_polars", False)
                 assert text(id_name, rows_ids, dt) == fast  # the repr path

@@ -53,6 +53,7 @@ from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 
+from .. import _accel
 from .read import reader as _exact
 from .read.decode import _Lines, _PrefixedRaw
 from .read.delimited import _DelimitedParser
@@ -81,11 +82,7 @@ def _csvparse() -> Any:
     """
     if os.environ.get(_ENGINE_ENV, "").lower() == "polars":
         return None
-    try:
-        from .. import _csvparse
-    except ImportError:
-        return None
-    return _csvparse
+    return _accel.compiled("_csvparse")
 
 
 def _polars() -> Any:

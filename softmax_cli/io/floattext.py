@@ -19,12 +19,12 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
 import numpy as np
 
+from .. import _accel
 from ..errors import SoftmaxInputError
 from ..floats import finfo, is_float_dtype
 
@@ -117,19 +117,12 @@ def format_floats(values: np.ndarray) -> list[str]:
 #: the text: below, ``repr`` is about as quick and the module is not even loaded (``softmax
 #: compute 1 2 3`` never imports it)
 COMPILED_MIN = 512
-_compiled: Any = None  # the compiled module once imported, False where it is not built
 _COMPILED_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 def compiled() -> Any:
-    """The compiled formatter ``softmax_cli._floattext``, imported once; False if not built."""
-    global _compiled
-    if _compiled is None:
-        try:
-            _compiled = importlib.import_module(f"{__package__.rpartition('.')[0]}._floattext")
-        except ImportError:
-            _compiled = False
-    return _compiled
+    """The compiled formatter ``softmax_cli._floattext``; None where it is not built."""
+    return _accel.compiled("_floattext")
 
 
 def compiled_rows(
